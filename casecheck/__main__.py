@@ -1,0 +1,5 @@
+"""Allow `python -m casecheck`."""
+
+from casecheck.cli import main
+
+main()

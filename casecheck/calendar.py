@@ -1,0 +1,219 @@
+"""Vectorised date arithmetic for statutory timescales: hours, days, weeks, months, working days."""
+
+from __future__ import annotations
+
+import datetime
+import re
+from collections.abc import Iterable
+from enum import StrEnum
+from typing import Any, Literal
+
+import holidays as holidays_lib
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+__all__ = ["Duration", "Unit", "WorkingCalendar"]
+
+
+class Unit(StrEnum):
+    """The unit a statutory timescale is written in."""
+
+    HOURS = "hours"  # clock time: the time of day is kept
+    DAYS = "days"  # calendar days, counted on dates
+    WORKING_DAYS = "working_days"  # weekdays less bank holidays and closure days
+    WEEKS = "weeks"  # seven calendar days each
+    MONTHS = "months"  # calendar months, day clamped at month end
+
+
+# Singular and plural labels, as written by str(Duration) and read by Duration.parse.
+_LABELS: dict[Unit, tuple[str, str]] = {
+    Unit.HOURS: ("hour", "hours"),
+    Unit.DAYS: ("day", "days"),
+    Unit.WORKING_DAYS: ("working day", "working days"),
+    Unit.WEEKS: ("week", "weeks"),
+    Unit.MONTHS: ("month", "months"),
+}
+_UNIT_BY_LABEL = {label: unit for unit, labels in _LABELS.items() for label in labels}
+
+_DURATION_RE = re.compile(
+    r"\s*(?P<amount>[0-9]+)\s*(?P<unit>working\s+days?|days?|weeks?|months?|hours?)\s*",
+    re.IGNORECASE,
+)
+
+_ACCEPTED_FORMS = '"5 working days", "30 days", "6 weeks", "3 months" or "72 hours"'
+
+
+class Duration(BaseModel):
+    """A statutory timescale such as "5 working days"; YAML may give it as a plain string."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    amount: int = Field(ge=0)
+    unit: Unit
+
+    @classmethod
+    def parse(cls, text: str) -> Duration:
+        """Read "5 working days", "1 day", "6 weeks", "3 months", "72 hours" and the like."""
+        match = _DURATION_RE.fullmatch(text)
+        if match is None:
+            raise ValueError(
+                f'cannot read "{text}" as a duration: write a whole number and a unit, '
+                f"such as {_ACCEPTED_FORMS}"
+            )
+        unit = _UNIT_BY_LABEL[" ".join(match["unit"].lower().split())]
+        return cls(amount=int(match["amount"]), unit=unit)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _accept_string(cls, data: Any) -> Any:
+        """Let pydantic (and so the YAML rules) take "5 working days" as well as a mapping."""
+        if isinstance(data, str):
+            parsed = cls.parse(data)
+            return {"amount": parsed.amount, "unit": parsed.unit}
+        return data
+
+    def __str__(self) -> str:
+        singular, plural = _LABELS[self.unit]
+        return f"{self.amount} {singular if self.amount == 1 else plural}"
+
+
+DateArray = npt.NDArray[np.datetime64]
+
+
+class WorkingCalendar:
+    """Weekdays less England and Wales bank holidays less the council's closure days."""
+
+    def __init__(
+        self,
+        closure_days: Iterable[datetime.date] = (),
+        years: range = range(1990, 2061),
+    ) -> None:
+        if len(years) == 0:
+            raise ValueError("a working calendar needs at least one year")
+        bank_holidays = holidays_lib.country_holidays("GB", subdiv="ENG", years=years)
+        days = {_as_date(day) for day in bank_holidays}
+        days.update(_as_date(day) for day in closure_days)
+        self.holidays: tuple[datetime.date, ...] = tuple(sorted(days))
+        self.years = years
+        self._first = np.datetime64(datetime.date(min(years), 1, 1), "D")
+        self._last = np.datetime64(datetime.date(max(years), 12, 31), "D")
+        self._busdaycal = np.busdaycalendar(
+            weekmask="1111100",
+            holidays=np.array(self.holidays, dtype="datetime64[D]"),
+        )
+
+    def is_working_day(self, dates: pd.Series) -> pd.Series:
+        """True where the date (time of day ignored) is a working day; NaT gives False."""
+        days, mask = self._days(dates)
+        out = np.zeros(len(dates), dtype=bool)
+        out[mask] = np.is_busday(days, busdaycal=self._busdaycal)
+        return pd.Series(out, index=dates.index, name=dates.name)
+
+    def add(self, dates: pd.Series, duration: Duration) -> pd.Series:
+        """The date `duration` after each date (the Nth working day after, for working days)."""
+        return self._shift(dates, duration, 1)
+
+    def subtract(self, dates: pd.Series, duration: Duration) -> pd.Series:
+        """The date `duration` before each date (the Nth working day before, for working days)."""
+        return self._shift(dates, duration, -1)
+
+    def working_days_after(self, start: pd.Series, end: pd.Series) -> pd.Series:
+        """Working days in (start, end] by calendar date; negative, -(end, start], if end < start.
+
+        NaT on either side gives <NA>. `start` and `end` must share an index (two columns of
+        one table, say), which the result keeps.
+        """
+        if not start.index.equals(end.index):
+            raise ValueError("start and end must have the same index")
+        start_days, start_mask = self._days(start)
+        end_days, end_mask = self._days(end)
+        both = start_mask & end_mask
+        start_days = start_days[both[start_mask]]
+        end_days = end_days[both[end_mask]]
+        # Count (earlier, later] and give it the sign of end - start. numpy counts [begin, end)
+        # but, when end < begin, -(end, begin]: its negative counts are not the ones wanted.
+        one = np.timedelta64(1, "D")
+        earlier = np.minimum(start_days, end_days)
+        later = np.maximum(start_days, end_days)
+        counts = np.busday_count(earlier + one, later + one, busdaycal=self._busdaycal)
+        counts = np.where(end_days < start_days, -counts, counts)
+        values = np.zeros(len(start), dtype="int64")
+        values[both] = counts
+        result = pd.Series(values, index=start.index, dtype="Int64")
+        result[~both] = pd.NA
+        return result
+
+    def _shift(self, dates: pd.Series, duration: Duration, sign: int) -> pd.Series:
+        series = _datetimes(dates)
+        amount = sign * duration.amount
+        if duration.unit is Unit.HOURS:
+            shifted = series + pd.Timedelta(hours=amount)
+        elif duration.unit is Unit.DAYS:
+            shifted = series.dt.normalize() + pd.Timedelta(days=amount)
+        elif duration.unit is Unit.WEEKS:
+            shifted = series.dt.normalize() + pd.Timedelta(weeks=amount)
+        elif duration.unit is Unit.MONTHS:
+            # pandas applies a months-only DateOffset to a whole Series at once, clamping
+            # the day at month end (31 Jan + 1 month = 28 Feb).
+            shifted = series.dt.normalize() + pd.DateOffset(months=amount)
+        else:
+            return self._shift_working_days(series, amount)
+        return pd.Series(
+            shifted.to_numpy(dtype="datetime64[ns]"), index=dates.index, name=dates.name
+        )
+
+    def _shift_working_days(self, dates: pd.Series, amount: int) -> pd.Series:
+        days, mask = self._days(dates)
+        if amount == 0:
+            # Zero working days after (or before) a date is the date itself, even a Saturday:
+            # rolling it back to the Friday would make the timescale end before it began.
+            shifted = days
+        else:
+            # Rolling a non-working start back (when adding) or forward (when subtracting)
+            # to the nearest working day does not change which days are the next (or
+            # previous) N working days, so "Saturday + 1 working day" is the next Monday.
+            roll: Literal["backward", "forward"] = "backward" if amount > 0 else "forward"
+            shifted = np.busday_offset(days, amount, roll=roll, busdaycal=self._busdaycal)
+            self._check_range(shifted)
+        out = np.full(len(dates), np.datetime64("NaT"), dtype="datetime64[ns]")
+        out[mask] = shifted
+        return pd.Series(out, index=dates.index, name=dates.name)
+
+    def _days(self, dates: pd.Series) -> tuple[DateArray, npt.NDArray[np.bool_]]:
+        """The non-NaT dates as datetime64[D], and the mask of where they were."""
+        series = _datetimes(dates)
+        mask = series.notna().to_numpy(dtype=bool)
+        days = series.dt.normalize().to_numpy()[mask].astype("datetime64[D]")
+        self._check_range(days)
+        return days, mask
+
+    def _check_range(self, days: DateArray) -> None:
+        """Refuse dates whose bank holidays the calendar does not hold, not guess them."""
+        if days.size == 0:
+            return
+        outside = (days < self._first) | (days > self._last)
+        if outside.any():
+            first_bad = days[outside][0]
+            raise ValueError(
+                f"{first_bad} is outside the working calendar, which covers "
+                f"{min(self.years)} to {max(self.years)}; build the WorkingCalendar "
+                f"with a wider years range"
+            )
+
+
+def _datetimes(dates: pd.Series) -> pd.Series:
+    """Check that `dates` is a timezone-naive datetime64 Series (any resolution)."""
+    if not isinstance(dates.dtype, np.dtype) or dates.dtype.kind != "M":
+        raise TypeError(
+            f"expected a timezone-naive datetime64 Series, not one of dtype {dates.dtype}"
+        )
+    return dates
+
+
+def _as_date(day: datetime.date) -> datetime.date:
+    """A plain date, so that a datetime passed as a closure day is not kept with its time."""
+    if isinstance(day, datetime.datetime):
+        return day.date()
+    return day
