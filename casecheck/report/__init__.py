@@ -1,0 +1,1 @@
+"""Views of a run's results: terminal, plain text, JSON, CSV. No view recomputes anything."""
