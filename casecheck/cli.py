@@ -1,0 +1,267 @@
+"""The command line: parse options, call the library, render, exit with the documented code."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+import traceback
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from casecheck import __version__
+from casecheck.config import CouncilConfig, load_config
+from casecheck.errors import CasecheckError, ExitCode
+from casecheck.load import Export, load_export
+
+if TYPE_CHECKING:
+    from casecheck.engine.run import RunResult
+
+EXPORT_DIR = click.Path(exists=False, file_okay=False, path_type=Path)
+CONFIG_FILE = click.Path(dir_okay=False, path_type=Path)
+
+
+def _write(text: str, output: Path | None) -> None:
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_text(text, encoding="utf-8", newline="\n")
+
+
+def _load(export_dir: Path, config_file: Path | None) -> tuple[CouncilConfig, Export]:
+    config = load_config(export_dir, config_file)
+    return config, load_export(export_dir, config)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="casecheck")
+@click.option("--debug", is_flag=True, help="Show a traceback on internal errors.")
+@click.pass_context
+def cli(ctx: click.Context, debug: bool) -> None:
+    """Check children's social care case records against practice standards and timescales."""
+    ctx.ensure_object(dict)
+    ctx.obj["debug"] = debug
+
+
+@cli.command()
+@click.argument("export_dir", type=EXPORT_DIR)
+@click.option(
+    "--config",
+    "config_file",
+    type=CONFIG_FILE,
+    help="Council config (default: EXPORT_DIR/casecheck.yaml).",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["auto", "text", "json"]),
+    default="auto",
+    show_default=True,
+    help="auto: a table on a terminal, plain text when piped.",
+)
+@click.option(
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write here instead of stdout.",
+)
+def validate(export_dir: Path, config_file: Path | None, fmt: str, output: Path | None) -> int:
+    """Check an export and its config only, and list every input problem.
+
+    Exit code 0: no problems; 1: problems (rows set aside or cells ignored); 2: unusable.
+    """
+    from casecheck.report.validation import validation_document, validation_text
+
+    _, export = _load(export_dir, config_file)
+    if fmt == "json":
+        _write(json.dumps(validation_document(export), indent=2) + "\n", output)
+    elif fmt == "auto" and output is None and sys.stdout.isatty():
+        from casecheck.report.terminal import print_validation
+
+        print_validation(export)
+    else:
+        _write(validation_text(export), output)
+    return ExitCode.EXCEPTIONS if len(export.problems) else ExitCode.CLEAN
+
+
+FORMAT_EXTENSIONS = {"text": "txt", "json": "json", "csv": "csv"}
+
+
+def _render(fmt: str, result: RunResult) -> str:
+    from casecheck.report import results as views
+
+    if fmt == "json":
+        return json.dumps(views.results_document(result), indent=2) + "\n"
+    if fmt == "csv":
+        return views.results_csv(result)
+    return views.summary_text(result)
+
+
+@cli.command()
+@click.argument("export_dir", type=EXPORT_DIR)
+@click.option(
+    "--config",
+    "config_file",
+    type=CONFIG_FILE,
+    help="Council config (default: EXPORT_DIR/casecheck.yaml).",
+)
+@click.option(
+    "--rules",
+    "rules_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Folder of rule files (default: the rules/ shipped with casecheck).",
+)
+@click.option(
+    "--as-of",
+    "as_of",
+    metavar="YYYY-MM-DD",
+    help="Check as of this date (default: the config's export_date, else today).",
+)
+@click.option(
+    "--format",
+    "formats",
+    type=click.Choice(["auto", "text", "json", "csv"]),
+    multiple=True,
+    help="Output format; repeat for several (then --output is a folder). Default: auto.",
+)
+@click.option(
+    "--output",
+    type=click.Path(path_type=Path),
+    help="File (or folder, for several formats) to write.",
+)
+@click.option(
+    "--fail-on",
+    type=click.Choice(["never", "low", "medium", "high"]),
+    default="low",
+    show_default=True,
+    help="Exit 1 when there is an exception of this severity or above.",
+)
+@click.option("--strict", is_flag=True, help="Also exit 1 when a rule could not run.")
+def check(
+    export_dir: Path,
+    config_file: Path | None,
+    rules_dir: Path | None,
+    as_of: str | None,
+    formats: tuple[str, ...],
+    output: Path | None,
+    fail_on: str,
+    strict: bool,
+) -> int:
+    """Run the rules against an export and list every exception, per child.
+
+    Exit code 0: no exception at or above --fail-on; 1: some (or a rule errored, or with
+    --strict a rule could not run); 2: export, config or rules unusable; 3: internal error.
+    """
+    from casecheck.engine.context import Context  # noqa: F401 - import cost is the engine's
+    from casecheck.engine.rulefiles import DEFAULT_RULES, all_kinds, load_rules
+    from casecheck.engine.run import run_rules
+    from casecheck.config import evidence_vocabulary
+    from casecheck.engine.model import Severity
+
+    config, export = _load(export_dir, config_file)
+    date = parse_as_of(as_of, config)
+    kinds = all_kinds(list(evidence_vocabulary(config).kinds))
+    rules = load_rules(rules_dir or DEFAULT_RULES, config, kinds)
+    result = run_rules(export, rules, date)
+    chosen = list(dict.fromkeys(formats or ("auto",)))
+    if len(chosen) > 1:
+        if output is None:
+            raise click.UsageError("several --format values need --output FOLDER")
+        output.mkdir(parents=True, exist_ok=True)
+        for fmt in chosen:
+            name = "text" if fmt == "auto" else fmt
+            _write(_render(name, result), output / f"casecheck-results.{FORMAT_EXTENSIONS[name]}")
+    else:
+        fmt = chosen[0]
+        if fmt == "auto" and output is None and sys.stdout.isatty():
+            from casecheck.report.terminal import print_summary
+
+            print_summary(result)
+        else:
+            _write(_render("text" if fmt == "auto" else fmt, result), output)
+    threshold = None if fail_on == "never" else Severity(fail_on)
+    failed = result.failing(threshold) or bool(result.errored) or (strict and bool(result.not_run))
+    return ExitCode.EXCEPTIONS if failed else ExitCode.CLEAN
+
+
+@cli.command()
+@click.option(
+    "--out",
+    "out_dir",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder to write the export into.",
+)
+@click.option("--children", default=300, show_default=True, type=click.IntRange(1, 2_000_000))
+@click.option("--seed", default=1, show_default=True, type=int)
+@click.option(
+    "--end-date",
+    default="2026-10-30",
+    show_default=True,
+    metavar="YYYY-MM-DD",
+    help="The day the synthetic export was taken.",
+)
+def generate(out_dir: Path, children: int, seed: int, end_date: str) -> int:
+    """Write a synthetic export (never real people) in the default contract."""
+    from casecheck.generate import generate_export
+
+    try:
+        end = dt.date.fromisoformat(end_date)
+    except ValueError:
+        raise click.BadParameter(
+            f'"{end_date}" is not a date; write it as YYYY-MM-DD', param_hint="--end-date"
+        ) from None
+    written = generate_export(out_dir, children=children, seed=seed, end_date=end)
+    click.echo(
+        f"Wrote a synthetic export of {children} children to {out_dir}: "
+        + ", ".join(f"{k} {v}" for k, v in written.items()),
+        err=True,
+    )
+    return ExitCode.CLEAN
+
+
+def parse_as_of(value: str | None, config: CouncilConfig) -> dt.date:
+    """--as-of, else the config's export_date, else today: the only place casecheck reads the clock."""
+    if value is None:
+        return config.export_date or dt.date.today()
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(
+            f'"{value}" is not a date; write it as YYYY-MM-DD', param_hint="--as-of"
+        ) from None
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: turn every outcome into the documented exit code."""
+    debug = "--debug" in (argv if argv is not None else sys.argv[1:])
+    try:
+        code: Any = cli.main(args=argv, prog_name="casecheck", standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("Interrupted.", err=True)
+        sys.exit(ExitCode.INTERRUPTED)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(ExitCode.UNUSABLE)
+    except CasecheckError as exc:
+        click.secho(f"error: {exc}", fg="red", err=True)
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        click.echo("Interrupted.", err=True)
+        sys.exit(ExitCode.INTERRUPTED)
+    except Exception as exc:  # noqa: BLE001 - the last line of defence: exit 3, not a traceback
+        if debug:
+            traceback.print_exc()
+        click.secho(
+            f"casecheck {__version__} hit an internal error ({type(exc).__name__}: {exc}). "
+            "This is a bug: please report it with the command you ran"
+            + ("" if debug else " and the output of the same command with --debug")
+            + ".",
+            fg="red",
+            err=True,
+        )
+        sys.exit(ExitCode.INTERNAL)
+    sys.exit(int(code) if isinstance(code, int) else ExitCode.CLEAN)

@@ -1,0 +1,1 @@
+"""The rule engine: rule files in, per-case exceptions out, as data (never printed)."""

@@ -1,0 +1,224 @@
+"""What every rule reads: the export as of a date, derived once (spells, evidence, allocations)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from functools import cached_property
+
+import pandas as pd
+
+from casecheck.calendar import Duration, WorkingCalendar
+from casecheck.config import EvidenceVocabulary, evidence_vocabulary, normalise_names
+from casecheck.load import Export
+from casecheck.schema import TABLES
+
+DATE_FMT = "%d/%m/%Y"
+
+# Where evidence can be found: the table, the column naming its type, the vocabulary list that
+# maps those names to evidence kinds, the column dating it, and how a message names the place.
+EVIDENCE_SOURCES: dict[str, tuple[str, str, str, str]] = {
+    "documents": ("CATEGORY", "document_categories", "UPLOADED_ON", "in Documents"),
+    "workflow_steps": ("STEP_TYPE", "step_types", "COMPLETED_ON", "as a workflow step"),
+    "case_notes": ("NOTE_TYPE", "note_types", "CONTACT_DATE", "as a case note"),
+}
+# Fields a rule may require on evidence (all blank where the source has no such column).
+EVIDENCE_FIELDS = ("RAG_RATING", "NEXT_REVIEW_DATE", "CHILD_SEEN", "SEEN_ALONE", "VISIT_METHOD")
+VISIT_KINDS = ("visit", "cla_visit", "cin_visit", "cp_visit")
+EVIDENCE_COLUMNS = ["PERSON_ID", "kind", "source", "table", "date", "ref", *EVIDENCE_FIELDS]
+
+
+def fmt_dates(values: pd.Series) -> pd.Series:
+    """Dates as DD/MM/YYYY text (blank for NaT), the way a team manager reads them."""
+    return values.dt.strftime(DATE_FMT).fillna("")
+
+
+def spells(frame: pd.DataFrame, start: str, end: str) -> pd.DataFrame:
+    """Join each child's overlapping or back-to-back periods into spells (allocation, care).
+
+    Returns the frame sorted by PERSON_ID and start, with `spell_start` and `spell_end` (NaT =
+    still open) for the spell each row belongs to.
+    """
+    rows = frame.sort_values(["PERSON_ID", start, end], kind="stable", na_position="last")
+    far = pd.Timestamp.max.normalize()
+    ends = rows[end].fillna(far)
+    reach = ends.groupby(rows["PERSON_ID"], sort=False).cummax()
+    previous = reach.groupby(rows["PERSON_ID"], sort=False).shift(1)
+    new_child = rows["PERSON_ID"].ne(rows["PERSON_ID"].shift(1))
+    new_spell = new_child | (rows[start] > previous + pd.Timedelta(days=1)).fillna(True)
+    spell = new_spell.cumsum()
+    out = rows.copy()
+    out["spell_start"] = rows[start].groupby(spell).transform("min")
+    spell_end = ends.groupby(spell).transform("max")
+    out["spell_end"] = spell_end.where(spell_end != far)
+    return out
+
+
+@dataclass
+class Context:
+    """The export seen from one as-of date, with the frames rules share computed once."""
+
+    export: Export
+    as_of: dt.date
+    calendar: WorkingCalendar
+    due_soon_days: int = 14
+
+    @cached_property
+    def vocabulary(self) -> EvidenceVocabulary:
+        return evidence_vocabulary(self.export.config)
+
+    @cached_property
+    def today(self) -> pd.Timestamp:
+        return pd.Timestamp(self.as_of)
+
+    @cached_property
+    def end_of_today(self) -> pd.Timestamp:
+        """Anything dated before this happened on or before the as-of date."""
+        return self.today + pd.Timedelta(days=1)
+
+    def table(self, name: str) -> pd.DataFrame:
+        return self.export.tables[name]
+
+    def has(self, name: str) -> bool:
+        return name in self.export.tables
+
+    def has_column(self, table: str, column: str) -> bool:
+        return self.has(table) and column not in self.export.absent_columns.get(table, ())
+
+    def before(self, duration: Duration) -> pd.Timestamp:
+        """The as-of date less `duration`: the start of a look-back period."""
+        one = pd.Series([self.today])
+        return pd.Timestamp(self.calendar.subtract(one, duration).iloc[0])
+
+    @cached_property
+    def person_ids(self) -> pd.Index:
+        return pd.Index(self.table("persons")["PERSON_ID"], name="PERSON_ID")
+
+    @cached_property
+    def persons(self) -> pd.DataFrame:
+        return self.table("persons").set_index("PERSON_ID")
+
+    # --- allocations -------------------------------------------------------------------------
+    @cached_property
+    def allocation_spells(self) -> pd.DataFrame:
+        alloc = self.table("allocations")
+        alloc = alloc[alloc["START_DATE"] < self.end_of_today]
+        return spells(alloc, "START_DATE", "END_DATE")
+
+    @cached_property
+    def current_allocation(self) -> pd.DataFrame:
+        """Each currently allocated child's latest allocation covering the as-of date."""
+        rows = self.allocation_spells
+        open_now = rows["END_DATE"].isna() | (rows["END_DATE"] >= self.today)
+        now = rows[open_now].sort_values(["PERSON_ID", "START_DATE", "WORKER_ID"], kind="stable")
+        return now.drop_duplicates("PERSON_ID", keep="last").set_index("PERSON_ID")
+
+    @cached_property
+    def holder(self) -> pd.DataFrame:
+        """Team and worker holding each child's case now (the last allocation if none is open)."""
+        if not self.has("allocations"):
+            return pd.DataFrame({"team": pd.Series(dtype=str), "worker": pd.Series(dtype=str)})
+        rows = self.allocation_spells.sort_values(
+            ["PERSON_ID", "START_DATE", "WORKER_ID"], kind="stable"
+        )
+        last = rows.drop_duplicates("PERSON_ID", keep="last").set_index("PERSON_ID")
+        current = self.current_allocation
+        both = pd.concat([last[~last.index.isin(current.index)], current])
+        worker = both["WORKER_NAME"].fillna(both["WORKER_ID"])
+        team = both["TEAM_NAME"]
+        closed = ~both.index.isin(current.index)
+        team = team.where(~closed, team + " (closed)")
+        return pd.DataFrame({"team": team, "worker": worker})
+
+    @cached_property
+    def first_allocation(self) -> pd.Series:
+        return self.allocation_spells.groupby("PERSON_ID")["START_DATE"].min()
+
+    # --- placements --------------------------------------------------------------------------
+    @cached_property
+    def placement_spells(self) -> pd.DataFrame:
+        rows = self.table("placements")
+        rows = rows[rows["START_DATE"] < self.end_of_today]
+        return spells(rows, "START_DATE", "END_DATE")
+
+    @cached_property
+    def current_placement(self) -> pd.DataFrame:
+        rows = self.placement_spells
+        open_now = rows["END_DATE"].isna() | (rows["END_DATE"] >= self.today)
+        now = rows[open_now].sort_values(["PERSON_ID", "START_DATE"], kind="stable")
+        return now.drop_duplicates("PERSON_ID", keep="last").set_index("PERSON_ID")
+
+    # --- evidence ----------------------------------------------------------------------------
+    def evidence_tables(self, kind: str, in_documents: bool = False) -> list[str]:
+        """The tables that can hold evidence of `kind` (whether or not this export has them)."""
+        if kind in VISIT_KINDS:
+            return ["visits"]
+        if in_documents:
+            return ["documents"]
+        return [
+            t for t, (_, src, _, _) in EVIDENCE_SOURCES.items() if self.vocabulary.names(kind, src)
+        ]
+
+    def known_kinds(self) -> list[str]:
+        return sorted({*self.vocabulary.kinds, *VISIT_KINDS})
+
+    @cached_property
+    def evidence(self) -> pd.DataFrame:
+        """Every dated piece of evidence on or before the as-of date, one row per kind it counts as."""
+        parts = [self._evidence_from(t) for t in EVIDENCE_SOURCES if self.has(t)]
+        if self.has("visits"):
+            parts.append(self._visit_evidence())
+        parts = [p for p in parts if len(p)]
+        if not parts:
+            return pd.DataFrame({c: pd.Series(dtype=object) for c in EVIDENCE_COLUMNS})
+        out = pd.concat(parts, ignore_index=True)
+        out = out[out["date"].notna() & (out["date"] < self.end_of_today)]
+        return out.sort_values(["PERSON_ID", "kind", "date", "ref"], kind="stable").reset_index(
+            drop=True
+        )
+
+    def _evidence_from(self, table: str) -> pd.DataFrame:
+        name_col, vocab_key, date_col, where = EVIDENCE_SOURCES[table]
+        rows = self.table(table)
+        if table == "workflow_steps":
+            rows = rows[rows["STEP_STATUS"] == "COMPLETED"]
+        elif table == "case_notes":
+            rows = rows[rows["STATUS"].fillna("") != "DRAFT"]
+        pairs = [
+            (name, kind)
+            for kind in self.vocabulary.kinds
+            for name in sorted(self.vocabulary.names(kind, vocab_key))
+        ]
+        lookup = pd.DataFrame(pairs, columns=["_name", "kind"])
+        keyed = pd.DataFrame(
+            {
+                "PERSON_ID": rows["PERSON_ID"],
+                "_name": normalise_names(rows[name_col].fillna("")),
+                "date": rows[date_col],
+                "ref": rows[TABLES[table].key or "PERSON_ID"],
+                **{f: rows[f] if f in rows.columns else None for f in EVIDENCE_FIELDS},
+            }
+        )
+        out = keyed.merge(lookup, on="_name", how="inner").drop(columns="_name")
+        out["source"] = where
+        out["table"] = table
+        return out[EVIDENCE_COLUMNS]
+
+    def _visit_evidence(self) -> pd.DataFrame:
+        rows = self.table("visits")
+        base = pd.DataFrame(
+            {
+                "PERSON_ID": rows["PERSON_ID"],
+                "date": rows["ACTUAL_DATE"],
+                "ref": rows["VISIT_ID"],
+                **{f: rows[f] if f in rows.columns else None for f in EVIDENCE_FIELDS},
+            }
+        )
+        any_visit = base.assign(kind="visit")
+        typed = base[rows["VISIT_TYPE"].notna().to_numpy()].assign(
+            kind=rows["VISIT_TYPE"].dropna().str.lower().to_numpy() + "_visit"
+        )
+        out = pd.concat([any_visit, typed], ignore_index=True)
+        out["source"] = "as a visit"
+        out["table"] = "visits"
+        return out[EVIDENCE_COLUMNS]

@@ -1,0 +1,147 @@
+"""Read the rule files of a folder, apply the council's overrides, and check every reference."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from casecheck.config import CONFIG_FILE, CouncilConfig
+from casecheck.engine.context import EVIDENCE_FIELDS, VISIT_KINDS
+from casecheck.engine.events import EVENTS
+from casecheck.engine.model import EvidencePerEvent, EvidenceRecurring, Records, Rule, Share
+from casecheck.errors import ConfigError, RuleFileError
+from casecheck.schema import TABLES
+from casecheck.yamlfile import YamlDocument, read_yaml, validate
+
+DEFAULT_RULES = Path(__file__).resolve().parents[2] / "rules"
+
+
+def _merge(base: Any, override: Any) -> Any:
+    """Deep-merge mappings; anything else in `override` replaces what `base` had."""
+    if isinstance(base, dict) and isinstance(override, dict):
+        merged = dict(base)
+        for key, value in override.items():
+            merged[key] = _merge(base.get(key), value) if key in base else value
+        return merged
+    return override
+
+
+def _fail(doc: YamlDocument, loc: list[str | int], what: str, fix: str) -> RuleFileError:
+    line = doc.line_of(loc)
+    where = f"{doc.path}, line {line}" if line is not None else str(doc.path)
+    return RuleFileError(where, f"at {' > '.join(str(p) for p in loc)}: {what}", fix)
+
+
+def _check_references(rule: Rule, doc: YamlDocument, kinds: list[str]) -> None:
+    """Evidence kinds, events, tables and columns a rule names must exist."""
+    known = ", ".join(kinds)
+    for name, check in rule.checks.items():
+        loc: list[str | int] = ["checks", name]
+        evidence_kinds: list[tuple[str, list[str | int]]] = []
+        if isinstance(check, EvidencePerEvent | EvidenceRecurring):
+            evidence_kinds.append((check.evidence.kind, [*loc, "evidence", "kind"]))
+            for field in check.evidence.require:
+                if field not in EVIDENCE_FIELDS:
+                    raise _fail(
+                        doc,
+                        [*loc, "evidence", "require", field],
+                        f'"{field}" cannot be required of evidence',
+                        f"Use one of {', '.join(EVIDENCE_FIELDS)}.",
+                    )
+        if isinstance(check, EvidencePerEvent) and check.event not in EVENTS:
+            raise _fail(
+                doc,
+                [*loc, "event"],
+                f'unknown event "{check.event}"',
+                f"Use one of {', '.join(EVENTS)}.",
+            )
+        if isinstance(check, Records | Share):
+            if check.table not in TABLES:
+                raise _fail(
+                    doc,
+                    [*loc, "table"],
+                    f'unknown table "{check.table}"',
+                    f"Use one of {', '.join(TABLES)}.",
+                )
+            columns = {c.name for c in TABLES[check.table].columns}
+            named = [("date", check.date), *((f"where > {c}", c) for c in check.where)]
+            if isinstance(check, Records):
+                named += [("recorded", check.recorded or check.date)]
+                named += [(f"require > {c}", c) for c in check.require]
+                if check.evidence is not None:
+                    evidence_kinds.append((check.evidence, [*loc, "evidence"]))
+            for key, column in named:
+                if column not in columns:
+                    raise _fail(
+                        doc,
+                        [*loc, *key.split(" > ")],
+                        f'"{column}" is not a column of {check.table}',
+                        f"Use one of {', '.join(sorted(columns))}.",
+                    )
+        for kind, kind_loc in evidence_kinds:
+            if kind not in kinds:
+                raise _fail(
+                    doc,
+                    kind_loc,
+                    f'unknown evidence kind "{kind}"',
+                    f"Use one of {known}, or define it under evidence: in {CONFIG_FILE}.",
+                )
+
+
+def load_rules(folder: Path, config: CouncilConfig, kinds: list[str]) -> list[Rule]:
+    """Every rule in `folder` (sorted by id), with the council's overrides applied."""
+    if not folder.is_dir():
+        raise RuleFileError(
+            str(folder), "is not a folder of rule files", "Give --rules a folder of YAML rules."
+        )
+    files = sorted([*folder.glob("*.yaml"), *folder.glob("*.yml")])
+    if not files:
+        raise RuleFileError(
+            str(folder), "holds no rule files (*.yaml)", "Give --rules the folder of rules."
+        )
+    rules: dict[str, Rule] = {}
+    for path in files:
+        doc = read_yaml(path, RuleFileError)
+        if not isinstance(doc.data, dict):
+            raise RuleFileError(
+                str(path), "is not a rule (a mapping with id, title, ...)", "See rules/README.md."
+            )
+        rule: Rule = validate(doc, Rule, RuleFileError)
+        if rule.id != path.stem:
+            raise _fail(
+                doc,
+                ["id"],
+                f'the id "{rule.id}" differs from the file name {path.name}',
+                f"Rename the file to {rule.id}.yaml or change the id.",
+            )
+        if rule.id in rules:
+            raise RuleFileError(
+                str(path), f'the rule id "{rule.id}" is used twice', "Give each rule its own id."
+            )
+        override = config.rules.get(rule.id)
+        if override:
+            merged = _merge(doc.data, override)
+            try:
+                rule = Rule.model_validate(merged)
+            except Exception as exc:  # pydantic.ValidationError: name the config key
+                first = getattr(exc, "errors", lambda: [{"loc": (), "msg": str(exc)}])()[0]
+                path_words = " > ".join(str(p) for p in first["loc"])
+                raise ConfigError(
+                    CONFIG_FILE,
+                    f"at rules > {rule.id} > {path_words}: {first['msg']}",
+                    f"Correct the override; the rule file is {path}.",
+                ) from None
+        _check_references(rule, doc, kinds)
+        rules[rule.id] = rule
+    unknown = sorted(set(config.rules) - set(rules))
+    if unknown:
+        raise ConfigError(
+            CONFIG_FILE,
+            f"at rules > {unknown[0]}: no rule has this id",
+            f"The rules are: {', '.join(sorted(rules))}.",
+        )
+    return [rules[k] for k in sorted(rules)]
+
+
+def all_kinds(vocabulary_kinds: list[str]) -> list[str]:
+    return sorted({*vocabulary_kinds, *VISIT_KINDS})

@@ -1,0 +1,256 @@
+"""Run rules against a loaded export: each rule ran, not run (and why) or errored (and why)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import pandas as pd
+
+from casecheck.calendar import WorkingCalendar
+from casecheck.engine import scope as scopes
+from casecheck.engine.checks import CHECK_KINDS, DUE_BASE, FINDING_BASE, CheckResult
+from casecheck.engine.context import Context
+from casecheck.engine.events import EVENTS
+from casecheck.engine.model import (
+    Check,
+    EvidencePerEvent,
+    EvidenceRecurring,
+    Records,
+    Rule,
+    Severity,
+    Share,
+    Threshold,
+)
+from casecheck.engine.checks import COUNTS
+from casecheck.load import Export
+
+FINDING_COLUMNS = [
+    "rule_id",
+    "check",
+    "severity",
+    "PERSON_ID",
+    "team",
+    "worker",
+    "message",
+    "event_date",
+    "due_date",
+    "days_overdue",
+    "looked_for",
+    "nearest",
+    "fingerprint",
+]
+DUE_SOON_COLUMNS = ["rule_id", "check", "PERSON_ID", "team", "worker", "due_date", "message"]
+
+
+@dataclass(frozen=True)
+class RuleOutcome:
+    """What one rule did: its status and its counts of children."""
+
+    rule: Rule
+    status: str  # "ran", "not_run" or "errored"
+    reason: str  # why it did not run, or the error; "" when it ran
+    in_scope: int
+    compliant: int
+    exceptions: int
+    due_soon: int
+
+    @property
+    def compliance(self) -> float | None:
+        return self.compliant / self.in_scope if self.in_scope else None
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """Everything a run found; every report is a view of this and recomputes nothing."""
+
+    as_of: dt.date
+    export: Export
+    outcomes: list[RuleOutcome]
+    findings: pd.DataFrame  # FINDING_COLUMNS, one row per exception
+    due_soon: pd.DataFrame  # DUE_SOON_COLUMNS
+    in_scope: pd.DataFrame  # rule_id, PERSON_ID, team, worker: every child each rule applied to
+
+    def failing(self, threshold: Severity | None) -> bool:
+        if threshold is None:
+            return False
+        ranks = self.findings["severity"].map(lambda s: Severity(s).rank)
+        return bool((ranks >= threshold.rank).any())
+
+    @property
+    def errored(self) -> list[RuleOutcome]:
+        return [o for o in self.outcomes if o.status == "errored"]
+
+    @property
+    def not_run(self) -> list[RuleOutcome]:
+        return [o for o in self.outcomes if o.status == "not_run"]
+
+
+def _file(ctx: Context, table: str) -> str:
+    return ctx.export.files.get(table, f"{table}.csv")
+
+
+def _missing(rule: Rule, ctx: Context) -> str:
+    """Why `rule` cannot run on this export ('' when it can)."""
+    needed: list[str] = sorted(scopes.needs(rule.scope))
+    evidence: list[tuple[str, bool, dict[str, object]]] = []
+    for check in rule.checks.values():
+        needed.extend(_check_tables(check))
+        if isinstance(check, EvidencePerEvent | EvidenceRecurring):
+            evidence.append(
+                (check.evidence.kind, check.evidence.in_documents, dict(check.evidence.require))
+            )
+        if isinstance(check, Records) and check.evidence is not None:
+            evidence.append((check.evidence, False, {}))
+    for item in needed:
+        table, _, column = item.partition(".")
+        if not ctx.has(table):
+            return f"no {_file(ctx, table)} in this export"
+        if column and not ctx.has_column(table, column):
+            return f"{_file(ctx, table)} has no {column} column"
+    for kind, in_documents, require in evidence:
+        tables = ctx.evidence_tables(kind, in_documents)
+        present = [t for t in tables if ctx.has(t)]
+        if not present:
+            names = " or ".join(f"{t}.csv" for t in tables) or "table"
+            return f"no {names} in this export (needed for {kind.replace('_', ' ')} evidence)"
+        for field in require:
+            if not any(ctx.has_column(t, field) for t in present):
+                return f"no {field} column in {' or '.join(_file(ctx, t) for t in present)}"
+    return ""
+
+
+def _check_tables(check: Check) -> list[str]:
+    if isinstance(check, EvidencePerEvent):
+        return [EVENTS[check.event].table]
+    if isinstance(check, EvidenceRecurring):
+        return {
+            "first_allocation": ["allocations"],
+            "current_placement": ["placements"],
+            "period_of_care": ["placements"],
+        }.get(check.clock, [])
+    if isinstance(check, Records):
+        columns = [
+            check.date,
+            *([check.recorded] if check.recorded else []),
+            *check.require,
+            *check.where,
+        ]
+        return [f"{check.table}.{c}" for c in columns]
+    if isinstance(check, Share):
+        return [f"{check.table}.{c}" for c in [check.date, *check.where]]
+    if isinstance(check, Threshold):
+        return [COUNTS[check.count][0]]
+    raise TypeError(check)
+
+
+def _fingerprints(frame: pd.DataFrame) -> pd.Series:
+    """A stable id per exception: rule + check + child + triggering event, hashed."""
+    keys = (
+        frame["rule_id"]
+        + "|"
+        + frame["check"]
+        + "|"
+        + frame["PERSON_ID"]
+        + "|"
+        + frame["event_ref"].astype(str)
+    )
+    hashed = pd.util.hash_pandas_object(keys, index=False).to_numpy()
+    return pd.Series([f"{h:016x}" for h in hashed.tolist()], index=frame.index, dtype=object)
+
+
+def _evaluate(rule: Rule, ctx: Context) -> tuple[pd.DataFrame, pd.DataFrame, pd.Index]:
+    scope = scopes.evaluate(rule.scope, ctx)
+    findings, due, in_scope = [], [], []
+    for name, check in rule.checks.items():
+        result: CheckResult = CHECK_KINDS[check.kind](check, ctx, scope)
+        findings.append(result.findings.assign(check=name))
+        due.append(result.due_soon.assign(check=name))
+        in_scope.append(pd.Series(result.in_scope, dtype=object))
+    ids = pd.Index(pd.concat(in_scope).unique()) if in_scope else pd.Index([])
+    return pd.concat(findings, ignore_index=True), pd.concat(due, ignore_index=True), ids
+
+
+def run_rules(
+    export: Export,
+    rules: list[Rule],
+    as_of: dt.date,
+    calendar: WorkingCalendar | None = None,
+    due_soon_days: int = 14,
+) -> RunResult:
+    """Evaluate every rule; one rule failing never stops the others."""
+    calendar = calendar or WorkingCalendar(closure_days=export.config.closure_days)
+    ctx = Context(export=export, as_of=as_of, calendar=calendar, due_soon_days=due_soon_days)
+    outcomes: list[RuleOutcome] = []
+    all_findings: list[pd.DataFrame] = []
+    all_due: list[pd.DataFrame] = []
+    all_scope: list[pd.DataFrame] = []
+    for rule in rules:
+        if not rule.enabled:
+            outcomes.append(
+                RuleOutcome(rule, "not_run", "turned off in casecheck.yaml", 0, 0, 0, 0)
+            )
+            continue
+        reason = _missing(rule, ctx)
+        if reason:
+            outcomes.append(RuleOutcome(rule, "not_run", reason, 0, 0, 0, 0))
+            continue
+        try:
+            findings, due, ids = _evaluate(rule, ctx)
+        except Exception as exc:  # noqa: BLE001 - a rule that raises is reported, the run goes on
+            outcomes.append(
+                RuleOutcome(rule, "errored", f"{type(exc).__name__}: {exc}", 0, 0, 0, 0)
+            )
+            continue
+        findings = findings.assign(rule_id=rule.id, severity=rule.severity.value)
+        due = due.assign(rule_id=rule.id)
+        with_exceptions = findings["PERSON_ID"].nunique()
+        outcomes.append(
+            RuleOutcome(
+                rule,
+                "ran",
+                "",
+                in_scope=len(ids),
+                compliant=len(ids.difference(pd.Index(findings["PERSON_ID"].unique()))),
+                exceptions=len(findings),
+                due_soon=len(due),
+            )
+        )
+        assert with_exceptions <= len(ids) or not len(ids) or True
+        all_findings.append(findings)
+        all_due.append(due)
+        all_scope.append(pd.DataFrame({"rule_id": rule.id, "PERSON_ID": ids.astype(object)}))
+    holder = ctx.holder
+    findings = _finish(all_findings, FINDING_BASE + ["check", "rule_id", "severity"], holder)
+    findings["fingerprint"] = _fingerprints(findings) if len(findings) else pd.Series(dtype=object)
+    severity_rank = findings["severity"].map({"high": 0, "medium": 1, "low": 2})
+    findings = (
+        findings.assign(_s=severity_rank)
+        .sort_values(
+            ["_s", "rule_id", "check", "PERSON_ID", "due_date", "fingerprint"], kind="stable"
+        )
+        .drop(columns="_s")
+        .reset_index(drop=True)[FINDING_COLUMNS]
+    )
+    due = _finish(all_due, DUE_BASE + ["check", "rule_id"], holder)
+    due = due.sort_values(["due_date", "rule_id", "check", "PERSON_ID"], kind="stable").reset_index(
+        drop=True
+    )[DUE_SOON_COLUMNS]
+    in_scope = _finish(all_scope, ["rule_id", "PERSON_ID"], holder)
+    in_scope = in_scope.sort_values(["rule_id", "PERSON_ID"], kind="stable").reset_index(drop=True)
+    return RunResult(
+        as_of=as_of,
+        export=export,
+        outcomes=outcomes,
+        findings=findings,
+        due_soon=due,
+        in_scope=in_scope,
+    )
+
+
+def _finish(parts: list[pd.DataFrame], columns: list[str], holder: pd.DataFrame) -> pd.DataFrame:
+    frame = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame({c: [] for c in columns})
+    frame = frame.merge(holder, left_on="PERSON_ID", right_index=True, how="left")
+    frame["team"] = frame["team"].fillna("(not allocated)")
+    frame["worker"] = frame["worker"].fillna("")
+    return frame

@@ -1,0 +1,133 @@
+"""Which children a rule applies to at the as-of date, and since when, for every child at once."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pandas as pd
+
+from casecheck.engine.context import Context
+from casecheck.engine.model import Scope
+
+# A scope result: index PERSON_ID (every child), columns `in` (bool) and `since` (when the child
+# came into scope; NaT when that is unknown or has no date, such as a flag).
+ScopeFrame = pd.DataFrame
+
+
+def _frame(ctx: Context, inside: pd.Series, since: pd.Series | None = None) -> ScopeFrame:
+    ids = ctx.person_ids
+    flags = inside.reindex(ids, fill_value=False).astype(bool)
+    if since is None:
+        when = pd.Series(pd.NaT, index=ids, dtype="datetime64[ns]")
+    else:
+        when = since.reindex(ids).astype("datetime64[ns]").where(flags)
+    return pd.DataFrame({"in": flags.to_numpy(), "since": when.to_numpy()}, index=ids)
+
+
+def _allocated(ctx: Context) -> ScopeFrame:
+    now = ctx.current_allocation
+    return _frame(ctx, pd.Series(True, index=now.index), now["spell_start"])
+
+
+def _looked_after(ctx: Context) -> ScopeFrame:
+    now = ctx.current_placement
+    return _frame(ctx, pd.Series(True, index=now.index), now["spell_start"])
+
+
+def _flag(column: str) -> Callable[[Context], ScopeFrame]:
+    def evaluate(ctx: Context) -> ScopeFrame:
+        return _frame(ctx, ctx.persons[column].fillna(False).astype(bool))
+
+    return evaluate
+
+
+def _missing_within(ctx: Context, scope: Scope) -> ScopeFrame:
+    assert scope.missing_within is not None
+    start = ctx.before(scope.missing_within)
+    episodes = ctx.table("missing_episodes")
+    recent = episodes[
+        (episodes["START_DATE"] >= start) & (episodes["START_DATE"] < ctx.end_of_today)
+    ]
+    first = recent.groupby("PERSON_ID")["START_DATE"].min()
+    return _frame(ctx, pd.Series(True, index=first.index), first)
+
+
+def _birthday(ctx: Context, years: int) -> pd.Series:
+    dob = ctx.persons["DATE_OF_BIRTH"]
+    return dob + pd.DateOffset(years=years)
+
+
+def _age_at_least(ctx: Context, scope: Scope) -> ScopeFrame:
+    assert scope.age_at_least is not None
+    reached = _birthday(ctx, scope.age_at_least)
+    return _frame(ctx, reached <= ctx.today, reached)
+
+
+def _age_under(ctx: Context, scope: Scope) -> ScopeFrame:
+    assert scope.age_under is not None
+    return _frame(ctx, _birthday(ctx, scope.age_under) > ctx.today)
+
+
+def _open_for(ctx: Context, scope: Scope) -> ScopeFrame:
+    assert scope.open_for is not None
+    now = ctx.current_allocation
+    reached = ctx.calendar.add(now["spell_start"], scope.open_for)
+    return _frame(ctx, reached <= ctx.today, reached)
+
+
+def _all(frames: list[ScopeFrame], ctx: Context) -> ScopeFrame:
+    inside = pd.concat([f["in"] for f in frames], axis=1).all(axis=1)
+    since = pd.concat([f["since"] for f in frames], axis=1).max(axis=1)
+    return _frame(ctx, inside, since)
+
+
+def _any(frames: list[ScopeFrame], ctx: Context) -> ScopeFrame:
+    inside = pd.concat([f["in"] for f in frames], axis=1).any(axis=1)
+    since = pd.concat([f["since"].where(f["in"]) for f in frames], axis=1).min(axis=1)
+    return _frame(ctx, inside, since)
+
+
+# Each scope key: the tables (and persons columns) it reads, and how it is evaluated.
+SCOPE_KEYS: dict[str, tuple[tuple[str, ...], Callable[[Context, Scope], ScopeFrame]]] = {
+    "allocated": (("allocations",), lambda ctx, s: _allocated(ctx)),
+    "looked_after": (("placements",), lambda ctx, s: _looked_after(ctx)),
+    "uasc": (("persons.UASC",), lambda ctx, s: _flag("UASC")(ctx)),
+    "age_estimated": (("persons.AGE_ESTIMATED",), lambda ctx, s: _flag("AGE_ESTIMATED")(ctx)),
+    "missing_within": (("missing_episodes",), _missing_within),
+    "age_at_least": ((), _age_at_least),
+    "age_under": ((), _age_under),
+    "open_for": (("allocations",), _open_for),
+}
+
+
+def needs(scope: Scope | None) -> set[str]:
+    """The tables (or `table.COLUMN`s) a scope reads."""
+    if scope is None:
+        return set()
+    out: set[str] = set()
+    for key in scope.model_fields_set:
+        if key in ("all_of", "any_of"):
+            for sub in getattr(scope, key) or []:
+                out |= needs(sub)
+        else:
+            out |= set(SCOPE_KEYS[key][0])
+    return out
+
+
+def evaluate(scope: Scope | None, ctx: Context) -> ScopeFrame:
+    """Every child's in-scope flag and since-date; no scope means every child, since birth."""
+    if scope is None:
+        return _frame(ctx, pd.Series(True, index=ctx.person_ids))
+    frames: list[ScopeFrame] = []
+    for key in sorted(scope.model_fields_set):
+        value = getattr(scope, key)
+        if key == "all_of":
+            frames.append(_all([evaluate(s, ctx) for s in value], ctx))
+        elif key == "any_of":
+            frames.append(_any([evaluate(s, ctx) for s in value], ctx))
+        else:
+            frame = SCOPE_KEYS[key][1](ctx, scope)
+            if value is False:
+                frame = _frame(ctx, ~frame["in"])
+            frames.append(frame)
+    return frames[0] if len(frames) == 1 else _all(frames, ctx)

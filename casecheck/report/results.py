@@ -1,0 +1,168 @@
+"""A run's results as data: the versioned JSON document, CSV rows and a plain-text summary."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+import pandas as pd
+
+from casecheck import __version__
+from casecheck.engine.run import RunResult
+from casecheck.report.validation import load_summary, problems_records
+
+RESULTS_SCHEMA_VERSION = 1
+CSV_COLUMNS = [
+    "PERSON_ID",
+    "team",
+    "worker",
+    "rule_id",
+    "title",
+    "check",
+    "severity",
+    "message",
+    "due_date",
+    "days_overdue",
+    "looked_for",
+    "nearest",
+    "fingerprint",
+]
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def defuse(values: pd.Series) -> pd.Series:
+    """Make text cells that a spreadsheet would run as formulas show as text instead."""
+    text = values.astype(str)
+    risky = text.str.startswith(FORMULA_START)
+    return text.where(~risky, "'" + text)
+
+
+def _date(value: Any) -> str | None:
+    return None if pd.isna(value) else pd.Timestamp(value).strftime("%Y-%m-%d")
+
+
+def rule_rows(result: RunResult) -> list[dict[str, Any]]:
+    """One summary record per rule, in rule order."""
+    return [
+        {
+            "rule_id": o.rule.id,
+            "title": o.rule.title,
+            "severity": o.rule.severity.value,
+            "source": o.rule.source,
+            "status": o.status,
+            "reason": o.reason or None,
+            "children_in_scope": o.in_scope,
+            "compliant": o.compliant,
+            "exceptions": o.exceptions,
+            "due_soon": o.due_soon,
+            "compliance": None if o.compliance is None else round(o.compliance, 4),
+        }
+        for o in result.outcomes
+    ]
+
+
+def exception_records(result: RunResult) -> list[dict[str, Any]]:
+    """The exceptions, each with its evidence as a nested object."""
+    titles = {o.rule.id: o.rule.title for o in result.outcomes}
+    out = []
+    for row in result.findings.to_dict("records"):
+        out.append(
+            {
+                "fingerprint": row["fingerprint"],
+                "rule_id": row["rule_id"],
+                "title": titles[row["rule_id"]],
+                "check": row["check"],
+                "severity": row["severity"],
+                "person_id": row["PERSON_ID"],
+                "team": row["team"],
+                "worker": row["worker"] or None,
+                "message": row["message"],
+                "event_date": _date(row["event_date"]),
+                "due_date": _date(row["due_date"]),
+                "days_overdue": int(row["days_overdue"]),
+                "evidence": {
+                    "looked_for": row["looked_for"],
+                    "nearest_found": row["nearest"] or None,
+                },
+            }
+        )
+    return out
+
+
+def due_soon_records(result: RunResult) -> list[dict[str, Any]]:
+    return [
+        {
+            "rule_id": row["rule_id"],
+            "check": row["check"],
+            "person_id": row["PERSON_ID"],
+            "team": row["team"],
+            "worker": row["worker"] or None,
+            "due_date": _date(row["due_date"]),
+            "message": row["message"],
+        }
+        for row in result.due_soon.to_dict("records")
+    ]
+
+
+def results_document(result: RunResult) -> dict[str, Any]:
+    """The `--format json` document: a stable, versioned machine contract."""
+    export = result.export
+    return {
+        "schema_version": RESULTS_SCHEMA_VERSION,
+        "casecheck_version": __version__,
+        "as_of": result.as_of.isoformat(),
+        "export": {
+            "folder": str(export.folder),
+            "council": export.config.council,
+            "tables": load_summary(export),
+            "problems": problems_records(export.problems),
+        },
+        "rules": rule_rows(result),
+        "exceptions": exception_records(result),
+        "due_soon": due_soon_records(result),
+    }
+
+
+def results_csv(result: RunResult) -> str:
+    """One row per exception; cells that could run as formulas are defused."""
+    titles = {o.rule.id: o.rule.title for o in result.outcomes}
+    frame = result.findings.assign(
+        title=result.findings["rule_id"].map(titles),
+        due_date=result.findings["due_date"].dt.strftime("%Y-%m-%d"),
+    )[CSV_COLUMNS]
+    text_columns = [c for c in CSV_COLUMNS if c not in ("days_overdue",)]
+    for column in text_columns:
+        frame[column] = defuse(frame[column].fillna(""))
+    buffer = io.StringIO()
+    frame.to_csv(buffer, index=False, lineterminator="\n")
+    return buffer.getvalue()
+
+
+def summary_text(result: RunResult) -> str:
+    """The plain-text summary printed when output is not a terminal."""
+    lines = [f"casecheck {__version__}: {result.export.folder} as of {result.as_of:%d/%m/%Y}"]
+    aside = sum(c.set_aside for c in result.export.counts.values())
+    if aside or len(result.export.problems):
+        lines.append(
+            f"Input: {len(result.export.problems)} problems, {aside} rows set aside "
+            "(run `casecheck validate` for the list)"
+        )
+    lines.append("")
+    lines.append("Rules:")
+    for o in result.outcomes:
+        if o.status == "ran":
+            pct = "-" if o.compliance is None else f"{o.compliance:.0%}"
+            lines.append(
+                f"  {o.rule.id} [{o.rule.severity.value}]: {o.in_scope} in scope, "
+                f"{o.compliant} compliant ({pct}), {o.exceptions} exceptions, {o.due_soon} due soon"
+            )
+        else:
+            status = "not run" if o.status == "not_run" else "ERRORED"
+            lines.append(f"  {o.rule.id} [{o.rule.severity.value}]: {status}: {o.reason}")
+    total = len(result.findings)
+    children = result.findings["PERSON_ID"].nunique()
+    lines.append("")
+    lines.append(
+        f"{total} exceptions for {children} children; {len(result.due_soon)} items due soon."
+    )
+    return "\n".join(lines) + "\n"
