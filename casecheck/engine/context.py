@@ -117,7 +117,8 @@ class Context:
     def holder(self) -> pd.DataFrame:
         """Team and worker holding each child's case now (the last allocation if none is open)."""
         if not self.has("allocations"):
-            return pd.DataFrame({"team": pd.Series(dtype=str), "worker": pd.Series(dtype=str)})
+            empty = pd.Index([], dtype=str, name="PERSON_ID")
+            return pd.DataFrame({"team": [], "worker": []}, index=empty, dtype=str)
         rows = self.allocation_spells.sort_values(
             ["PERSON_ID", "START_DATE", "WORKER_ID"], kind="stable"
         )

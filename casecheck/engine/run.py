@@ -250,6 +250,7 @@ def run_rules(
 
 def _finish(parts: list[pd.DataFrame], columns: list[str], holder: pd.DataFrame) -> pd.DataFrame:
     frame = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame({c: [] for c in columns})
+    frame["PERSON_ID"] = frame["PERSON_ID"].astype(str)
     frame = frame.merge(holder, left_on="PERSON_ID", right_index=True, how="left")
     frame["team"] = frame["team"].fillna("(not allocated)")
     frame["worker"] = frame["worker"].fillna("")
