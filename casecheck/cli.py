@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sys
+import textwrap
 import traceback
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -17,6 +18,7 @@ from casecheck.errors import CasecheckError, ExitCode
 from casecheck.load import Export, load_export
 
 if TYPE_CHECKING:
+    from casecheck.engine.model import Rule
     from casecheck.engine.run import RunResult
 
 EXPORT_DIR = click.Path(exists=False, file_okay=False, path_type=Path)
@@ -86,17 +88,47 @@ def validate(export_dir: Path, config_file: Path | None, fmt: str, output: Path 
     return ExitCode.EXCEPTIONS if len(export.problems) else ExitCode.CLEAN
 
 
-FORMAT_EXTENSIONS = {"text": "txt", "json": "json", "csv": "csv"}
+RULES_DIR = click.Path(file_okay=False, path_type=Path)
 
 
-def _render(fmt: str, result: RunResult) -> str:
-    from casecheck.report import results as views
+def _prepare(
+    export_dir: Path, config_file: Path | None, rules_dir: Path | None, as_of: str | None
+) -> RunResult:
+    """Load the config, the export and the rules, and run them: the one path to a result."""
+    from casecheck.engine.run import run_rules
 
-    if fmt == "json":
-        return json.dumps(views.results_document(result), indent=2) + "\n"
-    if fmt == "csv":
-        return views.results_csv(result)
-    return views.summary_text(result)
+    config, export = _load(export_dir, config_file)
+    date = parse_as_of(as_of, config)
+    return run_rules(export, _rules(config, rules_dir), date)
+
+
+def _rules(config: CouncilConfig, rules_dir: Path | None) -> list[Rule]:
+    from casecheck.config import evidence_vocabulary
+    from casecheck.engine.rulefiles import DEFAULT_RULES, all_kinds, load_rules
+
+    kinds = all_kinds(list(evidence_vocabulary(config).kinds))
+    return load_rules(rules_dir or DEFAULT_RULES, config, kinds)
+
+
+def _emit(result: RunResult, formats: list[str], output: Path | None) -> None:
+    from casecheck.report.formats import REPORTERS
+
+    if len(formats) > 1 or (output is not None and output.is_dir()):
+        if output is None:
+            raise click.UsageError("several --format values need --output FOLDER")
+        output.mkdir(parents=True, exist_ok=True)
+        targets = {f: output / f"casecheck-results.{REPORTERS[f].extension}" for f in formats}
+    else:
+        targets = {formats[0]: output}
+    for fmt, target in targets.items():
+        rendered = REPORTERS[fmt].render(result)
+        if isinstance(rendered, bytes):
+            if target is None:
+                raise click.UsageError(f"--format {fmt} writes a file: give --output PATH")
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(rendered)
+        else:
+            _write(rendered, target)
 
 
 @cli.command()
@@ -110,9 +142,8 @@ def _render(fmt: str, result: RunResult) -> str:
 @click.option(
     "--rules",
     "rules_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=None,
-    help="Folder of rule files (default: the rules/ shipped with casecheck).",
+    type=RULES_DIR,
+    help="Folder of rule files (default: the shipped rules/).",
 )
 @click.option(
     "--as-of",
@@ -125,13 +156,14 @@ def _render(fmt: str, result: RunResult) -> str:
     "formats",
     type=click.Choice(["auto", "text", "json", "csv"]),
     multiple=True,
-    help="Output format; repeat for several (then --output is a folder). Default: auto.",
+    help="Output format; repeat for several (then --output is a folder). Default: auto (a rich summary on a terminal, plain text otherwise).",
 )
 @click.option(
     "--output",
     type=click.Path(path_type=Path),
     help="File (or folder, for several formats) to write.",
 )
+@click.option("--team", help="Narrow every view to one team (and add a table per worker).")
 @click.option(
     "--fail-on",
     type=click.Choice(["never", "low", "medium", "high"]),
@@ -147,6 +179,7 @@ def check(
     as_of: str | None,
     formats: tuple[str, ...],
     output: Path | None,
+    team: str | None,
     fail_on: str,
     strict: bool,
 ) -> int:
@@ -155,36 +188,129 @@ def check(
     Exit code 0: no exception at or above --fail-on; 1: some (or a rule errored, or with
     --strict a rule could not run); 2: export, config or rules unusable; 3: internal error.
     """
-    from casecheck.engine.context import Context  # noqa: F401 - import cost is the engine's
-    from casecheck.engine.rulefiles import DEFAULT_RULES, all_kinds, load_rules
-    from casecheck.engine.run import run_rules
-    from casecheck.config import evidence_vocabulary
     from casecheck.engine.model import Severity
+    from casecheck.report.summary import narrow, teams
 
-    config, export = _load(export_dir, config_file)
-    date = parse_as_of(as_of, config)
-    kinds = all_kinds(list(evidence_vocabulary(config).kinds))
-    rules = load_rules(rules_dir or DEFAULT_RULES, config, kinds)
-    result = run_rules(export, rules, date)
+    result = _prepare(export_dir, config_file, rules_dir, as_of)
+    if team is not None and team not in teams(result):
+        known = ", ".join(teams(result)) or "none"
+        raise click.BadParameter(
+            f'no team "{team}" in this export (teams: {known})', param_hint="--team"
+        )
+    view = narrow(result, team)
     chosen = list(dict.fromkeys(formats or ("auto",)))
-    if len(chosen) > 1:
-        if output is None:
-            raise click.UsageError("several --format values need --output FOLDER")
-        output.mkdir(parents=True, exist_ok=True)
-        for fmt in chosen:
-            name = "text" if fmt == "auto" else fmt
-            _write(_render(name, result), output / f"casecheck-results.{FORMAT_EXTENSIONS[name]}")
-    else:
-        fmt = chosen[0]
-        if fmt == "auto" and output is None and sys.stdout.isatty():
-            from casecheck.report.terminal import print_summary
+    if chosen == ["auto"] and output is None and sys.stdout.isatty():
+        from casecheck.report.terminal import print_summary
 
-            print_summary(result)
-        else:
-            _write(_render("text" if fmt == "auto" else fmt, result), output)
+        print_summary(view)
+    else:
+        _emit(view, ["text" if f == "auto" else f for f in chosen], output)
     threshold = None if fail_on == "never" else Severity(fail_on)
-    failed = result.failing(threshold) or bool(result.errored) or (strict and bool(result.not_run))
+    failed = view.failing(threshold) or bool(result.errored) or (strict and bool(result.not_run))
     return ExitCode.EXCEPTIONS if failed else ExitCode.CLEAN
+
+
+@cli.command()
+@click.argument("person_id")
+@click.argument("export_dir", type=EXPORT_DIR)
+@click.option(
+    "--config",
+    "config_file",
+    type=CONFIG_FILE,
+    help="Council config (default: EXPORT_DIR/casecheck.yaml).",
+)
+@click.option(
+    "--rules",
+    "rules_dir",
+    type=RULES_DIR,
+    help="Folder of rule files (default: the shipped rules/).",
+)
+@click.option("--as-of", "as_of", metavar="YYYY-MM-DD", help="Check as of this date.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["auto", "text", "json"]),
+    default="auto",
+    show_default=True,
+)
+def case(
+    person_id: str,
+    export_dir: Path,
+    config_file: Path | None,
+    rules_dir: Path | None,
+    as_of: str | None,
+    fmt: str,
+) -> int:
+    """Show one child's file as an auditor checks it: every rule, the evidence, what is missing.
+
+    Exit code 0: no exceptions for this child; 1: some; 2: unusable input or unknown child.
+    """
+    from casecheck.report.case import case_text, case_view
+
+    result = _prepare(export_dir, config_file, rules_dir, as_of)
+    view = case_view(result, person_id)
+    if fmt == "json":
+        _write(json.dumps(view, indent=2, ensure_ascii=False) + "\n", None)
+    elif fmt == "auto" and sys.stdout.isatty():
+        from casecheck.report.terminal import print_case
+
+        print_case(view)
+    else:
+        _write(case_text(view), None)
+    return ExitCode.EXCEPTIONS if view["exceptions"] else ExitCode.CLEAN
+
+
+@cli.group()
+def rules() -> None:
+    """List the rules and explain what each one checks."""
+
+
+@rules.command("list")
+@click.option(
+    "--config", "config_file", type=CONFIG_FILE, help="Council config whose overrides apply."
+)
+@click.option(
+    "--rules",
+    "rules_dir",
+    type=RULES_DIR,
+    help="Folder of rule files (default: the shipped rules/).",
+)
+def rules_list(config_file: Path | None, rules_dir: Path | None) -> int:
+    """One line per rule: id, severity and title."""
+    config = load_config(Path("."), config_file) if config_file else CouncilConfig()
+    loaded = _rules(config, rules_dir)
+    width = max(len(r.id) for r in loaded)
+    for rule in loaded:
+        off = "" if rule.enabled else "  (turned off)"
+        click.echo(f"{rule.id:<{width}}  {rule.severity.value:<6}  {rule.title}{off}")
+    return ExitCode.CLEAN
+
+
+@rules.command("explain")
+@click.argument("rule_id")
+@click.option(
+    "--config", "config_file", type=CONFIG_FILE, help="Council config whose overrides apply."
+)
+@click.option(
+    "--rules",
+    "rules_dir",
+    type=RULES_DIR,
+    help="Folder of rule files (default: the shipped rules/).",
+)
+def rules_explain(rule_id: str, config_file: Path | None, rules_dir: Path | None) -> int:
+    """The rule's why, source, logic and parameters, in words."""
+    from casecheck.engine.explain import explain
+
+    config = load_config(Path("."), config_file) if config_file else CouncilConfig()
+    loaded = {r.id: r for r in _rules(config, rules_dir)}
+    if rule_id not in loaded:
+        raise click.BadParameter(
+            f'no rule "{rule_id}" (run `casecheck rules list` to see them)', param_hint="RULE_ID"
+        )
+    for heading, text in explain(loaded[rule_id]):
+        click.echo(f"{heading}:")
+        click.echo(textwrap.fill(text, width=88, initial_indent="  ", subsequent_indent="  "))
+    return ExitCode.CLEAN
 
 
 @cli.command()

@@ -65,9 +65,13 @@ def _fmt(values: pd.Series, duration: Duration | None = None) -> pd.Series:
 
 
 def _end_of(due: pd.Series, duration: Duration) -> pd.Series:
-    """The instant a deadline passes: the end of the due day, or the exact hour for hours."""
+    """The first instant past a deadline: the day after the due day, or just after the due hour.
+
+    "Within 72 hours" includes the 72nd hour itself: a return at 18:00 is on time with an
+    interview at 18:00 three days later, and late at 18:01 (timestamps are nanoseconds).
+    """
     if duration.unit is Unit.HOURS:
-        return due
+        return due + pd.Timedelta(1, unit="ns")
     return due + pd.Timedelta(days=1)
 
 
@@ -254,7 +258,8 @@ def evidence_recurring(check: EvidenceRecurring, ctx: Context, scope: ScopeFrame
     counted, others = select_evidence(ctx, check.evidence)
     counted = counted[counted["PERSON_ID"].isin(clock.index)]
     if check.count_from == "clock":
-        counted = counted[counted["date"] >= counted["PERSON_ID"].map(clock)]
+        # reindex, not map: Series.map with an empty datetime mapper (no child in scope) raises
+        counted = counted[counted["date"] >= clock.reindex(counted["PERSON_ID"]).to_numpy()]
     grouped = counted.groupby("PERSON_ID")
     count = grouped.size().reindex(clock.index, fill_value=0)
     last = grouped["date"].max().reindex(clock.index)
@@ -304,15 +309,7 @@ def evidence_recurring(check: EvidenceRecurring, ctx: Context, scope: ScopeFrame
             + " ("
             + interval_words
             + ")",
-            "No "
-            + what
-            + " since "
-            + fmt_dates(clock)
-            + "; due "
-            + fmt_dates(due)
-            + " ("
-            + interval_words
-            + ")",
+            "No " + what + first_words,
         ),
         index=clock.index,
     )
@@ -379,7 +376,8 @@ def records(check: Records, ctx: Context, scope: ScopeFrame) -> CheckResult:
     if check.recorded is not None and check.within is not None:
         due = ctx.calendar.add(rows[check.date], check.within)
         deadline = _end_of(due, check.within)
-        recorded = rows[check.recorded]
+        # Recorded after the as-of date is not recorded yet as of it (as evidence is not seen).
+        recorded = rows[check.recorded].where(rows[check.recorded] < ctx.end_of_today)
         late = recorded.notna() & (recorded >= deadline)
         missing = recorded.isna() & (deadline <= ctx.today)
         pending = recorded.isna() & (deadline > ctx.today)
@@ -490,7 +488,9 @@ def threshold(check: Threshold, ctx: Context, scope: ScopeFrame) -> CheckResult:
             "nearest": "",
         }
     )
-    return CheckResult(in_scope=pd.Index(rows["PERSON_ID"].unique()), findings=findings, due_soon=_empty(DUE_BASE))
+    return CheckResult(
+        in_scope=pd.Index(rows["PERSON_ID"].unique()), findings=findings, due_soon=_empty(DUE_BASE)
+    )
 
 
 # --- share ----------------------------------------------------------------------------------

@@ -171,7 +171,12 @@ class Context:
             parts.append(self._visit_evidence())
         parts = [p for p in parts if len(p)]
         if not parts:
-            return pd.DataFrame({c: pd.Series(dtype=object) for c in EVIDENCE_COLUMNS})
+            return pd.DataFrame(
+                {
+                    c: pd.Series(dtype="datetime64[ns]" if c == "date" else object)
+                    for c in EVIDENCE_COLUMNS
+                }
+            )
         out = pd.concat(parts, ignore_index=True)
         out = out[out["date"].notna() & (out["date"] < self.end_of_today)]
         return out.sort_values(["PERSON_ID", "kind", "date", "ref"], kind="stable").reset_index(

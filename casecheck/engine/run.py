@@ -70,6 +70,8 @@ class RunResult:
     findings: pd.DataFrame  # FINDING_COLUMNS, one row per exception
     due_soon: pd.DataFrame  # DUE_SOON_COLUMNS
     in_scope: pd.DataFrame  # rule_id, PERSON_ID, team, worker: every child each rule applied to
+    evidence: pd.DataFrame  # every dated piece of evidence: PERSON_ID, kind, source, date, ref
+    team: str | None = None  # set when the result has been narrowed to one team
 
     def failing(self, threshold: Severity | None) -> bool:
         if threshold is None:
@@ -245,6 +247,7 @@ def run_rules(
         findings=findings,
         due_soon=due,
         in_scope=in_scope,
+        evidence=ctx.evidence[["PERSON_ID", "kind", "source", "date", "ref"]],
     )
 
 

@@ -136,33 +136,3 @@ def results_csv(result: RunResult) -> str:
     buffer = io.StringIO()
     frame.to_csv(buffer, index=False, lineterminator="\n")
     return buffer.getvalue()
-
-
-def summary_text(result: RunResult) -> str:
-    """The plain-text summary printed when output is not a terminal."""
-    lines = [f"casecheck {__version__}: {result.export.folder} as of {result.as_of:%d/%m/%Y}"]
-    aside = sum(c.set_aside for c in result.export.counts.values())
-    if aside or len(result.export.problems):
-        lines.append(
-            f"Input: {len(result.export.problems)} problems, {aside} rows set aside "
-            "(run `casecheck validate` for the list)"
-        )
-    lines.append("")
-    lines.append("Rules:")
-    for o in result.outcomes:
-        if o.status == "ran":
-            pct = "-" if o.compliance is None else f"{o.compliance:.0%}"
-            lines.append(
-                f"  {o.rule.id} [{o.rule.severity.value}]: {o.in_scope} in scope, "
-                f"{o.compliant} compliant ({pct}), {o.exceptions} exceptions, {o.due_soon} due soon"
-            )
-        else:
-            status = "not run" if o.status == "not_run" else "ERRORED"
-            lines.append(f"  {o.rule.id} [{o.rule.severity.value}]: {status}: {o.reason}")
-    total = len(result.findings)
-    children = result.findings["PERSON_ID"].nunique()
-    lines.append("")
-    lines.append(
-        f"{total} exceptions for {children} children; {len(result.due_soon)} items due soon."
-    )
-    return "\n".join(lines) + "\n"

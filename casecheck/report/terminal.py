@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import io
+from typing import Any
+
+import pandas as pd
+from rich import box
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from casecheck.engine.run import RunResult
 from casecheck.load import Export
+from casecheck.report import summary
 from casecheck.report.validation import load_summary, problem_lines
 
 
@@ -44,37 +51,152 @@ def print_validation(export: Export, out: Console | None = None) -> None:
         out.print(line, markup=False)
 
 
-def print_summary(result: RunResult, out: Console | None = None) -> None:
-    """The check summary: one row per rule, then the totals."""
-    out = out or console()
-    table = Table(
-        title=f"casecheck: {result.export.folder} as of {result.as_of:%d/%m/%Y}",
+def _pct(value: float | None) -> str:
+    return "-" if value is None or value != value else f"{value:.0%}"
+
+
+def _table(title: str, plain: bool) -> Table:
+    return Table(
+        title=title,
         title_justify="left",
+        box=box.ASCII if plain else box.SIMPLE_HEAVY,
+        title_style="" if plain else "bold",
     )
-    for column, justify in (
-        ("rule", "left"),
-        ("severity", "left"),
-        ("in scope", "right"),
-        ("compliant", "right"),
-        ("exceptions", "right"),
-        ("due soon", "right"),
-    ):
-        table.add_column(column, justify=justify)  # type: ignore[arg-type]
+
+
+def _group_table(title: str, frame: pd.DataFrame, label: str, plain: bool) -> Table:
+    table = _table(title, plain)
+    table.add_column(label)
+    for column in ("children", "with exceptions", "high", "medium", "low", "compliance"):
+        table.add_column(column, justify="right")
+    for name, row in frame.to_dict("index").items():
+        table.add_row(
+            str(name) or "(none)",
+            str(row["children"]),
+            str(row["with_exceptions"]),
+            str(row["high"]),
+            str(row["medium"]),
+            str(row["low"]),
+            _pct(row["compliance"]),
+        )
+    return table
+
+
+def render_summary(result: RunResult, out: Console, plain: bool = False) -> None:
+    """Headline, a table per team (per worker with --team), per rule, and the oldest overdue."""
+    head = summary.overall(result)
+    team = result.team
+    compliance = _pct(head["compliance"])
+    where = f" - team {team}" if team else ""
+    out.print(
+        f"casecheck: {result.export.folder} as of {result.as_of:%d/%m/%Y}{where}",
+        style="" if plain else "bold",
+        markup=False,
+    )
+    aside = sum(c.set_aside for c in result.export.counts.values())
+    if len(result.export.problems):
+        out.print(
+            f"Input: {len(result.export.problems)} problems, {aside} rows set aside "
+            "(`casecheck validate` lists them)",
+            markup=False,
+        )
+    out.print(
+        f"{head['children_in_scope']} children in scope, {head['children_with_exceptions']} with "
+        f"exceptions, compliance {compliance}; "
+        f"{head['exceptions']} exceptions, {head['due_soon']} due soon",
+        markup=False,
+    )
+    out.print()
+    if team:
+        out.print(_group_table("By worker", summary.by_worker(result), "worker", plain))
+    else:
+        out.print(_group_table("By team", summary.by_team(result), "team", plain))
+    rules = _table("By rule", plain)
+    for column in ("rule", "severity", "in scope", "compliant", "exceptions", "due soon"):
+        rules.add_column(column, justify="left" if column in ("rule", "severity") else "right")
     for o in result.outcomes:
         if o.status == "ran":
-            pct = "" if o.compliance is None else f" ({o.compliance:.0%})"
-            table.add_row(
+            rules.add_row(
                 o.rule.id,
                 o.rule.severity.value,
                 str(o.in_scope),
-                f"{o.compliant}{pct}",
+                f"{o.compliant} ({_pct(o.compliance)})",
                 str(o.exceptions),
                 str(o.due_soon),
             )
         else:
-            label = "[yellow]not run[/]" if o.status == "not_run" else "[red]errored[/]"
-            table.add_row(o.rule.id, o.rule.severity.value, label, o.reason, "", "")
-    out.print(table)
-    out.print(
-        f"{len(result.findings)} exceptions for {result.findings['PERSON_ID'].nunique()} children; {len(result.due_soon)} due soon."
+            label = "not run" if o.status == "not_run" else "ERRORED"
+            rules.add_row(o.rule.id, o.rule.severity.value, label, o.reason, "", "")
+    out.print(rules)
+    oldest = summary.oldest(result)
+    if len(oldest):
+        table = _table("Oldest overdue", plain)
+        for column in ("child", "team", "rule", "days", "message"):
+            table.add_column(column, justify="right" if column == "days" else "left")
+        for row in oldest.to_dict("records"):
+            table.add_row(
+                row["PERSON_ID"],
+                row["team"],
+                row["rule_id"],
+                str(row["days_overdue"]),
+                row["message"],
+            )
+        out.print(table)
+
+
+def summary_text(result: RunResult) -> str:
+    """The same summary as plain text (ASCII tables, no colour), for pipes and files."""
+    buffer = io.StringIO()
+    out = Console(
+        file=buffer,
+        width=160,
+        color_system=None,
+        force_terminal=False,
+        highlight=False,
+        soft_wrap=False,
     )
+    render_summary(result, out, plain=True)
+    return "\n".join(line.rstrip() for line in buffer.getvalue().splitlines()) + "\n"
+
+
+def print_summary(result: RunResult) -> None:
+    render_summary(result, console())
+
+
+STATUS_STYLE = {
+    "exception": "red",
+    "compliant": "green",
+    "does not apply": "dim",
+    "not run": "yellow",
+    "errored": "red",
+}
+
+
+def print_case(view: dict[str, Any], out: Console | None = None) -> None:
+    """One child's file: a row per rule with what was found and what is missing."""
+    out = out or console()
+    out.print(f"[bold]Child {view['person_id']}[/] as of {view['as_of']}")
+    out.print(
+        f"team: {view['team'] or '(not allocated)'}; worker: {view['worker'] or '-'}",
+        markup=False,
+    )
+    table = _table("Rules", plain=False)
+    for column in ("rule", "status", "detail"):
+        table.add_column(column)
+    for rule in view["rules"]:
+        details = [item["message"] for item in rule["exceptions"]]
+        details += [
+            f"nearest found: {i['nearest_found']}" for i in rule["exceptions"] if i["nearest_found"]
+        ]
+        details += [f"due soon: {item['message']}" for item in rule["due_soon"]]
+        if rule["reason"]:
+            details.append(rule["reason"])
+        style = STATUS_STYLE.get(rule["status"], "")
+        table.add_row(rule["rule_id"], f"[{style}]{rule['status']}[/]", Text("\n".join(details)))
+    out.print(table)
+    evidence = _table("Evidence on file", plain=False)
+    for column in ("date", "kind", "where", "ref"):
+        evidence.add_column(column)
+    for item in view["evidence"]:
+        evidence.add_row(item["date"], item["kind"], item["where"], item["ref"])
+    out.print(evidence)

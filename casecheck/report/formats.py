@@ -1,0 +1,43 @@
+"""The output formats of `casecheck check`: a literal registry, read top to bottom."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from casecheck.engine.run import RunResult
+
+
+@dataclass(frozen=True)
+class Reporter:
+    """One output format: its file extension and the function that renders a result."""
+
+    extension: str
+    render: Callable[[RunResult], str | bytes]
+    binary: bool = False
+
+
+def _text(result: RunResult) -> str:
+    from casecheck.report.terminal import summary_text
+
+    return summary_text(result)
+
+
+def _json(result: RunResult) -> str:
+    from casecheck.report.results import results_document
+
+    return json.dumps(results_document(result), indent=2, ensure_ascii=False) + "\n"
+
+
+def _csv(result: RunResult) -> str:
+    from casecheck.report.results import results_csv
+
+    return results_csv(result)
+
+
+REPORTERS: dict[str, Reporter] = {
+    "text": Reporter("txt", _text),
+    "json": Reporter("json", _json),
+    "csv": Reporter("csv", _csv),
+}
