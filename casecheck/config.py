@@ -9,12 +9,14 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+import pandas as pd
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from casecheck.errors import ConfigError
 from casecheck.schema import TABLES, Kind
-from casecheck.yamlfile import read_yaml, validate
+from casecheck.yamlfile import KeyedProblems, Loc, read_yaml, validate
 
 CONFIG_FILE = "casecheck.yaml"
 EVIDENCE_SOURCES = ("step_types", "document_categories", "note_types")
@@ -56,31 +58,103 @@ class CouncilConfig(BaseModel):
     @field_validator("tables")
     @classmethod
     def _known_tables(cls, tables: dict[str, TableConfig]) -> dict[str, TableConfig]:
-        for name, table in tables.items():
-            if name not in TABLES:
-                known = ", ".join(TABLES)
-                raise ValueError(f'unknown table "{name}" (the tables are: {known})')
-            declared = TABLES[name]
-            names = {c.name for c in declared.columns}
-            for column in [*table.columns, *table.date_formats]:
-                if column not in names:
-                    raise ValueError(
-                        f'"{column}" is not a column of {name} '
-                        f"(its columns are: {', '.join(sorted(names))}); "
-                        "the key is the contract's name and the value the council's"
-                    )
-            for column, fmt in table.date_formats.items():
-                if declared.column(column).kind is not Kind.DATE:
-                    raise ValueError(f"{name}.{column} is not a date column")
-                if "%" not in fmt:
-                    raise ValueError(
-                        f'date format "{fmt}" for {name}.{column} has no %-codes '
-                        '(write it like "%d/%m/%Y %H:%M")'
-                    )
-            renamed = list(table.columns.values())
-            if len(renamed) != len(set(renamed)):
-                raise ValueError(f"two contract columns of {name} are mapped to the same column")
+        problems = table_config_problems(tables)
+        if problems:
+            raise KeyedProblems(problems)
         return tables
+
+
+def _date_format_problem(fmt: str) -> str | None:
+    """What is wrong with a strftime date format, or None when it reads dates."""
+    if "%" not in fmt:
+        return "has no %-codes"
+    sample = dt.datetime(2001, 2, 3, 4, 5, 6)
+    try:
+        dt.datetime.strptime(sample.strftime(fmt), fmt)
+    except ValueError as exc:
+        return f"cannot be used ({exc})"
+    missing = [
+        part
+        for part, codes in (("year", "Yy"), ("month", "mbB"), ("day", "dj"))
+        if not any(f"%{code}" in fmt for code in codes)
+    ]
+    if missing:
+        return "has no " + " or ".join(missing)
+    return None
+
+
+def _suggest_format(fmt: str) -> str:
+    """ "DD/MM/YYYY" -> "%d/%m/%Y", for the fix of a format written without %-codes."""
+    out = fmt.upper().replace("YYYY", "%Y").replace("DD", "%d").replace("MM", "%m", 1)
+    out = out.replace("HH", "%H").replace("MM", "%M").replace("SS", "%S")
+    return out if _date_format_problem(out) is None else "%d/%m/%Y %H:%M"
+
+
+def table_config_problems(tables: Mapping[str, TableConfig]) -> list[tuple[Loc, str, str]]:
+    """Every unknown table, unknown column and unusable date format, each at its key."""
+    problems: list[tuple[Loc, str, str]] = []
+    for name, table in tables.items():
+        if name not in TABLES:
+            problems.append(
+                (
+                    (name,),
+                    f'unknown table "{name}" (the tables are: {", ".join(TABLES)})',
+                    "Correct its spelling, or remove it.",
+                )
+            )
+            continue
+        declared = TABLES[name]
+        names = {c.name for c in declared.columns}
+        known = ", ".join(c.name for c in declared.columns)
+        council_names: dict[str, str] = {}
+        for column, council in table.columns.items():
+            if column not in names:
+                reversed_ = next((n for n in names if n.casefold() == council.casefold()), None)
+                problems.append(
+                    (
+                        (name, "columns", column),
+                        f'"{column}" is not a column of {name} (its columns are: {known})',
+                        f"The key is the contract's name and the value the council's: "
+                        f"write {reversed_}: {column}."
+                        if reversed_
+                        else "The key is the contract's name (one of those) and the value "
+                        "the council's name for it.",
+                    )
+                )
+                continue
+            earlier = council_names.get(council.strip().casefold())
+            if earlier is not None:
+                problems.append(
+                    (
+                        (name, "columns", column),
+                        f'"{council}" is already the column read as {earlier}',
+                        "A column can be read as one contract column only: correct one of them.",
+                    )
+                )
+            council_names.setdefault(council.strip().casefold(), column)
+        dates = ", ".join(declared.date_columns)
+        for column, fmt in table.date_formats.items():
+            at = (name, "date_formats", column)
+            if column not in names or declared.column(column).kind is not Kind.DATE:
+                problems.append(
+                    (
+                        at,
+                        f"{column} is not a date column of {name} (its date columns are: {dates})",
+                        "Remove it, or correct its spelling.",
+                    )
+                )
+                continue
+            wrong = _date_format_problem(fmt)
+            if wrong is not None:
+                problems.append(
+                    (
+                        at,
+                        f'the date format "{fmt}" {wrong}',
+                        f'Write it with strftime codes, like "{_suggest_format(fmt)}" '
+                        "(%d day, %m month, %Y year, %H hour, %M minute, %S second).",
+                    )
+                )
+    return problems
 
 
 @dataclass(frozen=True)
@@ -124,9 +198,17 @@ def evidence_vocabulary(config: CouncilConfig) -> EvidenceVocabulary:
     )
 
 
-def normalise_names(values: Any) -> Any:
-    """Vectorised twin of `_normalise` for a pandas string Series."""
-    return values.str.strip().str.replace(r"\s+", " ", regex=True).str.casefold()
+def normalise_names(values: pd.Series) -> pd.Series:
+    """Vectorised twin of `_normalise`: each distinct name is folded once, then spread back.
+
+    Type names repeat (a million case notes have a few dozen note types), so factorising first
+    makes this cost one pass over the codes rather than a regex over every cell.
+    """
+    codes, uniques = pd.factorize(values.fillna(""))
+    folded = pd.Series(uniques, dtype=object).astype(str)
+    folded = folded.str.strip().str.replace(r"\s+", " ", regex=True).str.casefold()
+    out = folded.to_numpy(dtype=object)[codes] if len(uniques) else np.array([], dtype=object)
+    return pd.Series(out, index=values.index, dtype=object)
 
 
 def load_config(export_dir: Path, config_file: Path | None = None) -> CouncilConfig:
@@ -139,9 +221,10 @@ def load_config(export_dir: Path, config_file: Path | None = None) -> CouncilCon
         return CouncilConfig()
     if not isinstance(doc.data, dict):
         raise ConfigError(
-            str(path),
-            "must be a mapping of keys (council, tables, evidence, ...)",
-            "See README.md.",
+            f"{path}, line {doc.line_of([])}",
+            "must be a set of settings (council:, tables:, evidence:, closure_days:), "
+            "not a list or a single value",
+            'Write one setting a line, like "council: Anytown".',
         )
     config: CouncilConfig = validate(doc, CouncilConfig, ConfigError)
     return config

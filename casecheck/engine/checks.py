@@ -11,7 +11,7 @@ import pandas as pd
 
 from casecheck.calendar import Duration, Unit
 from casecheck.config import normalise_names
-from casecheck.engine.context import EVIDENCE_SOURCES, Context, fmt_dates
+from casecheck.engine.context import EVIDENCE_SOURCES, Context, fmt_dates, member
 from casecheck.engine.events import EVENTS
 from casecheck.engine.model import (
     Evidence,
@@ -173,7 +173,7 @@ def evidence_per_event(check: EvidencePerEvent, ctx: Context, scope: ScopeFrame)
     events = events[
         (events["date"] >= start)
         & (events["date"] < ctx.end_of_today)
-        & events["PERSON_ID"].isin(_in_scope(scope))
+        & member(events["PERSON_ID"], _in_scope(scope))
     ].copy()
     events["key"] = events["PERSON_ID"] + "\x1f" + events["ref"]
     events = events.drop_duplicates("key")
@@ -256,7 +256,7 @@ def _clock(check: EvidenceRecurring, ctx: Context, scope: ScopeFrame) -> pd.Seri
 def evidence_recurring(check: EvidenceRecurring, ctx: Context, scope: ScopeFrame) -> CheckResult:
     clock = _clock(check, ctx, scope)
     counted, others = select_evidence(ctx, check.evidence)
-    counted = counted[counted["PERSON_ID"].isin(clock.index)]
+    counted = counted[member(counted["PERSON_ID"], clock.index)]
     if check.count_from == "clock":
         # reindex, not map: Series.map with an empty datetime mapper (no child in scope) raises
         counted = counted[counted["date"] >= clock.reindex(counted["PERSON_ID"]).to_numpy()]
@@ -320,7 +320,7 @@ def evidence_recurring(check: EvidenceRecurring, ctx: Context, scope: ScopeFrame
     targets = pd.DataFrame(
         {"PERSON_ID": late_ids, "key": late_ids, "date": due[late_ids].to_numpy()}
     )
-    candidates = others[others["PERSON_ID"].isin(late_ids)]
+    candidates = others[member(others["PERSON_ID"], late_ids)]
     near = _nearest(targets, candidates, check.evidence.kind).set_index("key")
     nearest = near["nearest"].reindex(late_ids).fillna("")
     why = near["why_not"].reindex(late_ids).fillna("")
@@ -358,7 +358,7 @@ def records(check: Records, ctx: Context, scope: ScopeFrame) -> CheckResult:
     from casecheck.schema import TABLES
 
     rows = ctx.table(check.table)
-    rows = rows[rows["PERSON_ID"].isin(_in_scope(scope))]
+    rows = rows[member(rows["PERSON_ID"], _in_scope(scope))]
     if check.evidence is not None:
         _, vocab_key, _, _ = EVIDENCE_SOURCES[check.table]
         name_col = EVIDENCE_SOURCES[check.table][0]
@@ -454,7 +454,7 @@ COUNTS: dict[str, tuple[str, str, str, str]] = {
 def threshold(check: Threshold, ctx: Context, scope: ScopeFrame) -> CheckResult:
     table, start_col, end_col, noun = COUNTS[check.count]
     rows = ctx.table(table)
-    rows = rows[rows["PERSON_ID"].isin(_in_scope(scope))]
+    rows = rows[member(rows["PERSON_ID"], _in_scope(scope))]
     start = ctx.before(check.period)
     if end_col:
         overlap = (rows[start_col] < ctx.end_of_today) & (
@@ -496,7 +496,7 @@ def threshold(check: Threshold, ctx: Context, scope: ScopeFrame) -> CheckResult:
 # --- share ----------------------------------------------------------------------------------
 def share(check: Share, ctx: Context, scope: ScopeFrame) -> CheckResult:
     rows = ctx.table(check.table)
-    rows = rows[rows["PERSON_ID"].isin(_in_scope(scope))]
+    rows = rows[member(rows["PERSON_ID"], _in_scope(scope))]
     start = ctx.before(check.period)
     rows = rows[(rows[check.date] >= start) & (rows[check.date] < ctx.end_of_today)]
     match = pd.Series(True, index=rows.index)
