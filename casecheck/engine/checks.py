@@ -287,6 +287,14 @@ def evidence_recurring(check: EvidenceRecurring, ctx: Context, scope: ScopeFrame
         due.notna() & (due >= ctx.today) & (due <= ctx.today + pd.Timedelta(days=ctx.due_soon_days))
     )
     what = words(check.evidence.kind) + (" in Documents" if check.evidence.in_documents else "")
+    # Words only for the children who are overdue or due soon: formatting is the costly part.
+    keep = (overdue | soon).to_numpy()
+    ids = clock.index
+    shown = ids[keep]
+    clock, due, last, count, base = (x[shown] for x in (clock, due, last, count, base))
+    last_ref, overdue, soon = last_ref[shown], overdue[shown], soon[shown]
+    step = step[keep]
+    interval_words = interval_words[shown]
     has_last = count > 0
     no_wait = np.array([d.amount == 0 for d in intervals])[step]
     first_words = pd.Series(
@@ -315,8 +323,7 @@ def evidence_recurring(check: EvidenceRecurring, ctx: Context, scope: ScopeFrame
     )
     message_soon = message.str.replace("next was due", "next due", regex=False)
     event_ref = last_ref.where(has_last, "since:" + clock.dt.strftime("%Y-%m-%d"))
-    ids = clock.index
-    late_ids = ids[overdue.to_numpy()]
+    late_ids = shown[overdue.to_numpy()]
     targets = pd.DataFrame(
         {"PERSON_ID": late_ids, "key": late_ids, "date": due[late_ids].to_numpy()}
     )
@@ -341,7 +348,7 @@ def evidence_recurring(check: EvidenceRecurring, ctx: Context, scope: ScopeFrame
             "nearest": nearest.to_numpy(),
         }
     )
-    soon_ids = ids[soon.to_numpy()]
+    soon_ids = shown[soon.to_numpy()]
     due_soon = pd.DataFrame(
         {
             "PERSON_ID": soon_ids,

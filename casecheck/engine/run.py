@@ -124,7 +124,9 @@ def _missing(rule: Rule, ctx: Context) -> str:
 
 def _check_tables(check: Check) -> list[str]:
     if isinstance(check, EvidencePerEvent):
-        return [EVENTS[check.event].table]
+        table = EVENTS[check.event].table
+        # A `where` on a column the export lacks would match no event: not run, not compliant.
+        return [table, *(f"{table}.{c}" for c in check.where)]
     if isinstance(check, EvidenceRecurring):
         return {
             "first_allocation": ["allocations"],
@@ -254,7 +256,8 @@ def run_rules(
 def _finish(parts: list[pd.DataFrame], columns: list[str], holder: pd.DataFrame) -> pd.DataFrame:
     frame = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame({c: [] for c in columns})
     frame["PERSON_ID"] = frame["PERSON_ID"].astype(str)
-    frame = frame.merge(holder, left_on="PERSON_ID", right_index=True, how="left")
-    frame["team"] = frame["team"].fillna("(not allocated)")
-    frame["worker"] = frame["worker"].fillna("")
+    # Looked up with map, not a left merge on the index: pandas 3 raises ArrowInvalid on that
+    # merge when both sides are empty string arrays read from header-only CSV files.
+    frame["team"] = frame["PERSON_ID"].map(holder["team"]).fillna("(not allocated)")
+    frame["worker"] = frame["PERSON_ID"].map(holder["worker"]).fillna("")
     return frame

@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 import pandas as pd
 
-from casecheck.engine.context import Context
+from casecheck.engine.context import Context, spells
 from casecheck.engine.model import Scope
 
 # A scope result: index PERSON_ID (every child), columns `in` (bool) and `since` (when the child
@@ -45,10 +45,21 @@ def _missing_within(ctx: Context, scope: Scope) -> ScopeFrame:
     assert scope.missing_within is not None
     start = ctx.before(scope.missing_within)
     episodes = ctx.table("missing_episodes")
-    recent = episodes[
-        (episodes["START_DATE"] >= start) & (episodes["START_DATE"] < ctx.end_of_today)
-    ]
-    first = recent.groupby("PERSON_ID")["START_DATE"].min()
+    episodes = episodes[episodes["START_DATE"] < ctx.end_of_today]
+    recent = episodes[episodes["START_DATE"] >= start]
+    # Each episode keeps the child in scope for `missing_within` after it starts; episodes whose
+    # periods overlap or follow on make one continuous run, and the child has been in scope since
+    # the start of the run that holds at the as-of date (which may be before `start`).
+    began = episodes["START_DATE"].dt.normalize()
+    periods = pd.DataFrame(
+        {
+            "PERSON_ID": episodes["PERSON_ID"],
+            "START_DATE": began,
+            "END_DATE": ctx.calendar.add(began, scope.missing_within),
+        }
+    )
+    runs = spells(periods, "START_DATE", "END_DATE")
+    first = runs.loc[recent.index].groupby("PERSON_ID")["spell_start"].max()
     return _frame(ctx, pd.Series(True, index=first.index), first)
 
 
@@ -84,7 +95,10 @@ def _all(frames: list[ScopeFrame], ctx: Context) -> ScopeFrame:
 def _any(frames: list[ScopeFrame], ctx: Context) -> ScopeFrame:
     inside = pd.concat([f["in"] for f in frames], axis=1).any(axis=1)
     since = pd.concat([f["since"].where(f["in"]) for f in frames], axis=1).min(axis=1)
-    return _frame(ctx, inside, since)
+    # A branch that holds with no date (a flag such as UASC) holds from the start, so it comes
+    # before any dated branch: the child is in scope with no since-date, not from the later one.
+    undated = pd.concat([f["in"] & f["since"].isna() for f in frames], axis=1).any(axis=1)
+    return _frame(ctx, inside, since.where(~undated))
 
 
 # Each scope key: the tables (and persons columns) it reads, and how it is evaluated.
