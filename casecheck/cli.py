@@ -154,7 +154,7 @@ def _emit(result: RunResult, formats: list[str], output: Path | None) -> None:
 @click.option(
     "--format",
     "formats",
-    type=click.Choice(["auto", "text", "json", "csv"]),
+    type=click.Choice(["auto", "text", "json", "csv", "xlsx", "html", "junit"]),
     multiple=True,
     help="Output format; repeat for several (then --output is a folder). Default: auto (a rich summary on a terminal, plain text otherwise).",
 )

@@ -36,8 +36,29 @@ def _csv(result: RunResult) -> str:
     return results_csv(result)
 
 
+def _xlsx(result: RunResult) -> bytes:
+    from casecheck.report.xlsx import render_xlsx
+
+    return render_xlsx(result)
+
+
+def _html(result: RunResult) -> str:
+    from casecheck.report.html import render_html
+
+    return render_html(result)
+
+
+def _junit(result: RunResult) -> str:
+    from casecheck.report.junit import render_junit
+
+    return render_junit(result)
+
+
 REPORTERS: dict[str, Reporter] = {
     "text": Reporter("txt", _text),
     "json": Reporter("json", _json),
     "csv": Reporter("csv", _csv),
+    "xlsx": Reporter("xlsx", _xlsx, binary=True),
+    "html": Reporter("html", _html),
+    "junit": Reporter("xml", _junit),
 }

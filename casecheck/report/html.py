@@ -1,0 +1,215 @@
+"""The results as one self-contained HTML page: figures, charts, a filterable table, each child."""
+
+from __future__ import annotations
+
+import functools
+import re
+from typing import Any, cast
+
+import jinja2
+import pandas as pd
+
+from casecheck import __version__
+from casecheck.engine.run import RunResult
+from casecheck.report import summary
+
+SEVERITY_RANK = {"high": 0, "medium": 1, "low": 2}
+CHART = {"width": 860, "label": 300, "bar": 400, "row": 26, "top": 28}
+LABEL_CHARS = 42  # longer chart labels are cut, with the whole label as a tooltip
+_NOT_ID = re.compile(r"[^A-Za-z0-9-]")
+
+
+@functools.cache
+def _template() -> jinja2.Template:
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("casecheck.report", "templates"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    return env.get_template("report.html.j2")
+
+
+def anchor(person_id: str) -> str:
+    """The HTML id of a child's section: one per PERSON_ID, safe in an id and in a #link."""
+    return "child-" + _NOT_ID.sub(lambda m: f"_{ord(m.group()):x}_", person_id)
+
+
+def _date(value: Any) -> tuple[str, str]:
+    """A date as shown (dd/mm/yyyy) and as sorted (yyyy-mm-dd); blank when missing."""
+    if value is None or pd.isna(value):
+        return "", ""
+    stamp = pd.Timestamp(value)
+    return stamp.strftime("%d/%m/%Y"), stamp.strftime("%Y-%m-%d")
+
+
+def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    return cast(list[dict[str, Any]], frame.to_dict("records"))
+
+
+def _pct(value: float | None) -> str:
+    return "–" if value is None or pd.isna(value) else f"{value:.0%}"
+
+
+def _count(children: int) -> str:
+    if not children:
+        return "no children in scope"
+    return f"{children} child" if children == 1 else f"{children} children"
+
+
+def _cut(label: str) -> str:
+    return label if len(label) <= LABEL_CHARS else label[: LABEL_CHARS - 1] + "…"
+
+
+def _bars(items: list[tuple[str, float | None, str, bool]]) -> dict[str, Any]:
+    """An SVG bar chart's geometry: one bar per (label, share 0-1 or None, note, rule skipped)."""
+    rows = []
+    for i, (label, share, note, skipped) in enumerate(items):
+        value = None if share is None or pd.isna(share) else float(share)
+        rows.append(
+            {
+                "label": label,
+                "short": _cut(label),
+                "y": CHART["top"] + i * CHART["row"],
+                "width": 0 if value is None else round(value * CHART["bar"], 1),
+                "value": "" if value is None else _pct(value),
+                "note": note,
+                "known": value is not None,
+                "skipped": skipped,
+            }
+        )
+    ticks = [
+        {"x": round(CHART["label"] + f * CHART["bar"], 1), "text": f"{f:.0%}"}
+        for f in (0, 0.25, 0.5, 0.75, 1)
+    ]
+    return {
+        **CHART,
+        "rows": rows,
+        "ticks": ticks,
+        "height": CHART["top"] + max(len(rows), 1) * CHART["row"] + 8,
+    }
+
+
+def _exception(row: dict[str, Any], titles: dict[str, str]) -> dict[str, Any]:
+    due, due_sort = _date(row["due_date"])
+    return {
+        "person_id": row["PERSON_ID"],
+        "anchor": anchor(row["PERSON_ID"]),
+        "team": row["team"],
+        "worker": row["worker"],
+        "rule_id": row["rule_id"],
+        "title": titles.get(row["rule_id"], ""),
+        "check": row["check"],
+        "severity": row["severity"],
+        "rank": SEVERITY_RANK.get(row["severity"], 3),
+        "message": row["message"],
+        "due": due,
+        "due_sort": due_sort,
+        "days_overdue": int(row["days_overdue"]),
+        "looked_for": row["looked_for"],
+        "nearest": row["nearest"] or "",
+    }
+
+
+def _children(exceptions: list[dict[str, Any]], result: RunResult) -> list[dict[str, Any]]:
+    """One entry per child with an exception or an item due soon, by PERSON_ID."""
+    children: dict[str, dict[str, Any]] = {}
+
+    def child(row: dict[str, Any], person_id: str) -> dict[str, Any]:
+        return children.setdefault(
+            person_id,
+            {
+                "person_id": person_id,
+                "anchor": anchor(person_id),
+                "team": row["team"],
+                "worker": row["worker"],
+                "exceptions": [],
+                "due_soon": [],
+            },
+        )
+
+    for row in exceptions:
+        child(row, row["person_id"])["exceptions"].append(row)
+    for record in _records(result.due_soon):
+        due, _ = _date(record["due_date"])
+        item = {"rule_id": record["rule_id"], "message": record["message"], "due": due}
+        child(record, str(record["PERSON_ID"]))["due_soon"].append(item)
+    return [children[k] for k in sorted(children)]
+
+
+def _rules(result: RunResult) -> list[dict[str, Any]]:
+    return [
+        {
+            "id": o.rule.id,
+            "title": o.rule.title,
+            "severity": o.rule.severity.value,
+            "status": o.status,
+            "status_text": {"ran": "ran", "not_run": "not run", "errored": "errored"}[o.status],
+            "reason": o.reason,
+            "in_scope": o.in_scope,
+            "compliant": o.compliant,
+            "exceptions": o.exceptions,
+            "due_soon": o.due_soon,
+            "compliance": _pct(o.compliance),
+            "why": o.rule.why,
+            "how_to_fix": o.rule.how_to_fix,
+            "source": o.rule.source,
+        }
+        for o in result.outcomes
+    ]
+
+
+def render_html(result: RunResult) -> str:
+    """The whole report as one HTML document: no external files, fonts, scripts or requests."""
+    head = summary.overall(result)
+    teams = summary.by_team(result)
+    titles = {o.rule.id: o.rule.title for o in result.outcomes}
+    exceptions = [_exception(r, titles) for r in _records(result.findings)]
+    severity = result.findings["severity"].value_counts()
+    team_chart = _bars(
+        [
+            (str(team), row["compliance"], _count(int(row["children"])), False)
+            for team, row in teams.to_dict("index").items()
+        ]
+    )
+    rule_chart = _bars(
+        [
+            (
+                o.rule.id,
+                o.compliance if o.status == "ran" else None,
+                _count(o.in_scope)
+                if o.status == "ran"
+                else ("not run: " if o.status == "not_run" else "ERRORED: ") + o.reason,
+                o.status != "ran",
+            )
+            for o in result.outcomes
+        ]
+    )
+    export = result.export
+    return _template().render(
+        version=__version__,
+        as_of=result.as_of.strftime("%d/%m/%Y"),
+        folder=str(export.folder),
+        council=export.config.council or "",
+        team=result.team or "",
+        problems=len(export.problems),
+        set_aside=sum(c.set_aside for c in export.counts.values()),
+        head=head,
+        compliance=_pct(head["compliance"]),
+        severity={s: int(severity.get(s, 0)) for s in summary.SEVERITIES},
+        severities=summary.SEVERITIES,
+        teams=[
+            {"team": str(team), **row, "compliance": _pct(row["compliance"])}
+            for team, row in teams.to_dict("index").items()
+        ],
+        team_chart=team_chart,
+        rule_chart=rule_chart,
+        rules=_rules(result),
+        skipped=[o for o in result.outcomes if o.status != "ran"],
+        exceptions=exceptions,
+        team_options=sorted({e["team"] for e in exceptions}),
+        rule_options=sorted({e["rule_id"] for e in exceptions}),
+        children=_children(exceptions, result),
+    )

@@ -1,0 +1,276 @@
+"""The results as an Excel workbook: a summary, every exception, and one sheet per team."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import re
+import warnings
+import zipfile
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import pandas as pd
+from openpyxl import Workbook  # type: ignore[import-untyped]
+from openpyxl.cell import WriteOnlyCell  # type: ignore[import-untyped]
+from openpyxl.styles import Font, PatternFill  # type: ignore[import-untyped]
+from openpyxl.utils import get_column_letter  # type: ignore[import-untyped]
+from openpyxl.worksheet.filters import AutoFilter  # type: ignore[import-untyped]
+from openpyxl.worksheet.table import (  # type: ignore[import-untyped]
+    Table,
+    TableColumn,
+    TableStyleInfo,
+)
+from openpyxl.writer.excel import ExcelWriter  # type: ignore[import-untyped]
+
+from casecheck.engine.run import RunResult
+from casecheck.report import summary
+from casecheck.report.results import FORMULA_START
+
+DATE_FORMAT = "dd/mm/yyyy"
+PERCENT_FORMAT = "0%"
+MAX_ROWS = 1_048_576  # Excel's limit per sheet, header included
+EXCEPTION_COLUMNS = {  # header -> column of the exception frame
+    "PERSON_ID": "PERSON_ID",
+    "Team": "team",
+    "Worker": "worker",
+    "Rule id": "rule_id",
+    "Rule title": "title",
+    "Check": "check",
+    "Severity": "severity",
+    "Message": "message",
+    "Due date": "due_date",
+    "Days overdue": "days_overdue",
+    "Looked for": "looked_for",
+    "Nearest found": "nearest",
+    "Fingerprint": "fingerprint",
+}
+TEAM_HEADERS = {  # header -> column of summary.by_team
+    "Team": "team",
+    "Children in scope": "children",
+    "Children with exceptions": "with_exceptions",
+    "High": "high",
+    "Medium": "medium",
+    "Low": "low",
+    "Exceptions": "exceptions",
+    "Compliance": "compliance",
+}
+RULE_HEADERS = (
+    "Rule id",
+    "Title",
+    "Severity",
+    "Status",
+    "Reason",
+    "Children in scope",
+    "Compliant",
+    "Exceptions",
+    "Due soon",
+    "Compliance",
+)
+COMPLIANCE_NOTE = "Compliance: the share of children in scope with no exception."
+FIXED_SHEETS = ("Summary", "All exceptions", "History")  # History is reserved by Excel
+_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")  # characters XML 1.0 cannot carry
+_BAD_IN_TITLE = re.compile(r"[\[\]:*?/\\\x00-\x1f]")
+_HEADER_FONT = Font(bold=True)
+_HEADER_FILL = PatternFill("solid", fgColor="DDE4EE")
+_TITLE_FONT = Font(bold=True, size=14)
+
+
+def sheet_names(teams: Iterable[str], taken: Sequence[str] = FIXED_SHEETS) -> dict[str, str]:
+    """A safe, unique sheet name for each team: at most 31 characters, none of []:*?/\\."""
+    used = {t.casefold() for t in taken}
+    names: dict[str, str] = {}
+    for team in teams:
+        base = _BAD_IN_TITLE.sub("_", team).strip().strip("'").strip() or "Team"
+        name, n = base[:31], 1
+        while name.casefold() in used:
+            n += 1
+            suffix = f" ({n})"
+            name = base[: 31 - len(suffix)].rstrip().rstrip("'") + suffix
+        used.add(name.casefold())
+        names[team] = name
+    return names
+
+
+def exception_frame(result: RunResult) -> pd.DataFrame:
+    """The exceptions with their rule titles, in the columns of the exception sheets."""
+    titles = {o.rule.id: o.rule.title for o in result.outcomes}
+    frame = result.findings.assign(title=result.findings["rule_id"].map(titles).fillna(""))
+    return frame[list(EXCEPTION_COLUMNS.values())]
+
+
+def _text(ws: Any, value: str, **style: Any) -> Any:
+    """A string cell; one that Excel would run as a formula is stored as quoted text."""
+    clean = _ILLEGAL.sub("", value)
+    if not style and not clean.startswith(FORMULA_START):
+        return clean
+    cell = WriteOnlyCell(ws, value=clean)
+    if clean.startswith(FORMULA_START):
+        cell.data_type = "s"
+        cell.quotePrefix = True
+    for key, setting in style.items():
+        setattr(cell, key, setting)
+    return cell
+
+
+def _value(ws: Any, value: Any, number_format: str | None = None) -> Any:
+    """A cell for any value: text made safe, dates as real dates, blanks for missing values."""
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return None
+    if isinstance(value, str):
+        return _text(ws, value)
+    if number_format is None and isinstance(value, int | float):
+        return value
+    if isinstance(value, pd.Timestamp):
+        value = value.to_pydatetime()
+    if isinstance(value, dt.datetime | dt.date):
+        number_format = number_format or DATE_FORMAT
+    cell = WriteOnlyCell(ws, value=value)
+    if number_format:
+        cell.number_format = number_format
+    return cell
+
+
+def _header(ws: Any, headers: Sequence[str]) -> list[Any]:
+    return [_text(ws, h, font=_HEADER_FONT, fill=_HEADER_FILL) for h in headers]
+
+
+def _widths(ws: Any, widths: Sequence[int]) -> None:
+    for i, width in enumerate(widths, start=1):
+        ws.column_dimensions[get_column_letter(i)].width = width
+
+
+def _text_width(values: pd.Series, header: str, cap: int) -> int:
+    longest = int(values.astype(str).str.len().max()) if len(values) else 0
+    return max(8, min(cap, max(longest, len(header)) + 2))
+
+
+def _write_exceptions(wb: Any, title: str, frame: pd.DataFrame) -> None:
+    ws = wb.create_sheet(title)
+    headers = list(EXCEPTION_COLUMNS)
+    widths = []
+    for header, column in EXCEPTION_COLUMNS.items():
+        if column == "due_date":
+            widths.append(12)
+        else:
+            widths.append(_text_width(frame[column], header, 80 if column == "message" else 40))
+    _widths(ws, widths)
+    ws.freeze_panes = "A2"
+    rows = frame.iloc[: MAX_ROWS - 1]
+    ws.auto_filter.ref = f"A1:{get_column_letter(len(headers))}{len(rows) + 1}"
+    ws.append(_header(ws, headers))
+    for record in rows.itertuples(index=False, name=None):
+        ws.append([_value(ws, v) for v in record])
+
+
+def _table(ws: Any, name: str, headers: Sequence[str], first: int, rows: int) -> None:
+    """Make the block at row `first` an Excel table, which gives it its own filter buttons."""
+    ref = f"A{first}:{get_column_letter(len(headers))}{first + max(rows, 1)}"
+    table = Table(displayName=name, ref=ref, autoFilter=AutoFilter(ref=ref))
+    table.tableColumns = [TableColumn(id=i, name=h) for i, h in enumerate(headers, start=1)]
+    table.tableStyleInfo = TableStyleInfo(name="TableStyleLight9", showRowStripes=True)
+    with warnings.catch_warnings():  # it warns in write-only mode even when, as here, the
+        warnings.simplefilter("ignore", UserWarning)  # table's columns are given
+        ws.add_table(table)
+
+
+def _write_summary(wb: Any, result: RunResult, truncated: bool) -> None:
+    ws = wb.create_sheet("Summary")
+    head = summary.overall(result)
+    teams = summary.by_team(result).rename_axis("team").reset_index()
+    severity = result.findings["severity"].value_counts()
+    export = result.export
+    labels = [30, *(len(str(t)) for t in teams["team"]), *(len(o.rule.id) for o in result.outcomes)]
+    titles = [24, *(len(o.rule.title) for o in result.outcomes)]
+    _widths(
+        ws, [min(max(labels) + 2, 45), min(max(titles) + 2, 60), 12, 10, 40, 12, 12, 12, 12, 12]
+    )
+    ws.freeze_panes = "A2"
+    aside = sum(c.set_aside for c in export.counts.values())
+    rules = f"{head['rules_run']} ran, {head['rules_not_run']} not run"
+    lines: list[tuple[str, Any, str | None]] = [
+        ("As of", result.as_of, DATE_FORMAT),
+        ("Export", str(export.folder), None),
+        ("Council", export.config.council or "", None),
+        ("Team", result.team or "(all teams)", None),
+        ("Children in scope", head["children_in_scope"], None),
+        ("Children with exceptions", head["children_with_exceptions"], None),
+        ("Compliance", head["compliance"], PERCENT_FORMAT),
+        ("Exceptions", head["exceptions"], None),
+        *((f"  {s} severity", int(severity.get(s, 0)), None) for s in summary.SEVERITIES),
+        ("Due soon", head["due_soon"], None),
+        ("Rules", f"{rules}, {head['rules_errored']} errored", None),
+        ("Input", f"{len(export.problems)} problems, {aside} rows set aside", None),
+    ]
+    rows: list[list[Any]] = [
+        [_text(ws, f"casecheck results as of {result.as_of:%d/%m/%Y}", font=_TITLE_FONT)],
+        [],
+    ]
+    for label, value, number_format in lines:
+        rows.append([_text(ws, label, font=_HEADER_FONT), _value(ws, value, number_format)])
+    rows.append([_text(ws, COMPLIANCE_NOTE)])
+    if truncated:
+        rows.append([_text(ws, f"Only the first {MAX_ROWS - 1} exceptions fit on a sheet.")])
+
+    rows += [[], [_text(ws, "By team", font=_TITLE_FONT)], _header(ws, list(TEAM_HEADERS))]
+    _table(ws, "ByTeam", list(TEAM_HEADERS), len(rows), len(teams))
+    for record in teams[list(TEAM_HEADERS.values())].itertuples(index=False, name=None):
+        *counts, compliance = record
+        rows.append([_value(ws, v) for v in counts] + [_value(ws, compliance, PERCENT_FORMAT)])
+    if not len(teams):
+        rows.append([_text(ws, "(no children in scope)")])
+
+    rows += [[], [_text(ws, "By rule", font=_TITLE_FONT)], _header(ws, RULE_HEADERS)]
+    _table(ws, "ByRule", RULE_HEADERS, len(rows), len(result.outcomes))
+    for o in result.outcomes:
+        counts = [o.in_scope, o.compliant, o.exceptions, o.due_soon]
+        rows.append(
+            [
+                _text(ws, o.rule.id),
+                _text(ws, o.rule.title),
+                _text(ws, o.rule.severity.value),
+                _text(ws, o.status.replace("_", " ")),
+                _text(ws, o.reason),
+                *(counts if o.status == "ran" else [None] * 4),
+                _value(ws, o.compliance, PERCENT_FORMAT),
+            ]
+        )
+    if not result.outcomes:
+        rows.append([_text(ws, "(no rules)")])
+    for row in rows:
+        ws.append(row)
+
+
+def _fixed_zip(data: bytes, when: dt.date) -> bytes:
+    """Rewrite the package with every member dated `when`, so equal results give equal bytes."""
+    stamp = (max(when.year, 1980), when.month, when.day, 0, 0, 0)
+    out = io.BytesIO()
+    with (
+        zipfile.ZipFile(io.BytesIO(data)) as source,
+        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target,
+    ):
+        for info in source.infolist():
+            member = zipfile.ZipInfo(info.filename, date_time=stamp)
+            member.compress_type = zipfile.ZIP_DEFLATED
+            member.external_attr = 0o644 << 16
+            target.writestr(member, source.read(info.filename))
+    return out.getvalue()
+
+
+def render_xlsx(result: RunResult) -> bytes:
+    """The workbook: Summary, All exceptions, then one sheet per team, as .xlsx bytes."""
+    wb = Workbook(write_only=True)
+    stamp = dt.datetime.combine(result.as_of, dt.time())
+    wb.properties.creator = "casecheck"
+    wb.properties.title = f"casecheck results as of {result.as_of:%d/%m/%Y}"
+    wb.properties.created = stamp
+    wb.properties.modified = stamp
+    frame = exception_frame(result)
+    _write_summary(wb, result, truncated=len(frame) >= MAX_ROWS)
+    _write_exceptions(wb, "All exceptions", frame)
+    for team, name in sheet_names(summary.teams(result)).items():
+        _write_exceptions(wb, name, frame[frame["team"] == team])
+    buffer = io.BytesIO()
+    # ExcelWriter, not wb.save(): save() stamps the file with the current time
+    ExcelWriter(wb, zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, allowZip64=True)).save()
+    return _fixed_zip(buffer.getvalue(), result.as_of)
