@@ -96,10 +96,14 @@ def _prepare(
 ) -> RunResult:
     """Load the config, the export and the rules, and run them: the one path to a result."""
     from casecheck.engine.run import run_rules
+    from casecheck.report.terminal import progress
 
-    config, export = _load(export_dir, config_file)
+    with progress(f"Reading the export in {export_dir}"):
+        config, export = _load(export_dir, config_file)
     date = parse_as_of(as_of, config)
-    return run_rules(export, _rules(config, rules_dir), date)
+    rules = _rules(config, rules_dir)
+    with progress(f"Checking {len(rules)} rules as of {date:%d/%m/%Y}"):
+        return run_rules(export, rules, date)
 
 
 def _rules(config: CouncilConfig, rules_dir: Path | None) -> list[Rule]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 
 import pandas as pd
@@ -113,7 +114,11 @@ def render_summary(result: RunResult, out: Console, plain: bool = False) -> None
         out.print(_group_table("By team", summary.by_team(result), "team", plain))
     rules = _table("By rule", plain)
     for column in ("rule", "severity", "in scope", "compliant", "exceptions", "due soon"):
-        rules.add_column(column, justify="left" if column in ("rule", "severity") else "right")
+        rules.add_column(
+            column,
+            justify="left" if column in ("rule", "severity") else "right",
+            no_wrap=column in ("rule", "severity"),
+        )
     for o in result.outcomes:
         if o.status == "ran":
             rules.add_row(
@@ -132,7 +137,11 @@ def render_summary(result: RunResult, out: Console, plain: bool = False) -> None
     if len(oldest):
         table = _table("Oldest overdue", plain)
         for column in ("child", "team", "rule", "days", "message"):
-            table.add_column(column, justify="right" if column == "days" else "left")
+            table.add_column(
+                column,
+                justify="right" if column == "days" else "left",
+                no_wrap=column != "message",
+            )
         for row in oldest.to_dict("records"):
             table.add_row(
                 row["PERSON_ID"],
@@ -182,7 +191,7 @@ def print_case(view: dict[str, Any], out: Console | None = None) -> None:
     )
     table = _table("Rules", plain=False)
     for column in ("rule", "status", "detail"):
-        table.add_column(column)
+        table.add_column(column, no_wrap=column != "detail")
     for rule in view["rules"]:
         details = [item["message"] for item in rule["exceptions"]]
         details += [
@@ -200,3 +209,11 @@ def print_case(view: dict[str, Any], out: Console | None = None) -> None:
     for item in view["evidence"]:
         evidence.add_row(item["date"], item["kind"], item["where"], item["ref"])
     out.print(evidence)
+
+
+def progress(message: str) -> AbstractContextManager[object]:
+    """A spinner on stderr while a step runs, only when stderr is a terminal."""
+    err = Console(stderr=True)
+    if not err.is_terminal:
+        return nullcontext()
+    return err.status(message)
