@@ -169,6 +169,11 @@ def _emit(result: RunResult, formats: list[str], output: Path | None) -> None:
 )
 @click.option("--team", help="Narrow every view to one team (and add a table per worker).")
 @click.option(
+    "--previous",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="An earlier run's JSON: mark each exception new or still open, and list those resolved.",
+)
+@click.option(
     "--fail-on",
     type=click.Choice(["never", "low", "medium", "high"]),
     default="low",
@@ -184,6 +189,7 @@ def check(
     formats: tuple[str, ...],
     output: Path | None,
     team: str | None,
+    previous: Path | None,
     fail_on: str,
     strict: bool,
 ) -> int:
@@ -201,6 +207,10 @@ def check(
         raise click.BadParameter(
             f'no team "{team}" in this export (teams: {known})', param_hint="--team"
         )
+    if previous is not None:
+        from casecheck.report.compare import read_previous, with_previous
+
+        result = with_previous(result, read_previous(previous))
     view = narrow(result, team)
     chosen = list(dict.fromkeys(formats or ("auto",)))
     if chosen == ["auto"] and output is None and sys.stdout.isatty():

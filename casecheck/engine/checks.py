@@ -388,16 +388,10 @@ def records(check: Records, ctx: Context, scope: ScopeFrame) -> CheckResult:
         late = recorded.notna() & (recorded >= deadline)
         missing = recorded.isna() & (deadline <= ctx.today)
         pending = recorded.isna() & (deadline > ctx.today)
-        limit = " by " + _fmt(due, check.within) + f" ({check.within})"
-        problems = problems.where(
-            ~late,
-            check.recorded_what
-            + " on "
-            + _fmt(recorded, check.within)
-            + ", after the limit"
-            + limit,
-        )
-        problems = problems.where(~missing, "no " + check.recorded_what + limit)
+        limit = _fmt(due, check.within) + f" ({check.within})"
+        on = check.recorded_what + " on " + _fmt(recorded, check.within)
+        problems = problems.where(~late, on + ", after the limit of " + limit)
+        problems = problems.where(~missing, "no " + check.recorded_what + " by " + limit)
     for field, requirement in check.require.items():
         bad = ~_meets(rows[field], requirement)
         text = _requirement_words(field, requirement)

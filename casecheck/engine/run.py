@@ -72,6 +72,9 @@ class RunResult:
     in_scope: pd.DataFrame  # rule_id, PERSON_ID, team, worker: every child each rule applied to
     evidence: pd.DataFrame  # every dated piece of evidence: PERSON_ID, kind, source, date, ref
     team: str | None = None  # set when the result has been narrowed to one team
+    # Set by report.compare.with_previous: findings then carry `change` (new / open).
+    resolved: pd.DataFrame | None = None  # last run's exceptions no longer found
+    previous_as_of: dt.date | None = None
 
     def failing(self, threshold: Severity | None) -> bool:
         if threshold is None:

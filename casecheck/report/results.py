@@ -26,6 +26,7 @@ CSV_COLUMNS = [
     "looked_for",
     "nearest",
     "fingerprint",
+    "change",
 ]
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -80,6 +81,7 @@ def exception_records(result: RunResult) -> list[dict[str, Any]]:
                 "event_date": _date(row["event_date"]),
                 "due_date": _date(row["due_date"]),
                 "days_overdue": int(row["days_overdue"]),
+                "since_previous": row.get("change"),
                 "evidence": {
                     "looked_for": row["looked_for"],
                     "nearest_found": row["nearest"] or None,
@@ -118,8 +120,34 @@ def results_document(result: RunResult) -> dict[str, Any]:
             "problems": problems_records(export.problems),
         },
         "rules": rule_rows(result),
+        "team": result.team,
         "exceptions": exception_records(result),
         "due_soon": due_soon_records(result),
+        "comparison": comparison(result),
+    }
+
+
+def comparison(result: RunResult) -> dict[str, Any] | None:
+    """What changed since the run given with --previous (null without one)."""
+    if result.resolved is None or result.previous_as_of is None:
+        return None
+    change = result.findings["change"]
+    return {
+        "previous_as_of": result.previous_as_of.isoformat(),
+        "new": int((change == "new").sum()),
+        "still_open": int((change == "open").sum()),
+        "resolved": [
+            {
+                "fingerprint": r["fingerprint"],
+                "rule_id": r["rule_id"],
+                "check": r["check"],
+                "person_id": r["PERSON_ID"],
+                "team": r["team"],
+                "worker": r["worker"] or None,
+                "message": r["message"],
+            }
+            for r in result.resolved.to_dict("records")
+        ],
     }
 
 
@@ -129,7 +157,8 @@ def results_csv(result: RunResult) -> str:
     frame = result.findings.assign(
         title=result.findings["rule_id"].map(titles),
         due_date=result.findings["due_date"].dt.strftime("%Y-%m-%d"),
-    )[CSV_COLUMNS]
+    )
+    frame = frame.assign(change=frame["change"] if "change" in frame else "")[CSV_COLUMNS]
     text_columns = [c for c in CSV_COLUMNS if c not in ("days_overdue",)]
     for column in text_columns:
         frame[column] = defuse(frame[column].fillna(""))

@@ -36,8 +36,17 @@ def narrow(result: RunResult, team: str | None) -> RunResult:
                 due_soon=int((due["rule_id"] == o.rule.id).sum()),
             )
         )
+    resolved = result.resolved
+    if resolved is not None:
+        resolved = resolved[resolved["team"] == team]
     return replace(
-        result, findings=findings, due_soon=due, in_scope=scope, outcomes=outcomes, team=team
+        result,
+        findings=findings,
+        due_soon=due,
+        in_scope=scope,
+        outcomes=outcomes,
+        team=team,
+        resolved=resolved,
     )
 
 
@@ -73,6 +82,18 @@ def by_team(result: RunResult) -> pd.DataFrame:
 
 def by_worker(result: RunResult) -> pd.DataFrame:
     return _by(result, "worker")
+
+
+def changes(result: RunResult) -> dict[str, int] | None:
+    """New, still open and resolved exceptions since the previous run (None without one)."""
+    if result.resolved is None or "change" not in result.findings:
+        return None
+    change = result.findings["change"]
+    return {
+        "new": int((change == "new").sum()),
+        "still_open": int((change == "open").sum()),
+        "resolved": len(result.resolved),
+    }
 
 
 def overall(result: RunResult) -> dict[str, float | int | None]:

@@ -107,6 +107,13 @@ def render_summary(result: RunResult, out: Console, plain: bool = False) -> None
         f"{head['exceptions']} exceptions, {head['due_soon']} due soon",
         markup=False,
     )
+    moved = summary.changes(result)
+    if moved is not None and result.previous_as_of is not None:
+        out.print(
+            f"Since the run as of {result.previous_as_of:%d/%m/%Y}: {moved['new']} new, "
+            f"{moved['resolved']} resolved, {moved['still_open']} still open",
+            markup=False,
+        )
     out.print()
     if team:
         out.print(_group_table("By worker", summary.by_worker(result), "worker", plain))

@@ -1,0 +1,88 @@
+"""Compare a run with last week's JSON by fingerprint: what is new, what was resolved, what ages."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import replace
+from pathlib import Path
+
+import pandas as pd
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from casecheck.engine.run import RunResult
+from casecheck.errors import CasecheckError
+from casecheck.report.results import RESULTS_SCHEMA_VERSION
+
+RESOLVED_COLUMNS = ["fingerprint", "rule_id", "check", "PERSON_ID", "team", "worker", "message"]
+
+
+class PreviousException(BaseModel):
+    """The fields of a previous run's exception that a comparison needs."""
+
+    # A results document is casecheck's own versioned output, not user input: fields added
+    # by later versions are ignored so that an older run can still be compared with.
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    fingerprint: str
+    rule_id: str
+    check: str
+    person_id: str
+    team: str
+    worker: str | None
+    message: str
+
+
+class PreviousRun(BaseModel):
+    """A previous `casecheck check --format json` document."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    schema_version: int
+    as_of: dt.date
+    exceptions: list[PreviousException]
+
+
+def read_previous(path: Path) -> PreviousRun:
+    """Read a previous run's JSON; anything else is a clear error (exit 2)."""
+    fix = "Give --previous the JSON file an earlier `casecheck check --format json` wrote."
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise CasecheckError(str(path), "file not found", fix) from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise CasecheckError(str(path), f"is not a JSON results file ({exc})", fix) from None
+    try:
+        previous = PreviousRun.model_validate(raw)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = " > ".join(str(p) for p in first["loc"])
+        raise CasecheckError(str(path), f"is not a results file (at {where}: {first['msg']})", fix) from None
+    if previous.schema_version != RESULTS_SCHEMA_VERSION:
+        raise CasecheckError(
+            str(path),
+            f"has schema_version {previous.schema_version}; this casecheck reads {RESULTS_SCHEMA_VERSION}",
+            "Compare with a results file written by this version.",
+        )
+    return previous
+
+
+def with_previous(result: RunResult, previous: PreviousRun) -> RunResult:
+    """The result with each exception marked new or still open, and last run's now resolved."""
+    before = pd.DataFrame(
+        [e.model_dump() for e in previous.exceptions],
+        columns=["fingerprint", "rule_id", "check", "person_id", "team", "worker", "message"],
+    ).rename(columns={"person_id": "PERSON_ID"})
+    seen = before["fingerprint"]
+    findings = result.findings.assign(
+        change=result.findings["fingerprint"].isin(seen).map({True: "open", False: "new"})
+    )
+    resolved = before[~seen.isin(result.findings["fingerprint"])]
+    resolved = resolved.assign(worker=resolved["worker"].fillna(""))
+    resolved = resolved.sort_values(["rule_id", "check", "PERSON_ID", "fingerprint"], kind="stable")
+    return replace(
+        result,
+        findings=findings,
+        resolved=resolved[RESOLVED_COLUMNS].reset_index(drop=True),
+        previous_as_of=previous.as_of,
+    )
