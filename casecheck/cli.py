@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import sys
 import textwrap
 import traceback
@@ -31,6 +32,11 @@ def _write(text: str, output: Path | None) -> None:
     else:
         output.parent.mkdir(parents=True, exist_ok=True)
         output.write_text(text, encoding="utf-8", newline="\n")
+
+
+def _rich_terminal() -> bool:
+    """Rich tables on a terminal; plain text when piped or when NO_COLOR is set."""
+    return sys.stdout.isatty() and not os.environ.get("NO_COLOR")
 
 
 def _load(export_dir: Path, config_file: Path | None) -> tuple[CouncilConfig, Export]:
@@ -79,7 +85,7 @@ def validate(export_dir: Path, config_file: Path | None, fmt: str, output: Path 
     _, export = _load(export_dir, config_file)
     if fmt == "json":
         _write(json.dumps(validation_document(export), indent=2) + "\n", output)
-    elif fmt == "auto" and output is None and sys.stdout.isatty():
+    elif fmt == "auto" and output is None and _rich_terminal():
         from casecheck.report.terminal import print_validation
 
         print_validation(export)
@@ -213,7 +219,7 @@ def check(
         result = with_previous(result, read_previous(previous))
     view = narrow(result, team)
     chosen = list(dict.fromkeys(formats or ("auto",)))
-    if chosen == ["auto"] and output is None and sys.stdout.isatty():
+    if chosen == ["auto"] and output is None and _rich_terminal():
         from casecheck.report.terminal import print_summary
 
         print_summary(view)
@@ -265,7 +271,7 @@ def case(
     view = case_view(result, person_id)
     if fmt == "json":
         _write(json.dumps(view, indent=2, ensure_ascii=False) + "\n", None)
-    elif fmt == "auto" and sys.stdout.isatty():
+    elif fmt == "auto" and _rich_terminal():
         from casecheck.report.terminal import print_case
 
         print_case(view)
@@ -377,9 +383,14 @@ def parse_as_of(value: str | None, config: CouncilConfig) -> dt.date:
 
 def main(argv: list[str] | None = None) -> None:
     """Entry point: turn every outcome into the documented exit code."""
-    debug = "--debug" in (argv if argv is not None else sys.argv[1:])
+    args = list(argv if argv is not None else sys.argv[1:])
+    debug = "--debug" in args
+    # --debug is accepted anywhere on the line, as the internal-error message asks for it.
+    args = [a for a in args if a != "--debug"]
+    if debug:
+        args.insert(0, "--debug")
     try:
-        code: Any = cli.main(args=argv, prog_name="casecheck", standalone_mode=False)
+        code: Any = cli.main(args=args, prog_name="casecheck", standalone_mode=False)
     except click.exceptions.Abort:
         click.echo("Interrupted.", err=True)
         sys.exit(ExitCode.INTERRUPTED)

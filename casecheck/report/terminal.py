@@ -52,6 +52,12 @@ def print_validation(export: Export, out: Console | None = None) -> None:
         out.print(line, markup=False)
 
 
+def _n(count: object, noun: str) -> str:
+    """'1 child', '3 children', '1 exception', '2 exceptions'."""
+    plural = {"child": "children"}.get(noun, noun + "s")
+    return f"{count} {noun if count == 1 else plural}"
+
+
 def _pct(value: float | None) -> str:
     return "-" if value is None or value != value else f"{value:.0%}"
 
@@ -97,14 +103,15 @@ def render_summary(result: RunResult, out: Console, plain: bool = False) -> None
     aside = sum(c.set_aside for c in result.export.counts.values())
     if len(result.export.problems):
         out.print(
-            f"Input: {len(result.export.problems)} problems, {aside} rows set aside "
+            f"Input: {_n(len(result.export.problems), 'problem')}, "
+            f"{_n(aside, 'row')} set aside "
             "(`casecheck validate` lists them)",
             markup=False,
         )
     out.print(
-        f"{head['children_in_scope']} children in scope, {head['children_with_exceptions']} with "
-        f"exceptions, compliance {compliance}; "
-        f"{head['exceptions']} exceptions, {head['due_soon']} due soon",
+        f"{_n(head['children_in_scope'], 'child')} in scope, "
+        f"{head['children_with_exceptions']} with exceptions, compliance {compliance}; "
+        f"{_n(head['exceptions'], 'exception')}, {head['due_soon']} due soon",
         markup=False,
     )
     moved = summary.changes(result)
