@@ -127,7 +127,9 @@ def _emit(result: RunResult, formats: list[str], output: Path | None) -> None:
         if output is None:
             raise click.UsageError("several --format values need --output FOLDER")
         output.mkdir(parents=True, exist_ok=True)
-        targets = {f: output / f"casecheck-results.{REPORTERS[f].extension}" for f in formats}
+        targets: dict[str, Path | None] = {
+            f: output / f"casecheck-results.{REPORTERS[f].extension}" for f in formats
+        }
     else:
         targets = {formats[0]: output}
     for fmt, target in targets.items():
@@ -166,7 +168,7 @@ def _emit(result: RunResult, formats: list[str], output: Path | None) -> None:
     "formats",
     type=click.Choice(["auto", "text", "json", "csv", "xlsx", "html", "junit"]),
     multiple=True,
-    help="Output format; repeat for several (then --output is a folder). Default: auto (a rich summary on a terminal, plain text otherwise).",
+    help="Output format; repeat for several (then --output is a folder). Default: auto.",
 )
 @click.option(
     "--output",
@@ -370,7 +372,7 @@ def generate(out_dir: Path, children: int, seed: int, end_date: str) -> int:
 
 
 def parse_as_of(value: str | None, config: CouncilConfig) -> dt.date:
-    """--as-of, else the config's export_date, else today: the only place casecheck reads the clock."""
+    """--as-of, else the config's export_date, else today: the one place that reads the clock."""
     if value is None:
         return config.export_date or dt.date.today()
     try:
@@ -403,7 +405,7 @@ def main(argv: list[str] | None = None) -> None:
     except KeyboardInterrupt:
         click.echo("Interrupted.", err=True)
         sys.exit(ExitCode.INTERRUPTED)
-    except Exception as exc:  # noqa: BLE001 - the last line of defence: exit 3, not a traceback
+    except Exception as exc:
         if debug:
             traceback.print_exc()
         click.secho(

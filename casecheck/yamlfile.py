@@ -211,8 +211,8 @@ def _in_file(doc: YamlDocument, loc: Sequence[str | int]) -> list[str | int]:
                 node = None
             else:
                 node = values[str(part)]
-        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
-            node = node.value[part]
+        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int):
+            node = node.value[part] if part < len(node.value) else None
         else:
             node = None
         kept.append(part)

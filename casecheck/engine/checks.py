@@ -60,7 +60,8 @@ def words(kind: str) -> str:
 
 def _fmt(values: pd.Series, duration: Duration | None = None) -> pd.Series:
     if duration is not None and duration.unit is Unit.HOURS:
-        return values.dt.strftime("%d/%m/%Y %H:%M").fillna("")
+        text: pd.Series = values.dt.strftime("%d/%m/%Y %H:%M").fillna("")
+        return text
     return fmt_dates(values)
 
 
@@ -76,12 +77,8 @@ def _end_of(due: pd.Series, duration: Duration) -> pd.Series:
 
 
 def _days_between(start: pd.Series, end: pd.Timestamp | pd.Series) -> pd.Series:
-    days = (
-        (end - start.dt.normalize()).dt.days
-        if isinstance(end, pd.Series)
-        else (end - start.dt.normalize()).dt.days
-    )
-    return days.astype("int64")
+    days: pd.Series = (end - start.dt.normalize()).dt.days.astype("int64")
+    return days
 
 
 def _meets(values: pd.Series, requirement: Requirement) -> pd.Series:
@@ -291,21 +288,22 @@ def evidence_recurring(check: EvidenceRecurring, ctx: Context, scope: ScopeFrame
     keep = (overdue | soon).to_numpy()
     ids = clock.index
     shown = ids[keep]
-    clock, due, last, count, base = (x[shown] for x in (clock, due, last, count, base))
-    last_ref, overdue, soon = last_ref[shown], overdue[shown], soon[shown]
+    clock, due, last, base = clock[shown], due[shown], last[shown], base[shown]
+    count, last_ref, overdue, soon = count[shown], last_ref[shown], overdue[shown], soon[shown]
     step = step[keep]
     interval_words = interval_words[shown]
     has_last = count > 0
     no_wait = np.array([d.amount == 0 for d in intervals])[step]
-    first_words = pd.Series(
+    first_words: pd.Series[str] = pd.Series(
         np.where(
             no_wait,
             "; due " + fmt_dates(due),
             " since " + fmt_dates(clock) + "; due " + fmt_dates(due) + " (" + interval_words + ")",
         ),
         index=clock.index,
+        dtype=str,
     )
-    message = pd.Series(
+    message: pd.Series[str] = pd.Series(
         np.where(
             has_last,
             "Last "
@@ -320,6 +318,7 @@ def evidence_recurring(check: EvidenceRecurring, ctx: Context, scope: ScopeFrame
             "No " + what + first_words,
         ),
         index=clock.index,
+        dtype=str,
     )
     message_soon = message.str.replace("next was due", "next due", regex=False)
     event_ref = last_ref.where(has_last, "since:" + clock.dt.strftime("%Y-%m-%d"))
@@ -329,8 +328,8 @@ def evidence_recurring(check: EvidenceRecurring, ctx: Context, scope: ScopeFrame
     )
     candidates = others[member(others["PERSON_ID"], late_ids)]
     near = _nearest(targets, candidates, check.evidence.kind).set_index("key")
-    nearest = near["nearest"].reindex(late_ids).fillna("")
-    why = near["why_not"].reindex(late_ids).fillna("")
+    nearest = near["nearest"].reindex(late_ids).fillna("").astype(str)
+    why = near["why_not"].reindex(late_ids).fillna("").astype(str)
     msg = message[late_ids]
     msg = msg.where(
         why != "not in Documents",
@@ -469,7 +468,8 @@ def threshold(check: Threshold, ctx: Context, scope: ScopeFrame) -> CheckResult:
     count = rows.groupby("PERSON_ID").size()
     over = count[count >= check.at_least]
     nth = rows.groupby("PERSON_ID").nth(check.at_least - 1).set_index("PERSON_ID")[start_col]
-    reached = nth.reindex(over.index).clip(lower=start)
+    reached = nth.reindex(over.index)
+    reached = reached.where(reached >= start, start)
     ids = over.index
     message = (
         over.astype(str).to_numpy()

@@ -126,7 +126,8 @@ class Context:
 
     @cached_property
     def person_ids(self) -> pd.Index:
-        return pd.Index(self.table("persons")["PERSON_ID"], name="PERSON_ID")
+        ids: pd.Index = pd.Index(self.table("persons")["PERSON_ID"], name="PERSON_ID")
+        return ids
 
     @cached_property
     def persons(self) -> pd.DataFrame:
@@ -199,7 +200,7 @@ class Context:
 
     @cached_property
     def evidence(self) -> pd.DataFrame:
-        """Every dated piece of evidence on or before the as-of date, one row per kind it counts as."""
+        """Every dated piece of evidence up to the as-of date, one row per kind it counts as."""
         parts = [self._evidence_from(t) for t in EVIDENCE_SOURCES if self.has(t)]
         if self.has("visits"):
             parts.append(self._visit_evidence())

@@ -1,4 +1,4 @@
-"""The rule language: what a rule YAML file may say, validated by pydantic with extra keys forbidden."""
+"""The rule language: what a rule file may say, validated by pydantic with extra keys forbidden."""
 
 from __future__ import annotations
 
@@ -30,7 +30,7 @@ class Strict(BaseModel):
 
 
 class Scope(Strict):
-    """Which children a rule applies to, at the as-of date; several keys in one mapping all apply."""
+    """Which children a rule applies to at the as-of date; keys in one mapping must all hold."""
 
     allocated: bool | None = None  # an allocated worker at the as-of date
     looked_after: bool | None = None  # an open placement at the as-of date
@@ -127,7 +127,7 @@ class EvidenceRecurring(Strict):
 
     @property
     def repeats(self) -> bool:
-        return self.schedule is not None and len(self.schedule) > 1 or self.every is not None
+        return (self.schedule is not None and len(self.schedule) > 1) or self.every is not None
 
 
 class Records(Strict):

@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from pydantic import ValidationError
+
 from casecheck.config import CONFIG_FILE, CouncilConfig
 from casecheck.engine.context import EVIDENCE_FIELDS, VISIT_KINDS
 from casecheck.engine.events import EVENTS
@@ -123,8 +125,8 @@ def load_rules(folder: Path, config: CouncilConfig, kinds: list[str]) -> list[Ru
             merged = _merge(doc.data, override)
             try:
                 rule = Rule.model_validate(merged)
-            except Exception as exc:  # pydantic.ValidationError: name the config key
-                first = getattr(exc, "errors", lambda: [{"loc": (), "msg": str(exc)}])()[0]
+            except ValidationError as exc:  # the override is wrong: name the config key
+                first = exc.errors()[0]
                 path_words = " > ".join(str(p) for p in first["loc"])
                 raise ConfigError(
                     CONFIG_FILE,

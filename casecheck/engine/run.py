@@ -9,7 +9,7 @@ import pandas as pd
 
 from casecheck.calendar import WorkingCalendar
 from casecheck.engine import scope as scopes
-from casecheck.engine.checks import CHECK_KINDS, DUE_BASE, FINDING_BASE, CheckResult
+from casecheck.engine.checks import CHECK_KINDS, COUNTS, DUE_BASE, FINDING_BASE, CheckResult
 from casecheck.engine.context import Context
 from casecheck.engine.events import EVENTS
 from casecheck.engine.model import (
@@ -22,7 +22,6 @@ from casecheck.engine.model import (
     Share,
     Threshold,
 )
-from casecheck.engine.checks import COUNTS
 from casecheck.load import Export
 
 FINDING_COLUMNS = [
@@ -204,7 +203,7 @@ def run_rules(
             continue
         try:
             findings, due, ids = _evaluate(rule, ctx)
-        except Exception as exc:  # noqa: BLE001 - a rule that raises is reported, the run goes on
+        except Exception as exc:
             outcomes.append(
                 RuleOutcome(rule, "errored", f"{type(exc).__name__}: {exc}", 0, 0, 0, 0)
             )
@@ -228,7 +227,7 @@ def run_rules(
         all_due.append(due)
         all_scope.append(pd.DataFrame({"rule_id": rule.id, "PERSON_ID": ids.astype(object)}))
     holder = ctx.holder
-    findings = _finish(all_findings, FINDING_BASE + ["check", "rule_id", "severity"], holder)
+    findings = _finish(all_findings, [*FINDING_BASE, "check", "rule_id", "severity"], holder)
     findings["fingerprint"] = _fingerprints(findings) if len(findings) else pd.Series(dtype=object)
     severity_rank = findings["severity"].map({"high": 0, "medium": 1, "low": 2})
     findings = (
@@ -239,10 +238,16 @@ def run_rules(
         .drop(columns="_s")
         .reset_index(drop=True)[FINDING_COLUMNS]
     )
-    due = _finish(all_due, DUE_BASE + ["check", "rule_id"], holder)
-    due = due.sort_values(["due_date", "rule_id", "check", "PERSON_ID"], kind="stable").reset_index(
-        drop=True
-    )[DUE_SOON_COLUMNS]
+    due = _finish(all_due, [*DUE_BASE, "check", "rule_id"], holder)
+    # The event and message settle ties (a child's two contacts due the same day), so that the
+    # order never depends on the order of the rows in the export.
+    due = (
+        due.assign(_ref=due["event_ref"].astype(str))
+        .sort_values(
+            ["due_date", "rule_id", "check", "PERSON_ID", "_ref", "message"], kind="stable"
+        )
+        .reset_index(drop=True)[DUE_SOON_COLUMNS]
+    )
     in_scope = _finish(all_scope, ["rule_id", "PERSON_ID"], holder)
     in_scope = in_scope.sort_values(["rule_id", "PERSON_ID"], kind="stable").reset_index(drop=True)
     return RunResult(

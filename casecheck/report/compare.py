@@ -57,11 +57,14 @@ def read_previous(path: Path) -> PreviousRun:
     except ValidationError as exc:
         first = exc.errors()[0]
         where = " > ".join(str(p) for p in first["loc"])
-        raise CasecheckError(str(path), f"is not a results file (at {where}: {first['msg']})", fix) from None
+        raise CasecheckError(
+            str(path), f"is not a results file (at {where}: {first['msg']})", fix
+        ) from None
     if previous.schema_version != RESULTS_SCHEMA_VERSION:
         raise CasecheckError(
             str(path),
-            f"has schema_version {previous.schema_version}; this casecheck reads {RESULTS_SCHEMA_VERSION}",
+            f"has schema_version {previous.schema_version}; "
+            f"this casecheck reads {RESULTS_SCHEMA_VERSION}",
             "Compare with a results file written by this version.",
         )
     return previous

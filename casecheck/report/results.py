@@ -158,7 +158,7 @@ def results_csv(result: RunResult) -> str:
         title=result.findings["rule_id"].map(titles),
         due_date=result.findings["due_date"].dt.strftime("%Y-%m-%d"),
     )
-    frame = frame.assign(change=frame["change"] if "change" in frame else "")[CSV_COLUMNS]
+    frame = frame.assign(change=frame.get("change", ""))[CSV_COLUMNS]
     text_columns = [c for c in CSV_COLUMNS if c not in ("days_overdue",)]
     for column in text_columns:
         frame[column] = defuse(frame[column].fillna(""))

@@ -68,7 +68,7 @@ def _by(result: RunResult, key: str) -> pd.DataFrame:
         pd.DataFrame({"with_exceptions": failing}), how="outer"
     )
     for severity in SEVERITIES:
-        table[severity] = counts[severity] if severity in counts else 0
+        table[severity] = counts.get(severity, 0)
     table = table.fillna(0).astype("int64")
     table["exceptions"] = table[list(SEVERITIES)].sum(axis=1)
     with_scope = table["children"].where(table["children"] > 0)

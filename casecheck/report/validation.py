@@ -16,8 +16,13 @@ def problem_lines(problems: pd.DataFrame) -> list[str]:
     """One line per problem: where (file, row, column), what, how to fix."""
     if problems.empty:
         return []
+    column = problems["column"]
+    header = problems["header"]
+    # A column the council calls something else is named both ways: "Child Ref (PERSON_ID)".
+    same = header.str.casefold() == column.str.casefold()
+    named = header.where(same, header + " (" + column + ")")
     where = problems["file"] + ", row " + problems["row"].astype(str)
-    where = where.where(problems["column"] == "", where + ", " + problems["column"])
+    where = where.where(column == "", where + ", " + named)
     lines = where + ": " + problems["message"] + ". " + problems["fix"]
     return [str(line) for line in lines]
 
@@ -46,6 +51,7 @@ def problems_records(problems: pd.DataFrame) -> list[dict[str, Any]]:
                 "file": row["file"],
                 "row": int(row["row"]),
                 "column": row["column"] or None,
+                "header": row["header"] or None,
                 "value": row["value"],
                 "message": row["message"],
                 "fix": row["fix"],
@@ -66,6 +72,12 @@ def validation_document(export: Export) -> dict[str, Any]:
     }
 
 
+def _file_of(export: Export, table: str) -> str:
+    """The file a table is read from: the council's name for it, else the contract's."""
+    configured = export.config.tables.get(table)
+    return (configured.file if configured else None) or TABLES[table].file
+
+
 def validation_text(export: Export) -> str:
     """The plain-text report of `casecheck validate` (used when output is not a terminal)."""
     out = [f"Export: {export.folder}"]
@@ -76,7 +88,7 @@ def validation_text(export: Export) -> str:
         )
     missing = [t for t in TABLES if t not in export.counts]
     if missing:
-        out.append("  not in this export: " + ", ".join(f"{t}.csv" for t in missing))
+        out.append("  not in this export: " + ", ".join(_file_of(export, t) for t in missing))
     lines = problem_lines(export.problems)
     out.append(
         f"{len(lines)} problem{'s' if len(lines) != 1 else ''} found" + (":" if lines else ".")
