@@ -24,6 +24,19 @@ if TYPE_CHECKING:
 
 EXPORT_DIR = click.Path(exists=False, file_okay=False, path_type=Path)
 CONFIG_FILE = click.Path(dir_okay=False, path_type=Path)
+RULES_DIR = click.Path(file_okay=False, path_type=Path)
+config_option = click.option(
+    "--config",
+    "config_file",
+    type=CONFIG_FILE,
+    help="Council config (default: EXPORT_DIR/casecheck.yaml).",
+)
+rules_option = click.option(
+    "--rules",
+    "rules_dir",
+    type=RULES_DIR,
+    help="Folder of rule files (default: the shipped rules/).",
+)
 
 
 def _write(text: str, output: Path | None) -> None:
@@ -56,12 +69,7 @@ def cli(ctx: click.Context, debug: bool) -> None:
 
 @cli.command()
 @click.argument("export_dir", type=EXPORT_DIR)
-@click.option(
-    "--config",
-    "config_file",
-    type=CONFIG_FILE,
-    help="Council config (default: EXPORT_DIR/casecheck.yaml).",
-)
+@config_option
 @click.option(
     "--format",
     "fmt",
@@ -92,9 +100,6 @@ def validate(export_dir: Path, config_file: Path | None, fmt: str, output: Path 
     else:
         _write(validation_text(export), output)
     return ExitCode.EXCEPTIONS if len(export.problems) else ExitCode.CLEAN
-
-
-RULES_DIR = click.Path(file_okay=False, path_type=Path)
 
 
 def _prepare(
@@ -145,18 +150,8 @@ def _emit(result: RunResult, formats: list[str], output: Path | None) -> None:
 
 @cli.command()
 @click.argument("export_dir", type=EXPORT_DIR)
-@click.option(
-    "--config",
-    "config_file",
-    type=CONFIG_FILE,
-    help="Council config (default: EXPORT_DIR/casecheck.yaml).",
-)
-@click.option(
-    "--rules",
-    "rules_dir",
-    type=RULES_DIR,
-    help="Folder of rule files (default: the shipped rules/).",
-)
+@config_option
+@rules_option
 @click.option(
     "--as-of",
     "as_of",
@@ -235,18 +230,8 @@ def check(
 @cli.command()
 @click.argument("person_id")
 @click.argument("export_dir", type=EXPORT_DIR)
-@click.option(
-    "--config",
-    "config_file",
-    type=CONFIG_FILE,
-    help="Council config (default: EXPORT_DIR/casecheck.yaml).",
-)
-@click.option(
-    "--rules",
-    "rules_dir",
-    type=RULES_DIR,
-    help="Folder of rule files (default: the shipped rules/).",
-)
+@config_option
+@rules_option
 @click.option("--as-of", "as_of", metavar="YYYY-MM-DD", help="Check as of this date.")
 @click.option(
     "--format",
@@ -291,12 +276,7 @@ def rules() -> None:
 @click.option(
     "--config", "config_file", type=CONFIG_FILE, help="Council config whose overrides apply."
 )
-@click.option(
-    "--rules",
-    "rules_dir",
-    type=RULES_DIR,
-    help="Folder of rule files (default: the shipped rules/).",
-)
+@rules_option
 def rules_list(config_file: Path | None, rules_dir: Path | None) -> int:
     """One line per rule: id, severity and title."""
     config = load_config(Path("."), config_file) if config_file else CouncilConfig()
@@ -313,12 +293,7 @@ def rules_list(config_file: Path | None, rules_dir: Path | None) -> int:
 @click.option(
     "--config", "config_file", type=CONFIG_FILE, help="Council config whose overrides apply."
 )
-@click.option(
-    "--rules",
-    "rules_dir",
-    type=RULES_DIR,
-    help="Folder of rule files (default: the shipped rules/).",
-)
+@rules_option
 def rules_explain(rule_id: str, config_file: Path | None, rules_dir: Path | None) -> int:
     """The rule's why, source, logic and parameters, in words."""
     from casecheck.engine.explain import explain
