@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from casecheck.config import CouncilConfig, TableConfig
@@ -14,7 +15,18 @@ from casecheck.parsing import Parsed, parse_choices, parse_dates, parse_flags, p
 from casecheck.reading import read_table
 from casecheck.schema import PERIODS, TABLES, Kind, Table
 
-PROBLEM_COLUMNS = ["table", "file", "row", "column", "value", "message", "fix", "set_aside"]
+# column: the contract's name; header: the column's heading in the council's file.
+PROBLEM_COLUMNS = [
+    "table",
+    "file",
+    "row",
+    "column",
+    "header",
+    "value",
+    "message",
+    "fix",
+    "set_aside",
+]
 EMPTY_ROW_FIX = "Delete the empty row; until then it is counted as set aside."
 SHOWN_LENGTH = 60  # longer values are cut short in messages (the value column keeps them whole)
 
@@ -75,6 +87,7 @@ def _problems(
             "file": pd.Series(file, index=range(len(rows)), dtype=str),
             "row": rows.to_numpy(dtype="int64"),
             "column": pd.Series(column or "", index=range(len(rows)), dtype=str),
+            "header": pd.Series(column or "", index=range(len(rows)), dtype=str),
             "value": value_out,
             "message": pd.Series(text.to_numpy(dtype=object), dtype=str),
             "fix": pd.Series(fix, index=range(len(rows)), dtype=str),
@@ -86,12 +99,9 @@ def _problems(
 
 def quoted(values: pd.Series) -> pd.Series:
     """Values as shown in a message: in quotes, on one line, long ones cut short."""
-    shown = (
-        values.str.replace("\r\n", "\\n", regex=False)
-        .str.replace("\n", "\\n", regex=False)
-        .str.replace("\r", "\\n", regex=False)
-        .str.replace("\t", " ", regex=False)
-    )
+    shown = values
+    if shown.str.contains("[\r\n\t]", regex=True).any():
+        shown = shown.str.replace("\r\n|\r|\n", "\\\\n", regex=True).str.replace("\t", " ")
     long = shown.str.len() > SHOWN_LENGTH
     if long.any():
         shown = shown.where(~long, shown.str.slice(0, SHOWN_LENGTH - 3) + "...")
@@ -189,14 +199,20 @@ def _duplicates(table: Table, raw: pd.DataFrame, file: str) -> list[pd.DataFrame
     if table.key is None:
         return []
     keys = raw[table.key]
-    present = keys != ""
-    dup = present & keys.duplicated(keep="first")
-    rows = raw.index[dup.to_numpy(dtype=bool)]
-    if not len(rows):
+    # One hash of the keys (Series.duplicated would hash them and then the codes again).
+    codes, distinct = pd.factorize(keys, use_na_sentinel=False)
+    if len(distinct) == len(keys):
         return []
-    firsts = keys[present & ~dup]
-    first_row = pd.Series(firsts.index, index=firsts.to_numpy())
-    on_row = keys.loc[rows].map(first_row).astype("int64").astype(str)
+    shared = (np.bincount(codes)[codes] > 1) & (keys != "").to_numpy(dtype=bool)
+    if not shared.any():
+        return []
+    # Only the rows whose key appears more than once: the first of each keeps it.
+    _, first_of_key, key_of = np.unique(codes[shared], return_index=True, return_inverse=True)
+    first = first_of_key[key_of]
+    later = first != np.arange(len(first))
+    at = raw.index[shared]
+    rows = at[later]
+    on_row = pd.Series(at.to_numpy()[first[later]], index=rows).astype(str)
     return [
         _problems(
             table,
@@ -236,6 +252,15 @@ def _periods(
     ]
 
 
+def _isin(values: pd.Series, allowed: pd.Index) -> npt.NDArray[np.bool_]:
+    """`values.isin(allowed)` for strings, through one factorize: several times faster."""
+    codes, _ = pd.factorize(pd.concat([pd.Series(allowed), values], ignore_index=True))
+    known = np.zeros(codes.max() + 2 if len(codes) else 1, dtype=bool)
+    known[codes[: len(allowed)]] = True
+    known[-1] = False  # code -1 (a missing value) indexes the last slot
+    return known[codes[len(allowed) :]]
+
+
 def _orphans(
     table: Table,
     frame: pd.DataFrame,
@@ -247,7 +272,7 @@ def _orphans(
     if table.name == "persons":
         return []
     ids = frame["PERSON_ID"]
-    orphan = usable & ids.notna() & ~ids.isin(persons)
+    orphan = usable & ids.notna() & ~_isin(ids, persons)
     rows = frame.index[orphan.to_numpy(dtype=bool)]
     if not len(rows):
         return []
@@ -304,6 +329,9 @@ def load_export(folder: Path, config: CouncilConfig) -> Export:
         if name == "persons":
             person_ids = pd.Index(used["PERSON_ID"])
         tables[name] = used
+        if raw.headers:
+            for p in found:
+                p["header"] = p["column"].map(raw.headers).fillna(p["column"]).astype(str)
         problems.extend(found)
         counts[name] = TableCount(read=len(frame), used=len(used), set_aside=int(aside.sum()))
         absent[name] = raw.absent_columns

@@ -8,22 +8,27 @@ than parsing every cell of a million-row column.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
 DATE_STYLES = "YYYY-MM-DD or DD/MM/YYYY, optionally followed by HH:MM or HH:MM:SS"
-ISO_FORMATS = (
-    "%Y-%m-%d",
-    "%Y-%m-%d %H:%M",
-    "%Y-%m-%d %H:%M:%S",
-    "%Y-%m-%dT%H:%M",
-    "%Y-%m-%dT%H:%M:%S",
-)
-SLASH_FORMATS = ("%d/%m/%Y", "%d/%m/%Y %H:%M", "%d/%m/%Y %H:%M:%S")
-DATE_SHAPE = r"^(?:\d{4}-\d{1,2}-\d{1,2}|\d{1,2}/\d{1,2}/\d{4})(?:[ T]\d{1,2}:\d{2}(?::\d{2})?)?$"
-YEAR_IN_DATE = r"^(\d{4})-|^\d{1,2}/\d{1,2}/(\d{4})"
+DATE_SHAPE = r"(?:\d{4}-\d{1,2}-\d{1,2}|\d{1,2}/\d{1,2}/\d{4})(?:[ T]\d{1,2}:\d{2}(?::\d{2})?)?"
+# The shape of a value -> the one default format that can read it. A shape is a code:
+# 8 for YYYY-MM-DD (0 for DD/MM/YYYY), + 4 for a "T" before the time, + 2 for HH:MM, + 1 for :SS.
+FORMAT_OF_SHAPE = {
+    8: "%Y-%m-%d",
+    10: "%Y-%m-%d %H:%M",
+    11: "%Y-%m-%d %H:%M:%S",
+    14: "%Y-%m-%dT%H:%M",
+    15: "%Y-%m-%dT%H:%M:%S",
+    0: "%d/%m/%Y",
+    2: "%d/%m/%Y %H:%M",
+    3: "%d/%m/%Y %H:%M:%S",
+}
+YEAR_IN_DATE = r"^(\d{4})-.*$|^\d{1,2}/\d{1,2}/(\d{4}).*$"
 # Dates are held as datetime64[ns], which reaches from 1677-09-21 to 2262-04-11.
 MIN_YEAR, MAX_YEAR = 1678, 2261
 OUT_OF_RANGE = f"is outside the dates casecheck can read (years {MIN_YEAR} to {MAX_YEAR})"
@@ -39,7 +44,8 @@ FLAG_VALUES = {
     "0": False,
 }
 
-# Below this many rows, or when the first rows are mostly distinct, parse cells directly.
+# A column longer than this whose first DISTINCT_SAMPLE values are mostly distinct (times to
+# the second, IDs) is parsed whole; any other column one distinct value at a time.
 DISTINCT_SAMPLE = 10_000
 
 
@@ -60,20 +66,24 @@ def _distinct(raw: pd.Series) -> tuple[npt.NDArray[np.intp] | None, pd.Series]:
     return codes, pd.Series(uniques, dtype=raw.dtype)
 
 
-def _spread(
-    values: npt.NDArray[np.generic], codes: npt.NDArray[np.intp] | None
-) -> npt.NDArray[np.generic]:
+def _spread(values: npt.NDArray[Any], codes: npt.NDArray[np.intp] | None) -> npt.NDArray[Any]:
+    """Per-distinct-value results back onto the rows."""
     return values if codes is None else values[codes]
 
 
-def _format_order(raw: pd.Series) -> tuple[str, ...]:
-    """Try the formats the column's first value matches first: most columns use one style."""
-    first = raw.iloc[0] if len(raw) else ""
-    formats = (*ISO_FORMATS, *SLASH_FORMATS)
-    ranked = sorted(
-        formats, key=lambda f: pd.isna(pd.to_datetime(first, format=f, errors="coerce"))
-    )
-    return tuple(ranked)
+def _shapes(values: pd.Series) -> npt.NDArray[np.int64]:
+    """Each value's shape as a code (see FORMAT_OF_SHAPE), or -1 when it has no date shape.
+
+    Only string methods that pandas runs in pyarrow (match, contains) are used: str.extract
+    would loop over the values in Python.
+    """
+
+    def has(pattern: str, regex: bool = True) -> npt.NDArray[np.int64]:
+        return values.str.contains(pattern, regex=regex).to_numpy().astype(np.int64)
+
+    code = has(r"^\d{4}-") * 8 + has("T", False) * 4 + has(":", False) * 2 + has(r":\d+:")
+    dated = values.str.fullmatch(DATE_SHAPE).to_numpy().astype(bool)
+    return np.where(dated, code, -1)
 
 
 def _parse_date_values(
@@ -83,34 +93,54 @@ def _parse_date_values(
     out = np.full(len(values), np.datetime64("NaT"), dtype="datetime64[ns]")
     todo = (values != "").to_numpy(dtype=bool, copy=True)
     far = np.zeros(len(values), dtype=bool)
-    formats = (fmt,) if fmt else _format_order(values[todo])
-    for f in formats:
-        if not todo.any():
-            break
-        at = np.flatnonzero(todo)
-        parsed = pd.to_datetime(values.iloc[at], format=f, errors="coerce")
-        years = parsed.dt.year.fillna(0).to_numpy(dtype="int64")
-        ok = parsed.notna().to_numpy(dtype=bool)
+
+    def attempt(f: str, candidates: npt.NDArray[np.bool_]) -> None:
+        at = np.flatnonzero(candidates)
+        stamps = pd.to_datetime(values.iloc[at], format=f, errors="coerce").to_numpy()
+        ok = ~np.isnat(stamps)
+        years = stamps.astype("datetime64[Y]").astype("int64") + 1970  # any unit: s, us, ns
         fits = ok & (years >= MIN_YEAR) & (years <= MAX_YEAR)
         far[at[ok & ~fits]] = True
-        out[at[fits]] = parsed.to_numpy()[fits].astype("datetime64[ns]")
+        out[at[fits]] = stamps[fits].astype("datetime64[ns]")
         todo[at[fits]] = False
+
+    if fmt:
+        attempt(fmt, todo.copy())
+    elif todo.any():
+        # Most columns use one style: read every value as the first one is written, then
+        # read what is left with the one format its shape allows.
+        first = values.iloc[int(np.argmax(todo))]
+        tried = FORMAT_OF_SHAPE.get(int(_shapes(pd.Series([first], dtype=values.dtype))[0]))
+        if tried is not None:
+            attempt(tried, todo.copy())
+        if todo.any():
+            shape = np.full(len(values), -1, dtype=np.int64)
+            shape[todo] = _shapes(values[todo])
+            for code, f in FORMAT_OF_SHAPE.items():
+                candidates = todo & (shape == code)
+                if f != tried and candidates.any():
+                    attempt(f, candidates)
     why = np.full(len(values), None, dtype=object)
     if todo.any():
         failed = values[todo]
         if fmt:
-            reason = np.full(len(failed), f"does not match the date format {fmt} set for it", object)
+            reason = np.full(
+                len(failed), f"does not match the date format {fmt} set for it", object
+            )
         else:
-            shaped = failed.str.match(DATE_SHAPE).to_numpy(dtype=bool)
+            shaped = np.isin(shape[todo], list(FORMAT_OF_SHAPE))
             reason = np.where(
                 shaped,
                 "is not a real date",
                 f"is not a date (expected {DATE_STYLES}; slash dates are day-first)",
             ).astype(object)
-        years = failed.str.extract(YEAR_IN_DATE)
-        year = pd.to_numeric(years[0].fillna(years[1]), errors="coerce")
-        number = year.fillna(MIN_YEAR).to_numpy(dtype="int64")
-        outside = far[todo] | (number < MIN_YEAR) | (number > MAX_YEAR)
+        outside = far[todo]
+        unreal = reason == "is not a real date"
+        if unreal.any():
+            # pandas before 3.0 reads an out-of-range date as NaT: tell it by its year.
+            year = failed.str.replace(YEAR_IN_DATE, r"\1\2", regex=True)
+            number = pd.to_numeric(year, errors="coerce").fillna(MIN_YEAR).to_numpy()
+            outside |= unreal & ((number < MIN_YEAR) | (number > MAX_YEAR))
         reason[outside] = OUT_OF_RANGE
         why[todo] = reason
     return out, why
@@ -134,10 +164,10 @@ def parse_flags(raw: pd.Series) -> Parsed:
     codes, distinct = _distinct(raw)
     mapped = distinct.str.lower().map(FLAG_VALUES)
     known = mapped.notna().to_numpy(dtype=bool)
-    flag = mapped.fillna(False).to_numpy(dtype=bool)
+    flag = mapped.eq(True).to_numpy(dtype=bool)
     bad_distinct = ~known & (distinct != "").to_numpy(dtype=bool)
     values = pd.Series(
-        pd.arrays.BooleanArray(_spread(flag, codes), ~_spread(known, codes)),  # type: ignore[arg-type]
+        pd.arrays.BooleanArray(_spread(flag, codes), ~_spread(known, codes)),
         index=raw.index,
     )
     bad = pd.Series(_spread(bad_distinct, codes), index=raw.index)

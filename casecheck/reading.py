@@ -12,9 +12,10 @@ import csv
 import io
 import re
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from casecheck.config import CONFIG_FILE, TableConfig
@@ -35,6 +36,7 @@ class RawTable:
     frame: pd.DataFrame
     encoding: str
     absent_columns: tuple[str, ...]  # optional contract columns the file does not have
+    headers: dict[str, str] = field(default_factory=dict)  # contract name -> header in the file
 
 
 def _line_of(data: bytes, offset: int) -> int:
@@ -107,6 +109,32 @@ class _NotUtf8(Exception):
     """pyarrow found bytes that are not UTF-8."""
 
 
+_OPENS_AFTER = np.frombuffer(b',\r\n"', dtype=np.uint8)
+
+
+def _quotes_pair_up(data: bytes, skip: int) -> bool:
+    """True when every quote opens a quoted value, escapes a quote ("") or closes the value.
+
+    Then pyarrow and the C engine read the file alike. A quote left open at the end of the
+    file (pyarrow would close it there without a word) or a stray quote inside an unquoted
+    value is left to the C engine, which reports the one and keeps the other as text.
+    """
+    octets = np.frombuffer(data, dtype=np.uint8)
+    step = ARROW_BLOCK_SIZE  # scanned a block at a time: no file-sized temporary array
+    found = np.concatenate(
+        [
+            np.flatnonzero(octets[at : at + step] == ord('"')) + at
+            for at in range(0, len(octets), step)
+        ]
+        or [np.zeros(0, dtype=np.intp)]
+    )
+    if len(found) % 2:
+        return False
+    opening = found[0::2]  # outside a quoted value: each must start a value ...
+    opening = opening[opening > skip]  # ... the first of the file trivially does
+    return bool(np.isin(octets[opening - 1], _OPENS_AFTER).all())
+
+
 def _parse_arrow(data: bytes, skip: int = 0) -> pd.DataFrame | None:
     """Parse UTF-8 CSV bytes (after `skip` bytes of BOM) with pyarrow; None when it cannot."""
     try:
@@ -122,9 +150,9 @@ def _parse_arrow(data: bytes, skip: int = 0) -> pd.DataFrame | None:
         width = len(next(csv.reader(start)))
     except (StopIteration, csv.Error):
         return None
-    if data.count(b'"') % 2:
-        # A quote left open: pyarrow would end it at the end of the file without a word,
-        # so let the C engine find it (or read the stray quote inside a value as text).
+    if width == 0:  # a blank first line
+        return None
+    if not _quotes_pair_up(data, skip):
         return None
     fields = [f"f{i}" for i in range(width)]
     try:
@@ -133,7 +161,7 @@ def _parse_arrow(data: bytes, skip: int = 0) -> pd.DataFrame | None:
             read_options=pacsv.ReadOptions(column_names=fields, block_size=ARROW_BLOCK_SIZE),
             parse_options=pacsv.ParseOptions(newlines_in_values=True, ignore_empty_lines=False),
             convert_options=pacsv.ConvertOptions(
-                column_types=dict.fromkeys(fields, pa.string()),
+                column_types=dict.fromkeys(fields, pa.large_string()),  # what pandas holds
                 strings_can_be_null=False,
                 quoted_strings_can_be_null=False,
             ),
@@ -145,7 +173,7 @@ def _parse_arrow(data: bytes, skip: int = 0) -> pd.DataFrame | None:
     if table.num_rows == 0:
         return None
     header = [str(table.column(i)[0].as_py()) for i in range(width)]
-    frame = table.slice(1).to_pandas()
+    frame: pd.DataFrame = table.slice(1).to_pandas()
     frame.columns = pd.Index(_column_names(header))
     return frame
 
@@ -155,10 +183,15 @@ _EOF_IN_QUOTE = re.compile(r"EOF inside string starting at row (\d+)")
 
 
 def _parse_c(text: str, file: str) -> pd.DataFrame:
-    """Parse CSV text with pandas' C engine: every cell a string, blank lines kept as rows."""
+    """Parse CSV text with pandas' C engine: every cell a string, blank lines kept as rows.
+
+    The header is read as an ordinary row (header=None): with a header, pandas silently turns
+    the first values of longer rows into an index and shifts every column.
+    """
     try:
-        frame = pd.read_csv(
+        cells = pd.read_csv(
             io.StringIO(text),
+            header=None,
             dtype=str,
             keep_default_na=False,
             na_filter=False,
@@ -186,7 +219,10 @@ def _parse_c(text: str, file: str) -> pd.DataFrame:
             ) from None
         raise ExportError(file, f"is not a readable CSV file ({exc})", "Export it again.") from None
     # A row with fewer values than the header has NaN in its last cells: they are blank.
-    return frame.fillna("")
+    cells = cells.fillna("")
+    frame = cells.iloc[1:].reset_index(drop=True)
+    frame.columns = pd.Index(_column_names([str(c) for c in cells.iloc[0]]))
+    return frame
 
 
 def parse_csv_bytes(data: bytes, file: str) -> tuple[pd.DataFrame, str]:
@@ -269,10 +305,7 @@ def read_table(folder: Path, table: Table, config: TableConfig) -> RawTable | No
     if missing:
         found = ", ".join(f'"{c}"' for c in frame.columns) or "none"
         council = config.columns
-        names = ", ".join(
-            f'"{council[c]}" (for {c})' if c in council else c
-            for c in missing
-        )
+        names = ", ".join(f'"{council[c]}" (for {c})' if c in council else c for c in missing)
         hint = _delimiter_hint([str(c) for c in frame.columns])
         if hint:
             fix = SAVE_AS + ", with commas between values."
@@ -296,13 +329,14 @@ def read_table(folder: Path, table: Table, config: TableConfig) -> RawTable | No
     absent = tuple(c.name for c in table.columns if c.name not in frame.columns)
     for column in absent:
         frame[column] = ""
-    contract = [c.name for c in table.columns]
-    extra = [c for c in frame.columns if c not in set(contract)]
-    frame = frame[contract + extra]
+    in_contract = [c.name for c in table.columns]
+    extra = [str(c) for c in frame.columns if c not in set(in_contract)]
+    frame = frame.loc[:, in_contract + extra]
     frame = (
         pd.DataFrame({c: frame[c].str.strip() for c in frame.columns}, columns=frame.columns)
         if len(frame)
         else frame.astype(str)
     )
     frame.index = pd.RangeIndex(2, len(frame) + 2, name="row")
-    return RawTable(frame=frame, encoding=encoding, absent_columns=absent)
+    headers = {c: h.strip() for h, c in renames.items() if c in in_contract}
+    return RawTable(frame=frame, encoding=encoding, absent_columns=absent, headers=headers)

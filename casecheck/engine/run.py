@@ -237,6 +237,9 @@ def run_rules(
         )
         .drop(columns="_s")
         .reset_index(drop=True)[FINDING_COLUMNS]
+        .astype(
+            {"event_date": "datetime64[ns]", "due_date": "datetime64[ns]", "days_overdue": "int64"}
+        )
     )
     due = _finish(all_due, [*DUE_BASE, "check", "rule_id"], holder)
     # The event and message settle ties (a child's two contacts due the same day), so that the
@@ -247,6 +250,7 @@ def run_rules(
             ["due_date", "rule_id", "check", "PERSON_ID", "_ref", "message"], kind="stable"
         )
         .reset_index(drop=True)[DUE_SOON_COLUMNS]
+        .astype({"due_date": "datetime64[ns]"})
     )
     in_scope = _finish(all_scope, ["rule_id", "PERSON_ID"], holder)
     in_scope = in_scope.sort_values(["rule_id", "PERSON_ID"], kind="stable").reset_index(drop=True)

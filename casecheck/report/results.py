@@ -152,13 +152,28 @@ def comparison(result: RunResult) -> dict[str, Any] | None:
 
 
 def results_csv(result: RunResult) -> str:
-    """One row per exception; cells that could run as formulas are defused."""
+    """One row per exception, then one per rule that did not run (no PERSON_ID, its reason as
+    the message), so a skipped rule is never mistaken for a pass. Formula-like cells defused."""
     titles = {o.rule.id: o.rule.title for o in result.outcomes}
     frame = result.findings.assign(
         title=result.findings["rule_id"].map(titles),
         due_date=result.findings["due_date"].dt.strftime("%Y-%m-%d"),
     )
     frame = frame.assign(change=frame.get("change", ""))[CSV_COLUMNS]
+    frame["days_overdue"] = frame["days_overdue"].astype("Int64")
+    skipped = [o for o in result.outcomes if o.status != "ran"]
+    if skipped:
+        notes = pd.DataFrame(
+            {
+                "rule_id": [o.rule.id for o in skipped],
+                "title": [o.rule.title for o in skipped],
+                "check": [f"(rule {o.status.replace('_', ' ')})" for o in skipped],
+                "severity": [o.rule.severity.value for o in skipped],
+                "message": [o.reason for o in skipped],
+            },
+            columns=CSV_COLUMNS,
+        )
+        frame = pd.concat([frame, notes], ignore_index=True)
     text_columns = [c for c in CSV_COLUMNS if c not in ("days_overdue",)]
     for column in text_columns:
         frame[column] = defuse(frame[column].fillna(""))

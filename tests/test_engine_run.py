@@ -1,0 +1,107 @@
+"""A run's contract: errored and not-run rules are reported, never mistaken for a pass."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+
+from casecheck.cli import main
+from casecheck.config import CouncilConfig, evidence_vocabulary, load_config
+from casecheck.engine import checks
+from casecheck.engine.rulefiles import DEFAULT_RULES, all_kinds, load_rules
+from casecheck.engine.run import RunResult, run_rules
+from casecheck.load import load_export
+from casecheck.report.results import results_csv
+
+SAMPLE = Path(__file__).resolve().parents[1] / "sample_exports"
+AS_OF = dt.date(2026, 10, 30)
+
+
+def _run(folder: Path) -> RunResult:
+    config = load_config(folder)
+    rules = load_rules(DEFAULT_RULES, config, all_kinds(list(evidence_vocabulary(config).kinds)))
+    return run_rules(load_export(folder, config), rules, AS_OF)
+
+
+@pytest.fixture(scope="module")
+def sample() -> RunResult:
+    return _run(SAMPLE)
+
+
+def test_the_sample_shows_every_rule_passing_and_failing(sample: RunResult) -> None:
+    for outcome in sample.outcomes:
+        assert outcome.status == "ran", (outcome.rule.id, outcome.reason)
+        assert outcome.compliant > 0, f"{outcome.rule.id} never passes in sample_exports"
+        assert outcome.exceptions > 0, f"{outcome.rule.id} never fails in sample_exports"
+
+
+def test_every_check_of_every_rule_fails_somewhere_in_the_sample(sample: RunResult) -> None:
+    failing = set(zip(sample.findings["rule_id"], sample.findings["check"], strict=True))
+    for outcome in sample.outcomes:
+        for name in outcome.rule.checks:
+            assert (outcome.rule.id, name) in failing
+
+
+def test_counts_add_up(sample: RunResult) -> None:
+    for outcome in sample.outcomes:
+        mine = sample.findings[sample.findings["rule_id"] == outcome.rule.id]
+        assert outcome.exceptions == len(mine)
+        assert outcome.compliant == outcome.in_scope - mine["PERSON_ID"].nunique()
+        scope = sample.in_scope[sample.in_scope["rule_id"] == outcome.rule.id]
+        assert outcome.in_scope == len(scope)
+        assert set(mine["PERSON_ID"]) <= set(scope["PERSON_ID"])
+
+
+def test_fingerprints_are_unique_and_stable(sample: RunResult) -> None:
+    assert sample.findings["fingerprint"].is_unique
+    again = _run(SAMPLE)
+    pd.testing.assert_frame_equal(sample.findings, again.findings)
+
+
+def test_a_rule_that_raises_is_errored_and_the_others_still_run(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def broken(*_: Any) -> checks.CheckResult:
+        raise ZeroDivisionError("division by zero")
+
+    monkeypatch.setitem(checks.CHECK_KINDS, "share", broken)
+    monkeypatch.setattr("casecheck.engine.run.CHECK_KINDS", checks.CHECK_KINDS)
+    result = _run(SAMPLE)
+    errored = [o for o in result.outcomes if o.status == "errored"]
+    assert [o.rule.id for o in errored] == ["telephone-main-contact"]
+    assert errored[0].reason == "ZeroDivisionError: division by zero"
+    assert all(o.status == "ran" for o in result.outcomes if o not in errored)
+    assert len(result.findings) > 0
+
+    with pytest.raises(SystemExit) as exit_info:
+        main(["check", str(SAMPLE), "--fail-on", "never", "--format", "text"])
+    out = capsys.readouterr().out
+    assert exit_info.value.code == 1  # an errored rule fails the run whatever --fail-on says
+    assert "telephone-main-contact" in out and "ERRORED" in out
+
+
+def test_rules_that_could_not_run_are_rows_of_the_csv(tmp_path: Path) -> None:
+    for name in ("persons.csv", "allocations.csv", "case_notes.csv"):
+        shutil.copy(SAMPLE / name, tmp_path / name)
+    result = _run(tmp_path)
+    rows = pd.read_csv(pd.io.common.StringIO(results_csv(result)), dtype=str, keep_default_na=False)
+    skipped = rows[rows["check"] == "(rule not run)"]
+    assert set(skipped["rule_id"]) == {o.rule.id for o in result.outcomes if o.status == "not_run"}
+    placements = skipped[skipped["rule_id"] == "placement-plan-per-move"].iloc[0]
+    assert placements["message"] == "no placements.csv in this export"
+    assert placements["PERSON_ID"] == ""
+    assert rows.loc[rows["check"] != "(rule not run)", "days_overdue"].str.fullmatch(r"\d+").all()
+
+
+def test_a_disabled_rule_is_not_run_not_passed(tmp_path: Path) -> None:
+    config = CouncilConfig.model_validate({"rules": {"cla-visits": {"enabled": False}}})
+    rules = load_rules(DEFAULT_RULES, config, all_kinds(list(evidence_vocabulary(config).kinds)))
+    result = run_rules(load_export(SAMPLE, config), rules, AS_OF)
+    outcome = next(o for o in result.outcomes if o.rule.id == "cla-visits")
+    assert (outcome.status, outcome.reason) == ("not_run", "turned off in casecheck.yaml")
+    assert "cla-visits" not in set(result.findings["rule_id"])
