@@ -25,9 +25,22 @@ def weeks(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict, dict, Path]: 
     last, this = folder / "last.json", folder / "this.json"
     for as_of, path in (("2026-10-23", last), ("2026-10-30", this)):
         with pytest.raises(SystemExit):
-            main(["check", str(SAMPLE), "--as-of", as_of, "--format", "json", "--output", str(path)])
+            main(
+                ["check", str(SAMPLE), "--as-of", as_of, "--format", "json", "--output", str(path)]
+            )
     with pytest.raises(SystemExit):
-        main(["check", str(SAMPLE), "--previous", str(last), "--format", "json", "--output", str(folder / "cmp.json")])
+        main(
+            [
+                "check",
+                str(SAMPLE),
+                "--previous",
+                str(last),
+                "--format",
+                "json",
+                "--output",
+                str(folder / "cmp.json"),
+            ]
+        )
     return json.loads(last.read_text()), json.loads((folder / "cmp.json").read_text()), last
 
 
@@ -46,7 +59,9 @@ def test_each_exception_is_new_or_still_open(weeks: tuple[dict, dict, Path]) -> 
 def test_resolved_are_last_weeks_exceptions_no_longer_found(weeks: tuple[dict, dict, Path]) -> None:  # type: ignore[type-arg]
     last, now, _ = weeks
     current = {e["fingerprint"] for e in now["exceptions"]}
-    expected = sorted(e["fingerprint"] for e in last["exceptions"] if e["fingerprint"] not in current)
+    expected = sorted(
+        e["fingerprint"] for e in last["exceptions"] if e["fingerprint"] not in current
+    )
     assert sorted(r["fingerprint"] for r in now["comparison"]["resolved"]) == expected
     assert expected, "the sample should resolve something between the two weeks"
 
@@ -72,13 +87,18 @@ def test_still_open_exceptions_keep_ageing(weeks: tuple[dict, dict, Path]) -> No
     before = {e["fingerprint"]: e for e in last["exceptions"]}
     state = _state_checks()
     for exception in now["exceptions"]:
-        if exception["since_previous"] == "open" and (exception["rule_id"], exception["check"]) not in state:
+        if (
+            exception["since_previous"] == "open"
+            and (exception["rule_id"], exception["check"]) not in state
+        ):
             old = before[exception["fingerprint"]]
             assert exception["due_date"] == old["due_date"]
             assert exception["days_overdue"] == old["days_overdue"] + 7
 
 
-def test_text_summary_says_what_changed(weeks: tuple[dict, dict, Path], capsys: pytest.CaptureFixture[str]) -> None:  # type: ignore[type-arg]
+def test_text_summary_says_what_changed(
+    weeks: tuple[dict, dict, Path], capsys: pytest.CaptureFixture[str]
+) -> None:  # type: ignore[type-arg]
     _, now, last = weeks
     code, out, _ = _run(["check", str(SAMPLE), "--previous", str(last), "--format", "text"], capsys)
     comparison = now["comparison"]
@@ -89,10 +109,14 @@ def test_text_summary_says_what_changed(weeks: tuple[dict, dict, Path], capsys: 
     ) in out
 
 
-def test_a_file_that_is_not_a_results_file_stops_the_run(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_file_that_is_not_a_results_file_stops_the_run(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     bad = tmp_path / "bad.json"
     bad.write_text('{"hello": 1}', encoding="utf-8")
     code, _, err = _run(["check", str(SAMPLE), "--previous", str(bad)], capsys)
     assert code == 2
-    assert err.startswith(f"error: {bad}: is not a results file (at schema_version: Field required).")
+    assert err.startswith(
+        f"error: {bad}: is not a results file (at schema_version: Field required)."
+    )
     assert "Traceback" not in err

@@ -17,7 +17,7 @@ def _layout() -> list[str]:
             continue
         indent = (len(line) - len(line.lstrip())) // 2
         name = line.split()[0]
-        stack = stack[:indent] + [name]
+        stack = [*stack[:indent], name]
         paths.append("".join(stack))
     return paths
 

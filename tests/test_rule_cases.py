@@ -46,7 +46,11 @@ def test_rule_case(rule_id: str, case: dict[str, Any], tmp_path: Path) -> None:
     config = CouncilConfig.model_validate(case.get("config", {}))
     export = load_export(tmp_path, config)
     assert export.problems.empty, f"the case's tables have input problems:\n{export.problems}"
-    as_of = case["as_of"] if isinstance(case["as_of"], dt.date) else dt.date.fromisoformat(case["as_of"])
+    as_of = (
+        case["as_of"]
+        if isinstance(case["as_of"], dt.date)
+        else dt.date.fromisoformat(case["as_of"])
+    )
     result = run_rules(export, [_rule(rule_id, config)], as_of)
     outcome = result.outcomes[0]
     assert outcome.status == case["expect"].get("status", "ran"), outcome.reason
@@ -67,7 +71,11 @@ def test_rule_case(rule_id: str, case: dict[str, Any], tmp_path: Path) -> None:
     )
     for w in wanted:
         if "message" in w:
-            messages = [f["message"] for f in found if f["person"] == w["person"] and f["check"] == w["check"]]
+            messages = [
+                f["message"]
+                for f in found
+                if f["person"] == w["person"] and f["check"] == w["check"]
+            ]
             assert w["message"] in messages
 
     due = sorted((r["PERSON_ID"], r["check"]) for r in result.due_soon.to_dict("records"))
@@ -78,7 +86,11 @@ def test_rule_case(rule_id: str, case: dict[str, Any], tmp_path: Path) -> None:
 
 def _required_tags(rule: Rule) -> set[str]:
     tags = set(ALWAYS)
-    timed = [c for c in rule.checks.values() if isinstance(c, EvidencePerEvent | EvidenceRecurring | Records)]
+    timed = [
+        c
+        for c in rule.checks.values()
+        if isinstance(c, EvidencePerEvent | EvidenceRecurring | Records)
+    ]
     if any(not isinstance(c, Records) or c.within is not None for c in timed):
         tags.add("not_yet_due")
     if "working days" in Path(DEFAULT_RULES / f"{rule.id}.yaml").read_text(encoding="utf-8"):
@@ -88,7 +100,7 @@ def _required_tags(rule: Rule) -> set[str]:
 
 @pytest.mark.parametrize("rule_file", RULE_FILES, ids=[p.stem for p in RULE_FILES])
 def test_every_rule_has_its_cases(rule_file: Path) -> None:
-    """A shipped rule without compliant, exception, not-in-scope, not-yet-due and boundary cases fails."""
+    """A shipped rule lacking compliant, exception, not-in-scope, not-yet-due or boundary cases."""
     config = CouncilConfig()
     rule = _rule(rule_file.stem, config)
     case_file = CASES / rule_file.name
@@ -98,5 +110,12 @@ def test_every_rule_has_its_cases(rule_file: Path) -> None:
     tags = {t for case in doc["cases"] for t in case.get("tags", [])}
     missing = _required_tags(rule) - tags
     assert not missing, f"{case_file.name} has no case tagged {sorted(missing)}"
-    checks = {c for case in doc["cases"] for e in case["expect"].get("exceptions", []) for c in [e["check"]]}
-    assert checks >= set(rule.checks), f"{case_file.name} never fails check(s) {sorted(set(rule.checks) - checks)}"
+    checks = {
+        c
+        for case in doc["cases"]
+        for e in case["expect"].get("exceptions", [])
+        for c in [e["check"]]
+    }
+    assert checks >= set(rule.checks), (
+        f"{case_file.name} never fails check(s) {sorted(set(rule.checks) - checks)}"
+    )
