@@ -270,6 +270,8 @@ def _finish(parts: list[pd.DataFrame], columns: list[str], holder: pd.DataFrame)
     frame["PERSON_ID"] = frame["PERSON_ID"].astype(str)
     # Looked up with map, not a left merge on the index: pandas 3 raises ArrowInvalid on that
     # merge when both sides are empty string arrays read from header-only CSV files.
-    frame["team"] = frame["PERSON_ID"].map(holder["team"]).fillna("(not allocated)")
-    frame["worker"] = frame["PERSON_ID"].map(holder["worker"]).fillna("")
+    team = frame["PERSON_ID"].map(holder["team"]).astype(object)
+    worker = frame["PERSON_ID"].map(holder["worker"]).astype(object)
+    frame["team"] = team.where(team.notna(), "(not allocated)")
+    frame["worker"] = worker.where(worker.notna(), "")
     return frame
