@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +16,9 @@ from casecheck.errors import ConfigError, RuleFileError
 from casecheck.schema import TABLES
 from casecheck.yamlfile import YamlDocument, read_yaml, validate
 
-DEFAULT_RULES = Path(__file__).resolve().parents[2] / "rules"
+SOURCE_RULES = Path(__file__).resolve().parents[2] / "rules"  # a checkout or editable install
+INSTALLED_RULES = Path(sys.prefix) / "share" / "casecheck" / "rules"  # pip install .
+DEFAULT_RULES = SOURCE_RULES if SOURCE_RULES.is_dir() else INSTALLED_RULES
 
 
 def _merge(base: Any, override: Any) -> Any:
