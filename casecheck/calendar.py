@@ -42,6 +42,14 @@ _DURATION_RE = re.compile(
     re.IGNORECASE,
 )
 
+_CENTURY: dict[Unit, int] = {
+    Unit.HOURS: 876_600,
+    Unit.DAYS: 36_525,
+    Unit.WORKING_DAYS: 26_000,
+    Unit.WEEKS: 5_218,
+    Unit.MONTHS: 1_200,
+}
+
 _ACCEPTED_FORMS = '"5 working days", "30 days", "6 weeks", "3 months" or "72 hours"'
 
 
@@ -73,6 +81,16 @@ class Duration(BaseModel):
             parsed = cls.parse(data)
             return {"amount": parsed.amount, "unit": parsed.unit}
         return data
+
+    @model_validator(mode="after")
+    def _not_absurd(self) -> Duration:
+        """Refuse a timescale over a century: date arithmetic would overflow, not fail."""
+        limit = _CENTURY[self.unit]
+        if self.amount > limit:
+            raise ValueError(
+                f'"{self}" is longer than a century; write at most {limit} {_LABELS[self.unit][1]}'
+            )
+        return self
 
     def __str__(self) -> str:
         singular, plural = _LABELS[self.unit]

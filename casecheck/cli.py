@@ -39,12 +39,23 @@ rules_option = click.option(
 )
 
 
-def _write(text: str, output: Path | None) -> None:
+def _write(text: str | bytes, output: Path | None) -> None:
+    """Write to stdout, or to the --output file; a path that cannot be written is exit 2."""
     if output is None:
         click.echo(text, nl=False)
-    else:
+        return
+    try:
         output.parent.mkdir(parents=True, exist_ok=True)
-        output.write_text(text, encoding="utf-8", newline="\n")
+        if isinstance(text, bytes):
+            output.write_bytes(text)
+        else:
+            output.write_text(text, encoding="utf-8", newline="\n")
+    except OSError as exc:
+        raise CasecheckError(
+            f"--output {output}",
+            f"cannot be written ({exc.strerror or type(exc).__name__})",
+            "Give a path in a folder you can write to.",
+        ) from None
 
 
 def _rich_terminal() -> bool:
@@ -131,21 +142,23 @@ def _emit(result: RunResult, formats: list[str], output: Path | None) -> None:
     if len(formats) > 1 or (output is not None and output.is_dir()):
         if output is None:
             raise click.UsageError("several --format values need --output FOLDER")
-        output.mkdir(parents=True, exist_ok=True)
+        try:
+            output.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise CasecheckError(
+                f"--output {output}",
+                f"cannot be used as a folder ({exc.strerror or type(exc).__name__})",
+                "With several --format values, give --output a folder.",
+            ) from None
         targets: dict[str, Path | None] = {
             f: output / f"casecheck-results.{REPORTERS[f].extension}" for f in formats
         }
     else:
         targets = {formats[0]: output}
     for fmt, target in targets.items():
-        rendered = REPORTERS[fmt].render(result)
-        if isinstance(rendered, bytes):
-            if target is None:
-                raise click.UsageError(f"--format {fmt} writes a file: give --output PATH")
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(rendered)
-        else:
-            _write(rendered, target)
+        if REPORTERS[fmt].binary and target is None:
+            raise click.UsageError(f"--format {fmt} writes a file: give --output PATH")
+        _write(REPORTERS[fmt].render(result), target)
 
 
 @cli.command()
@@ -384,7 +397,7 @@ def main(argv: list[str] | None = None) -> None:
         if debug:
             traceback.print_exc()
         click.secho(
-            f"casecheck {__version__} hit an internal error ({type(exc).__name__}: {exc}). "
+            f"casecheck {__version__} hit an internal error ({type(exc).__name__}). "
             "This is a bug: please report it with the command you ran"
             + ("" if debug else " and the output of the same command with --debug")
             + ".",

@@ -303,7 +303,15 @@ def read_table(folder: Path, table: Table, config: TableConfig) -> RawTable | No
 
     missing = [c for c in table.required if c not in frame.columns]
     if missing:
-        found = ", ".join(f'"{c}"' for c in frame.columns) or "none"
+        recognised = [c for c in frame.columns if str(c).split(" (")[0] in accepted.values()]
+        # Without a single recognised name the first line is probably data, not a header:
+        # it is not echoed (it could be a child's details).
+        found = (
+            "columns found: " + ", ".join(f'"{c}"' for c in frame.columns)
+            if recognised
+            else "no column name in the first line is one casecheck knows: "
+            "is the header row missing?"
+        )
         council = config.columns
         names = ", ".join(f'"{council[c]}" (for {c})' if c in council else c for c in missing)
         hint = _delimiter_hint([str(c) for c in frame.columns])
@@ -323,7 +331,7 @@ def read_table(folder: Path, table: Table, config: TableConfig) -> RawTable | No
         raise ExportError(
             name,
             f"is missing the required column{'s' if len(missing) > 1 else ''} {names} "
-            f"(columns found: {found}){hint}",
+            f"({found}){hint}",
             fix,
         )
     absent = tuple(c.name for c in table.columns if c.name not in frame.columns)

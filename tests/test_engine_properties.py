@@ -391,8 +391,20 @@ def exports(draw: st.DrawFn) -> Data:
 
 
 def make_data(as_of: dt.date, style: str = "iso", **tables: list[Row]) -> Data:
-    """An export written out by hand (for explicit examples): tables not given are empty."""
-    return Data(as_of=as_of, tables={n: tables.get(n, []) for n in TABLES}, style=style)
+    """An export written out by hand (for explicit examples): tables not given are empty, and
+    columns not given blank; ids not given are numbered."""
+    filled = {
+        name: [
+            {
+                **{c.name: None for c in table.columns},
+                **({table.key: str(i + 1)} if table.key else {}),
+                **row,
+            }
+            for i, row in enumerate(tables.get(name, []))
+        ]
+        for name, table in TABLES.items()
+    }
+    return Data(as_of=as_of, tables=filled, style=style)
 
 
 def _date(value: dt.date | dt.datetime) -> dt.date:
@@ -468,7 +480,9 @@ def reference_evidence(data: Data, names: dict[str, set[str]]) -> dict[str, list
         if fold(row["CATEGORY"]) in names["documents"]:
             found[row["PERSON_ID"]].append(_when(row["UPLOADED_ON"]))
     for row in data.tables["case_notes"]:
-        if row["STATUS"] != "DRAFT" and fold(row["NOTE_TYPE"]) in names["case_notes"]:
+        # A note written after as_of was not on the file as of it, whatever its contact date.
+        written = _when(row["CREATED_ON"]).date() <= data.as_of
+        if row["STATUS"] != "DRAFT" and written and fold(row["NOTE_TYPE"]) in names["case_notes"]:
             found[row["PERSON_ID"]].append(_when(row["CONTACT_DATE"]))
     return {pid: [w for w in when if w.date() <= data.as_of] for pid, when in found.items()}
 
@@ -849,8 +863,66 @@ REFERENCES = [
 ]
 
 
+def _boundaries() -> Data:
+    """The boundaries a random export seldom hits exactly, as of Monday 02/03/2026."""
+    d = dt.date
+    return make_data(
+        d(2026, 3, 2),
+        persons=[{"PERSON_ID": p, "DATE_OF_BIRTH": d(2015, 6, 1)} for p in ("1", "2", "3", "4")],
+        allocations=[
+            {"PERSON_ID": "3", "WORKER_ID": "W1", "TEAM_NAME": "A", "START_DATE": d(2025, 10, 1)},
+            # Allocated 10/02/2026 with no supervision yet: due 12/03/2026, within 14 days.
+            {"PERSON_ID": "4", "WORKER_ID": "W2", "TEAM_NAME": "A", "START_DATE": d(2026, 2, 10)},
+        ],
+        placements=[
+            # 5 working days after Monday 22/12/2025, over Christmas, is Wednesday 31/12/2025.
+            {"PLACEMENT_ID": "1", "PERSON_ID": "1", "START_DATE": d(2025, 12, 22)},
+            # ... and after Monday 23/02/2026 it is as_of itself: due, not yet late.
+            {"PLACEMENT_ID": "2", "PERSON_ID": "1", "START_DATE": d(2026, 2, 23)},
+        ],
+        documents=[
+            # A plan uploaded in the afternoon of the last day of the window.
+            {
+                "DOCUMENT_ID": "1",
+                "PERSON_ID": "1",
+                "CATEGORY": "Placement Plan",
+                "UPLOADED_ON": dt.datetime(2025, 12, 31, 14, 30),
+            }
+        ],
+        contacts=[
+            # Friday evening: decided in the afternoon of the next working day (on time).
+            {
+                "CONTACT_ID": "1",
+                "PERSON_ID": "2",
+                "RECEIVED_ON": dt.datetime(2026, 2, 27, 17, 45),
+                "DECISION_ON": dt.datetime(2026, 3, 2, 16, 0),
+            },
+            # Friday: decided on the Tuesday (late: due Monday).
+            {
+                "CONTACT_ID": "2",
+                "PERSON_ID": "2",
+                "RECEIVED_ON": d(2026, 1, 30),
+                "DECISION_ON": d(2026, 2, 3),
+            },
+            # Saturday, no decision yet: due Monday, which is as_of.
+            {"CONTACT_ID": "3", "PERSON_ID": "2", "RECEIVED_ON": d(2026, 2, 28)},
+        ],
+        case_notes=[
+            # Supervision 30/01/2026: the next was due 01/03/2026, the day before as_of.
+            {
+                "CASE_NOTE_ID": "1",
+                "PERSON_ID": "3",
+                "NOTE_TYPE": "Case Supervision",
+                "CONTACT_DATE": d(2026, 1, 30),
+                "CREATED_ON": d(2026, 1, 30),
+            }
+        ],
+    )
+
+
 @settings(SETTINGS, max_examples=EXAMPLES * 4 // 3)
 @given(data=exports())
+@example(data=_boundaries())
 def test_engine_agrees_with_the_reference(data: Data) -> None:
     _show(data)
     result = run(data, [RULES[rule_id] for rule_id, _, _ in REFERENCES])

@@ -514,12 +514,26 @@ def test_missing_required_column(write_export: WriteExport) -> None:
 
 
 def test_missing_required_columns(write_export: WriteExport) -> None:
-    folder = write_export({"persons.csv": "ID\n1\n"})
+    folder = write_export({"persons.csv": "PERSON_ID,GENDER\n1,F\n"})
     with pytest.raises(ExportError) as caught:
         load(folder)
     assert str(caught.value) == (
+        "persons.csv: is missing the required column DATE_OF_BIRTH "
+        '(columns found: "PERSON_ID", "GENDER"). '
+        "Add the column, or if the council calls it something else, map it in casecheck.yaml "
+        "under tables: > persons: > columns: > DATE_OF_BIRTH: <its name>."
+    )
+
+
+def test_a_file_without_a_header_row_is_not_echoed(write_export: WriteExport) -> None:
+    """With no column name recognised, the first line is probably a child's details."""
+    folder = write_export({"persons.csv": "P1,Jane Smith,2015-01-01\n"})
+    with pytest.raises(ExportError) as caught:
+        load(folder)
+    assert "Jane Smith" not in str(caught.value)
+    assert str(caught.value) == (
         "persons.csv: is missing the required columns PERSON_ID, DATE_OF_BIRTH "
-        '(columns found: "ID"). '
+        "(no column name in the first line is one casecheck knows: is the header row missing?). "
         "Add the column, or if the council calls it something else, map it in casecheck.yaml "
         "under tables: > persons: > columns: > PERSON_ID: <its name>."
     )
@@ -546,9 +560,10 @@ def test_semicolon_separated_file(write_export: WriteExport) -> None:
     with pytest.raises(ExportError) as caught:
         load(folder)
     assert str(caught.value) == (
-        "persons.csv: is missing the required columns PERSON_ID, DATE_OF_BIRTH (columns found: "
-        '"PERSON_ID;DATE_OF_BIRTH"); the file seems to separate values with semicolons, not '
-        'commas. Save it as "CSV UTF-8 (Comma delimited)" from Excel, or as UTF-8 from Mosaic, '
+        "persons.csv: is missing the required columns PERSON_ID, DATE_OF_BIRTH (no column name "
+        "in the first line is one casecheck knows: is the header row missing?); the file seems "
+        "to separate values with semicolons, not commas. "
+        'Save it as "CSV UTF-8 (Comma delimited)" from Excel, or as UTF-8 from Mosaic, '
         "with commas between values."
     )
 

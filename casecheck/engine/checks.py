@@ -23,7 +23,9 @@ from casecheck.engine.model import (
     Threshold,
 )
 from casecheck.engine.scope import ScopeFrame
+from casecheck.schema import TABLES
 
+SAME_OCCASION = pd.Timedelta(days=7)
 FINDING_BASE = [
     "PERSON_ID",
     "event_ref",
@@ -207,7 +209,7 @@ def evidence_per_event(check: EvidencePerEvent, ctx: Context, scope: ScopeFrame)
     candidates = pd.concat(
         [counted.assign(why_not="outside the window"), others], ignore_index=True
     )
-    near = _nearest(late.rename(columns={"key": "key"}), candidates, check.evidence.kind)
+    near = _nearest(late, candidates, check.evidence.kind)
     late = late.merge(near, on="key", how="left")
     msg = message[~pending.to_numpy()].to_numpy()
     elsewhere = late["why_not"].fillna("") == "not in Documents"
@@ -257,8 +259,13 @@ def evidence_recurring(check: EvidenceRecurring, ctx: Context, scope: ScopeFrame
     if check.count_from == "clock":
         # reindex, not map: Series.map with an empty datetime mapper (no child in scope) raises
         counted = counted[counted["date"] >= clock.reindex(counted["PERSON_ID"]).to_numpy()]
+    # A review recorded as a step and also uploaded to Documents is one review, not two: pieces
+    # of evidence within SAME_OCCASION of the one before count once in the schedule.
+    counted = counted.sort_values(["PERSON_ID", "date", "ref"], kind="stable")
+    gap = counted["date"].diff()
+    fresh = counted["PERSON_ID"].ne(counted["PERSON_ID"].shift()) | (gap > SAME_OCCASION)
     grouped = counted.groupby("PERSON_ID")
-    count = grouped.size().reindex(clock.index, fill_value=0)
+    count = fresh.groupby(counted["PERSON_ID"]).sum().reindex(clock.index, fill_value=0)
     last = grouped["date"].max().reindex(clock.index)
     last_ref = (
         counted.drop_duplicates("PERSON_ID", keep="last")
@@ -361,21 +368,17 @@ def evidence_recurring(check: EvidenceRecurring, ctx: Context, scope: ScopeFrame
 
 # --- records --------------------------------------------------------------------------------
 def records(check: Records, ctx: Context, scope: ScopeFrame) -> CheckResult:
-    from casecheck.schema import TABLES
-
     rows = ctx.table(check.table)
     rows = rows[member(rows["PERSON_ID"], _in_scope(scope))]
     if check.evidence is not None:
-        _, vocab_key, _, _ = EVIDENCE_SOURCES[check.table]
-        name_col = EVIDENCE_SOURCES[check.table][0]
+        name_col, vocab_key, _, _ = EVIDENCE_SOURCES[check.table]
         names = ctx.vocabulary.names(check.evidence, vocab_key)
         rows = rows[normalise_names(rows[name_col].fillna("")).isin(names).to_numpy()]
     rows = _where(rows, check.where)
     start = ctx.before(check.lookback)
     rows = rows[(rows[check.date] >= start) & (rows[check.date] < ctx.end_of_today)]
     key = TABLES[check.table].key or "PERSON_ID"
-    unit_for_fmt = check.within
-    date_text = _fmt(rows[check.date], unit_for_fmt)
+    date_text = _fmt(rows[check.date], check.within)
     problems = pd.Series("", index=rows.index, dtype=object)
     due = pd.Series(pd.NaT, index=rows.index, dtype="datetime64[ns]")
     pending = pd.Series(False, index=rows.index)
@@ -435,10 +438,7 @@ def _records_looked_for(check: Records) -> str:
     parts = []
     if check.within is not None:
         parts.append(f"{check.recorded_what} within {check.within} of {check.date}")
-    parts.extend(
-        _requirement_words(f, r).replace("no ", "", 1).replace(" recorded", " recorded")
-        for f, r in check.require.items()
-    )
+    parts.extend(_requirement_words(f, r).replace("no ", "", 1) for f, r in check.require.items())
     return "; ".join(parts)
 
 

@@ -62,14 +62,17 @@ def member(values: pd.Series, ids: pd.Index | pd.Series) -> pd.Series:
     return values.isin(ids)
 
 
-def spells(frame: pd.DataFrame, start: str, end: str) -> pd.DataFrame:
+def spells(frame: pd.DataFrame, start: str, end: str, ties: tuple[str, ...] = ()) -> pd.DataFrame:
     """Join each child's overlapping or back-to-back periods into spells (allocation, care).
 
-    Returns the frame sorted by PERSON_ID and start, with `spell_start` and `spell_end` (NaT =
+    Returns the frame sorted by PERSON_ID, start, end and then `ties` (so that the order never
+    depends on the order of the rows in the export), with `spell_start` and `spell_end` (NaT =
     still open) for the spell each row belongs to.
     """
-    rows = frame.sort_values(["PERSON_ID", start, end], kind="stable", na_position="last")
-    far = pd.Timestamp.max.normalize()
+    rows = frame.sort_values(["PERSON_ID", start, end, *ties], kind="stable", na_position="last")
+    # An open period reaches "far": far enough to beat any real date, near enough that a day
+    # can still be added to it without overflowing.
+    far = pd.Timestamp("2262-01-01")
     ends = rows[end].fillna(far)
     reach = ends.groupby(rows["PERSON_ID"], sort=False).cummax()
     previous = reach.groupby(rows["PERSON_ID"], sort=False).shift(1)
@@ -138,7 +141,7 @@ class Context:
     def allocation_spells(self) -> pd.DataFrame:
         alloc = self.table("allocations")
         alloc = alloc[alloc["START_DATE"] < self.end_of_today]
-        return spells(alloc, "START_DATE", "END_DATE")
+        return spells(alloc, "START_DATE", "END_DATE", ties=("WORKER_ID", "ALLOCATION_ID"))
 
     @cached_property
     def current_allocation(self) -> pd.DataFrame:
@@ -175,7 +178,7 @@ class Context:
     def placement_spells(self) -> pd.DataFrame:
         rows = self.table("placements")
         rows = rows[rows["START_DATE"] < self.end_of_today]
-        return spells(rows, "START_DATE", "END_DATE")
+        return spells(rows, "START_DATE", "END_DATE", ties=("PLACEMENT_ID",))
 
     @cached_property
     def current_placement(self) -> pd.DataFrame:
@@ -194,9 +197,6 @@ class Context:
         return [
             t for t, (_, src, _, _) in EVIDENCE_SOURCES.items() if self.vocabulary.names(kind, src)
         ]
-
-    def known_kinds(self) -> list[str]:
-        return sorted({*self.vocabulary.kinds, *VISIT_KINDS})
 
     @cached_property
     def evidence(self) -> pd.DataFrame:
@@ -224,7 +224,11 @@ class Context:
         if table == "workflow_steps":
             rows = rows[rows["STEP_STATUS"] == "COMPLETED"]
         elif table == "case_notes":
-            rows = rows[rows["STATUS"].fillna("") != "DRAFT"]
+            # A note written after the as-of date was not on the file as of it, whatever its
+            # CONTACT_DATE says.
+            rows = rows[
+                (rows["STATUS"].fillna("") != "DRAFT") & (rows["CREATED_ON"] < self.end_of_today)
+            ]
         pairs = [
             (name, kind)
             for kind in self.vocabulary.kinds

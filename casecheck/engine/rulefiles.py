@@ -9,7 +9,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from casecheck.config import CONFIG_FILE, CouncilConfig
-from casecheck.engine.context import EVIDENCE_FIELDS, VISIT_KINDS
+from casecheck.engine.context import EVIDENCE_FIELDS, EVIDENCE_SOURCES, VISIT_KINDS
 from casecheck.engine.events import EVENTS
 from casecheck.engine.model import EvidencePerEvent, EvidenceRecurring, Records, Rule, Share
 from casecheck.errors import ConfigError, RuleFileError
@@ -74,6 +74,14 @@ def _check_references(rule: Rule, doc: YamlDocument, kinds: list[str]) -> None:
                 named += [("recorded", check.recorded or check.date)]
                 named += [(f"require > {c}", c) for c in check.require]
                 if check.evidence is not None:
+                    if check.table not in EVIDENCE_SOURCES:
+                        raise _fail(
+                            doc,
+                            [*loc, "evidence"],
+                            f"{check.table} rows are not evidence of a kind",
+                            f"Use evidence: only with {', '.join(EVIDENCE_SOURCES)}, "
+                            "or filter the rows with where:.",
+                        )
                     evidence_kinds.append((check.evidence, [*loc, "evidence"]))
             for key, column in named:
                 if column not in columns:
@@ -136,7 +144,13 @@ def load_rules(folder: Path, config: CouncilConfig, kinds: list[str]) -> list[Ru
                     f"at rules > {rule.id} > {path_words}: {first['msg']}",
                     f"Correct the override; the rule file is {path}.",
                 ) from None
-        _check_references(rule, doc, kinds)
+        try:
+            _check_references(rule, doc, kinds)
+        except RuleFileError as exc:
+            if not override:
+                raise
+            # The rule file was fine before the council's override: the override is at fault.
+            raise ConfigError(CONFIG_FILE, f"at rules > {rule.id}: {exc.what}", exc.fix) from None
         rules[rule.id] = rule
     unknown = sorted(set(config.rules) - set(rules))
     if unknown:

@@ -26,7 +26,7 @@ def console() -> Console:
 def print_validation(export: Export, out: Console | None = None) -> None:
     """The load report: rows per table, then every input problem."""
     out = out or console()
-    table = Table(title=f"Export {export.folder}", title_justify="left")
+    table = Table(title=Text(f"Export {export.folder}"), title_justify="left")
     for column, justify in (
         ("file", "left"),
         ("read", "right"),
@@ -37,7 +37,7 @@ def print_validation(export: Export, out: Console | None = None) -> None:
     for info in load_summary(export).values():
         aside = info["set_aside"]
         table.add_row(
-            info["file"],
+            Text(info["file"]),
             str(info["read"]),
             str(info["used"]),
             f"[yellow]{aside}[/]" if aside else "0",
@@ -78,7 +78,7 @@ def _group_table(title: str, frame: pd.DataFrame, label: str, plain: bool) -> Ta
         table.add_column(column, justify="right")
     for name, row in frame.to_dict("index").items():
         table.add_row(
-            str(name) or "(none)",
+            Text(str(name) or "(none)"),
             str(row["children"]),
             str(row["with_exceptions"]),
             str(row["high"]),
@@ -145,7 +145,7 @@ def render_summary(result: RunResult, out: Console, plain: bool = False) -> None
             )
         else:
             label = "not run" if o.status == "not_run" else "ERRORED"
-            rules.add_row(o.rule.id, o.rule.severity.value, label, o.reason, "", "")
+            rules.add_row(o.rule.id, o.rule.severity.value, label, Text(o.reason), "", "")
     out.print(rules)
     oldest = summary.oldest(result)
     if len(oldest):
@@ -158,11 +158,11 @@ def render_summary(result: RunResult, out: Console, plain: bool = False) -> None
             )
         for row in oldest.to_dict("records"):
             table.add_row(
-                row["PERSON_ID"],
-                row["team"],
+                Text(row["PERSON_ID"]),
+                Text(row["team"]),
                 row["rule_id"],
                 str(row["days_overdue"]),
-                row["message"],
+                Text(row["message"]),
             )
         out.print(table)
 
@@ -198,7 +198,7 @@ STATUS_STYLE = {
 def print_case(view: dict[str, Any], out: Console | None = None) -> None:
     """One child's file: a row per rule with what was found and what is missing."""
     out = out or console()
-    out.print(f"[bold]Child {view['person_id']}[/] as of {view['as_of']}")
+    out.print(Text(f"Child {view['person_id']}", style="bold"), f"as of {view['as_of']}")
     out.print(
         f"team: {view['team'] or '(not allocated)'}; worker: {view['worker'] or '-'}",
         markup=False,
@@ -215,13 +215,13 @@ def print_case(view: dict[str, Any], out: Console | None = None) -> None:
         if rule["reason"]:
             details.append(rule["reason"])
         style = STATUS_STYLE.get(rule["status"], "")
-        table.add_row(rule["rule_id"], f"[{style}]{rule['status']}[/]", Text("\n".join(details)))
+        table.add_row(rule["rule_id"], Text(rule["status"], style=style), Text("\n".join(details)))
     out.print(table)
     evidence = _table("Evidence on file", plain=False)
     for column in ("date", "kind", "where", "ref"):
         evidence.add_column(column)
     for item in view["evidence"]:
-        evidence.add_row(item["date"], item["kind"], item["where"], item["ref"])
+        evidence.add_row(item["date"], item["kind"], item["where"], Text(item["ref"]))
     out.print(evidence)
 
 
