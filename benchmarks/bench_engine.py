@@ -14,8 +14,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from casecheck.config import evidence_vocabulary, load_config
-from casecheck.engine.rulefiles import DEFAULT_RULES, all_kinds, load_rules
+from casecheck.config import load_config
+from casecheck.engine.rulefiles import DEFAULT_RULES, load_rules
 from casecheck.engine.run import run_rules
 from casecheck.generate import generate_export
 from casecheck.load import load_export
@@ -38,7 +38,7 @@ def main() -> None:
     loaded = time.perf_counter() - start
     rows = sum(c.read for c in export.counts.values())
     print(f"load {rows:,} rows: {loaded:.1f} s")
-    rules = load_rules(DEFAULT_RULES, config, all_kinds(list(evidence_vocabulary(config).kinds)))
+    rules = load_rules(DEFAULT_RULES, config)
     start = time.perf_counter()
     result = run_rules(export, rules, dt.date(2026, 10, 30))
     ran = time.perf_counter() - start

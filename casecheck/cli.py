@@ -129,11 +129,9 @@ def _prepare(
 
 
 def _rules(config: CouncilConfig, rules_dir: Path | None) -> list[Rule]:
-    from casecheck.config import evidence_vocabulary
-    from casecheck.engine.rulefiles import DEFAULT_RULES, all_kinds, load_rules
+    from casecheck.engine.rulefiles import DEFAULT_RULES, load_rules
 
-    kinds = all_kinds(list(evidence_vocabulary(config).kinds))
-    return load_rules(rules_dir or DEFAULT_RULES, config, kinds)
+    return load_rules(rules_dir or DEFAULT_RULES, config)
 
 
 def _emit(result: RunResult, formats: list[str], output: Path | None) -> None:

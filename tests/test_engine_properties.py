@@ -48,7 +48,7 @@ from casecheck.engine.model import (
     Share,
     Threshold,
 )
-from casecheck.engine.rulefiles import DEFAULT_RULES, all_kinds, load_rules
+from casecheck.engine.rulefiles import DEFAULT_RULES, load_rules
 from casecheck.engine.run import RunResult, run_rules
 from casecheck.load import load_export
 from casecheck.report.results import results_document
@@ -56,7 +56,7 @@ from casecheck.schema import TABLES
 
 CONFIG = CouncilConfig()
 VOCABULARY = evidence_vocabulary(CONFIG)
-RULES = {r.id: r for r in load_rules(DEFAULT_RULES, CONFIG, all_kinds(list(VOCABULARY.kinds)))}
+RULES = {r.id: r for r in load_rules(DEFAULT_RULES, CONFIG)}
 ALL_RULES = list(RULES.values())
 CALENDAR = WorkingCalendar()  # what run_rules builds for a council with no closure days
 

@@ -11,9 +11,9 @@ import pandas as pd
 import pytest
 
 from casecheck.cli import main
-from casecheck.config import CouncilConfig, evidence_vocabulary, load_config
+from casecheck.config import CouncilConfig, load_config
 from casecheck.engine import checks
-from casecheck.engine.rulefiles import DEFAULT_RULES, all_kinds, load_rules
+from casecheck.engine.rulefiles import DEFAULT_RULES, load_rules
 from casecheck.engine.run import RunResult, run_rules
 from casecheck.load import load_export
 from casecheck.report.results import results_csv
@@ -24,7 +24,7 @@ AS_OF = dt.date(2026, 10, 30)
 
 def _run(folder: Path) -> RunResult:
     config = load_config(folder)
-    rules = load_rules(DEFAULT_RULES, config, all_kinds(list(evidence_vocabulary(config).kinds)))
+    rules = load_rules(DEFAULT_RULES, config)
     return run_rules(load_export(folder, config), rules, AS_OF)
 
 
@@ -105,7 +105,7 @@ def test_rules_that_could_not_run_are_rows_of_the_csv(tmp_path: Path) -> None:
 
 def test_a_disabled_rule_is_not_run_not_passed(tmp_path: Path) -> None:
     config = CouncilConfig.model_validate({"rules": {"cla-visits": {"enabled": False}}})
-    rules = load_rules(DEFAULT_RULES, config, all_kinds(list(evidence_vocabulary(config).kinds)))
+    rules = load_rules(DEFAULT_RULES, config)
     result = run_rules(load_export(SAMPLE, config), rules, AS_OF)
     outcome = next(o for o in result.outcomes if o.rule.id == "cla-visits")
     assert (outcome.status, outcome.reason) == ("not_run", "turned off in casecheck.yaml")
@@ -142,5 +142,5 @@ def test_ties_between_allocations_do_not_depend_on_row_order(tmp_path: Path) -> 
 
 def _run_as_of(folder: Path, as_of: dt.date) -> RunResult:
     config = load_config(folder)
-    rules = load_rules(DEFAULT_RULES, config, all_kinds(list(evidence_vocabulary(config).kinds)))
+    rules = load_rules(DEFAULT_RULES, config)
     return run_rules(load_export(folder, config), rules, as_of)

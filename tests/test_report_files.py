@@ -15,9 +15,9 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from casecheck.config import evidence_vocabulary, load_config
+from casecheck.config import load_config
 from casecheck.engine import checks
-from casecheck.engine.rulefiles import DEFAULT_RULES, all_kinds, load_rules
+from casecheck.engine.rulefiles import DEFAULT_RULES, load_rules
 from casecheck.engine.run import RunResult, run_rules
 from casecheck.generate import generate_export
 from casecheck.load import load_export
@@ -66,7 +66,7 @@ def result(tmp_path_factory: pytest.TempPathFactory) -> RunResult:
     (folder / "missing_episodes.csv").unlink()
     config = load_config(folder, None)
     export = load_export(folder, config)
-    rules = load_rules(DEFAULT_RULES, config, all_kinds(list(evidence_vocabulary(config).kinds)))
+    rules = load_rules(DEFAULT_RULES, config)
     with pytest.MonkeyPatch.context() as patch:
         patch.setitem(checks.CHECK_KINDS, "share", _broken_check)
         return run_rules(export, rules, AS_OF)

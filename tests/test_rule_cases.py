@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 import yaml
 
-from casecheck.config import CouncilConfig, evidence_vocabulary
+from casecheck.config import CouncilConfig
 from casecheck.engine.model import EvidencePerEvent, EvidenceRecurring, Records, Rule
-from casecheck.engine.rulefiles import DEFAULT_RULES, all_kinds, load_rules
+from casecheck.engine.rulefiles import DEFAULT_RULES, load_rules
 from casecheck.engine.run import run_rules
 from casecheck.load import load_export
 
@@ -30,8 +30,7 @@ def _cases() -> list[Any]:
 
 
 def _rule(rule_id: str, config: CouncilConfig) -> Rule:
-    kinds = all_kinds(list(evidence_vocabulary(config).kinds))
-    rules = {r.id: r for r in load_rules(DEFAULT_RULES, config, kinds)}
+    rules = {r.id: r for r in load_rules(DEFAULT_RULES, config)}
     return rules[rule_id]
 
 

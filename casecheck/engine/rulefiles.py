@@ -8,7 +8,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from casecheck.config import CONFIG_FILE, CouncilConfig
+from casecheck.config import CONFIG_FILE, CouncilConfig, evidence_vocabulary
 from casecheck.engine.context import EVIDENCE_FIELDS, EVIDENCE_SOURCES, VISIT_KINDS
 from casecheck.engine.events import EVENTS
 from casecheck.engine.model import EvidencePerEvent, EvidenceRecurring, Records, Rule, Share
@@ -101,8 +101,9 @@ def _check_references(rule: Rule, doc: YamlDocument, kinds: list[str]) -> None:
                 )
 
 
-def load_rules(folder: Path, config: CouncilConfig, kinds: list[str]) -> list[Rule]:
+def load_rules(folder: Path, config: CouncilConfig) -> list[Rule]:
     """Every rule in `folder` (sorted by id), with the council's overrides applied."""
+    kinds = sorted({*evidence_vocabulary(config).kinds, *VISIT_KINDS})
     if not folder.is_dir():
         raise RuleFileError(
             str(folder), "is not a folder of rule files", "Give --rules a folder of YAML rules."
@@ -160,7 +161,3 @@ def load_rules(folder: Path, config: CouncilConfig, kinds: list[str]) -> list[Ru
             f"The rules are: {', '.join(sorted(rules))}.",
         )
     return [rules[k] for k in sorted(rules)]
-
-
-def all_kinds(vocabulary_kinds: list[str]) -> list[str]:
-    return sorted({*vocabulary_kinds, *VISIT_KINDS})

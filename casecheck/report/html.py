@@ -167,7 +167,6 @@ def render_html(result: RunResult) -> str:
     teams = summary.by_team(result)
     titles = {o.rule.id: o.rule.title for o in result.outcomes}
     exceptions = [_exception(r, titles) for r in _records(result.findings)]
-    severity = result.findings["severity"].value_counts()
     team_chart = _bars(
         [
             (str(team), row["compliance"], _count(int(row["children"])), False)
@@ -198,7 +197,7 @@ def render_html(result: RunResult) -> str:
         set_aside=sum(c.set_aside for c in export.counts.values()),
         head=head,
         compliance=_pct(head["compliance"]),
-        severity={s: int(severity.get(s, 0)) for s in summary.SEVERITIES},
+        severity=summary.by_severity(result),
         severities=summary.SEVERITIES,
         teams=[
             {"team": str(team), **row, "compliance": _pct(row["compliance"])}

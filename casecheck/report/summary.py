@@ -96,6 +96,12 @@ def changes(result: RunResult) -> dict[str, int] | None:
     }
 
 
+def by_severity(result: RunResult) -> dict[str, int]:
+    """Exceptions per severity, high first, every severity present."""
+    counts = result.findings["severity"].value_counts()
+    return {s: int(counts.get(s, 0)) for s in SEVERITIES}
+
+
 def overall(result: RunResult) -> dict[str, float | int | None]:
     """Headline figures: children in scope of any rule, with exceptions, compliance."""
     children = result.in_scope["PERSON_ID"].nunique()

@@ -178,7 +178,6 @@ def _write_summary(wb: Any, result: RunResult, truncated: bool) -> None:
     ws = wb.create_sheet("Summary")
     head = summary.overall(result)
     teams = summary.by_team(result).rename_axis("team").reset_index()
-    severity = result.findings["severity"].value_counts()
     export = result.export
     labels = [30, *(len(str(t)) for t in teams["team"]), *(len(o.rule.id) for o in result.outcomes)]
     titles = [24, *(len(o.rule.title) for o in result.outcomes)]
@@ -197,7 +196,7 @@ def _write_summary(wb: Any, result: RunResult, truncated: bool) -> None:
         ("Children with exceptions", head["children_with_exceptions"], None),
         ("Compliance", head["compliance"], PERCENT_FORMAT),
         ("Exceptions", head["exceptions"], None),
-        *((f"  {s} severity", int(severity.get(s, 0)), None) for s in summary.SEVERITIES),
+        *((f"  {s} severity", n, None) for s, n in summary.by_severity(result).items()),
         ("Due soon", head["due_soon"], None),
         ("Rules", f"{rules}, {head['rules_errored']} errored", None),
         ("Input", f"{len(export.problems)} problems, {aside} rows set aside", None),
