@@ -14,11 +14,11 @@ import tempfile
 import time
 from pathlib import Path
 
-from casecheck.config import load_config
 from casecheck.engine.rulefiles import DEFAULT_RULES, load_rules
 from casecheck.engine.run import run_rules
+from casecheck.export.config import load_config
+from casecheck.export.load import load_export
 from casecheck.generate import generate_export
-from casecheck.load import load_export
 
 
 def main() -> None:

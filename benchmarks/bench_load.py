@@ -164,15 +164,15 @@ def read_arrow(path: Path) -> pd.DataFrame:
 
 
 def read_casecheck_raw(path: Path) -> pd.DataFrame:
-    """casecheck.reading's raw parse (whichever engine it uses now), before typing."""
-    from casecheck.reading import parse_csv_bytes
+    """casecheck.export.reading's raw parse (whichever engine it uses now), before typing."""
+    from casecheck.export.reading import parse_csv_bytes
 
     return parse_csv_bytes(path.read_bytes(), path.name)[0]
 
 
 def load_casecheck(folder: Path) -> Any:
-    from casecheck.config import load_config
-    from casecheck.load import load_export
+    from casecheck.export.config import load_config
+    from casecheck.export.load import load_export
 
     return load_export(folder, load_config(folder))
 
@@ -217,7 +217,7 @@ def _peak_mb() -> float:
 
 def measure(what: str, folder: Path) -> dict[str, Any]:
     """Run one measurement in this (fresh) process."""
-    import casecheck.load  # noqa: F401 - imported before the baseline, like pandas and pyarrow
+    import casecheck.export.load  # noqa: F401 - imported before the baseline, like pandas and pyarrow
 
     baseline = _reset_peak()
     started = time.perf_counter()
@@ -257,7 +257,7 @@ AWKWARD = (
 
 def check_identical(folder: Path) -> list[str]:
     """Compare the engines' strings on the big file and on the awkward sample."""
-    from casecheck.reading import parse_csv_bytes
+    from casecheck.export.reading import parse_csv_bytes
 
     notes: list[str] = []
     big = folder / "case_notes.csv"

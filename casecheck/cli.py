@@ -14,9 +14,9 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from casecheck import __version__
-from casecheck.config import CouncilConfig, load_config
 from casecheck.errors import CasecheckError, ExitCode
-from casecheck.load import Export, load_export
+from casecheck.export.config import CouncilConfig, load_config
+from casecheck.export.load import Export, load_export
 
 if TYPE_CHECKING:
     from casecheck.engine.model import Rule

@@ -22,7 +22,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from casecheck.schema import TABLES
+from casecheck.export.schema import TABLES
 
 Int = npt.NDArray[np.int64]
 Bool = npt.NDArray[np.bool_]
@@ -1297,7 +1297,7 @@ def generate_export(
     seed: int,
     end_date: datetime.date = datetime.date(2026, 10, 30),
 ) -> dict[str, int]:
-    """Write a synthetic export (one CSV per table of casecheck.schema.TABLES) into out_dir.
+    """Write a synthetic export (one CSV per table of casecheck.export.schema.TABLES) into out_dir.
 
     Returns the rows written per table. The same arguments always give byte-identical files.
     """

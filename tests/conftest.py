@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from casecheck.config import load_config
-from casecheck.load import Export, load_export
+from casecheck.export.config import load_config
+from casecheck.export.load import Export, load_export
 from casecheck.report.validation import problem_lines
 
 WriteExport = Callable[..., Path]

@@ -10,8 +10,8 @@ import pytest
 from conftest import PERSONS, WriteExport, load
 
 from casecheck.cli import main
+from casecheck.export.schema import TABLES
 from casecheck.report.validation import validation_text
-from casecheck.schema import TABLES
 
 Run = tuple[int, str, str]
 

@@ -68,9 +68,9 @@ def test_resolved_are_last_weeks_exceptions_no_longer_found(weeks: tuple[dict, d
 
 def _state_checks() -> set[tuple[str, str]]:
     """Checks about a state (a count, a share) rather than a deadline: they do not age."""
-    from casecheck.config import CouncilConfig
     from casecheck.engine.model import Share, Threshold
     from casecheck.engine.rulefiles import DEFAULT_RULES, load_rules
+    from casecheck.export.config import CouncilConfig
 
     config = CouncilConfig()
     rules = load_rules(DEFAULT_RULES, config)

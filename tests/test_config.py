@@ -9,14 +9,14 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from casecheck.config import (
+from casecheck.errors import CasecheckError, ConfigError
+from casecheck.export.config import (
     CouncilConfig,
     default_evidence,
     evidence_vocabulary,
     load_config,
     normalise_names,
 )
-from casecheck.errors import CasecheckError, ConfigError
 
 TABLE_NAMES = (
     "persons, allocations, placements, workflow_steps, documents, case_notes, visits, "

@@ -8,7 +8,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from casecheck.errors import ExportError
-from casecheck.reading import parse_csv_bytes
+from casecheck.export.reading import parse_csv_bytes
 
 SAVE_AS = 'Save it as "CSV UTF-8 (Comma delimited)" from Excel, or as UTF-8 from Mosaic.'
 PERSONS = (

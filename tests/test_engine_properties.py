@@ -35,7 +35,6 @@ from hypothesis import HealthCheck, event, example, given, note, settings
 from hypothesis import strategies as st
 
 from casecheck.calendar import WorkingCalendar
-from casecheck.config import CouncilConfig, default_evidence, evidence_vocabulary
 from casecheck.engine import scope as scopes
 from casecheck.engine.checks import COUNTS
 from casecheck.engine.context import VISIT_KINDS
@@ -50,9 +49,10 @@ from casecheck.engine.model import (
 )
 from casecheck.engine.rulefiles import DEFAULT_RULES, load_rules
 from casecheck.engine.run import RunResult, run_rules
-from casecheck.load import load_export
+from casecheck.export.config import CouncilConfig, default_evidence, evidence_vocabulary
+from casecheck.export.load import load_export
+from casecheck.export.schema import TABLES
 from casecheck.report.results import results_document
-from casecheck.schema import TABLES
 
 CONFIG = CouncilConfig()
 VOCABULARY = evidence_vocabulary(CONFIG)

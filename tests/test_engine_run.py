@@ -11,11 +11,11 @@ import pandas as pd
 import pytest
 
 from casecheck.cli import main
-from casecheck.config import CouncilConfig, load_config
 from casecheck.engine import checks
 from casecheck.engine.rulefiles import DEFAULT_RULES, load_rules
 from casecheck.engine.run import RunResult, run_rules
-from casecheck.load import load_export
+from casecheck.export.config import CouncilConfig, load_config
+from casecheck.export.load import load_export
 from casecheck.report.results import results_csv
 
 SAMPLE = Path(__file__).resolve().parents[1] / "sample_exports"

@@ -9,8 +9,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from casecheck.export.schema import PERIODS, TABLES
 from casecheck.generate import generate_export
-from casecheck.schema import PERIODS, TABLES
 
 END = dt.date(2026, 10, 30)
 CHILDREN = 200

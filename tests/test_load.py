@@ -8,11 +8,11 @@ import pandas as pd
 import pytest
 from conftest import PERSONS, VALID_ROWS, WriteExport, csv_text, lines, load
 
-from casecheck.config import CouncilConfig
 from casecheck.errors import CasecheckError, ExportError
-from casecheck.load import load_export
+from casecheck.export.config import CouncilConfig
+from casecheck.export.load import load_export
+from casecheck.export.schema import TABLES, Kind
 from casecheck.report.validation import validation_document, validation_text
-from casecheck.schema import TABLES, Kind
 
 DATE_FIX = "Correct it in Mosaic or in the export, as DD/MM/YYYY or YYYY-MM-DD"
 NOT_A_DATE = (

@@ -14,9 +14,9 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from casecheck.errors import CasecheckError, ExportError
-from casecheck.load import Export
-from casecheck.reading import _column_names, parse_csv_bytes
-from casecheck.schema import TABLES, Kind
+from casecheck.export.load import Export
+from casecheck.export.reading import _column_names, parse_csv_bytes
+from casecheck.export.schema import TABLES, Kind
 
 SETTINGS = settings(
     max_examples=50,

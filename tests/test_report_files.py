@@ -15,12 +15,12 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from casecheck.config import load_config
 from casecheck.engine import checks
 from casecheck.engine.rulefiles import DEFAULT_RULES, load_rules
 from casecheck.engine.run import RunResult, run_rules
+from casecheck.export.config import load_config
+from casecheck.export.load import load_export
 from casecheck.generate import generate_export
-from casecheck.load import load_export
 from casecheck.report import summary
 from casecheck.report.html import anchor, render_html
 from casecheck.report.junit import render_junit

@@ -9,11 +9,11 @@ from typing import Any
 import pytest
 import yaml
 
-from casecheck.config import CouncilConfig
 from casecheck.engine.model import EvidencePerEvent, EvidenceRecurring, Records, Rule
 from casecheck.engine.rulefiles import DEFAULT_RULES, load_rules
 from casecheck.engine.run import run_rules
-from casecheck.load import load_export
+from casecheck.export.config import CouncilConfig
+from casecheck.export.load import load_export
 
 CASES = Path(__file__).parent / "rule_cases"
 RULE_FILES = sorted(DEFAULT_RULES.glob("*.yaml"))

@@ -10,7 +10,6 @@ import numpy as np
 import pandas as pd
 
 from casecheck.calendar import Duration, Unit
-from casecheck.config import normalise_names
 from casecheck.engine.context import EVIDENCE_SOURCES, Context, fmt_dates, member
 from casecheck.engine.events import EVENTS
 from casecheck.engine.model import (
@@ -23,7 +22,8 @@ from casecheck.engine.model import (
     Threshold,
 )
 from casecheck.engine.scope import ScopeFrame
-from casecheck.schema import TABLES
+from casecheck.export.config import normalise_names
+from casecheck.export.schema import TABLES
 
 SAME_OCCASION = pd.Timedelta(days=7)
 FINDING_BASE = [

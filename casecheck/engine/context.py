@@ -12,9 +12,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from casecheck.calendar import Duration, WorkingCalendar
-from casecheck.config import EvidenceVocabulary, evidence_vocabulary, normalise_names
-from casecheck.load import Export
-from casecheck.schema import TABLES
+from casecheck.export.config import EvidenceVocabulary, evidence_vocabulary, normalise_names
+from casecheck.export.load import Export
+from casecheck.export.schema import TABLES
 
 DATE_FMT = "%d/%m/%Y"
 

@@ -8,12 +8,12 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from casecheck.config import CONFIG_FILE, CouncilConfig, evidence_vocabulary
 from casecheck.engine.context import EVIDENCE_FIELDS, EVIDENCE_SOURCES, VISIT_KINDS
 from casecheck.engine.events import EVENTS
 from casecheck.engine.model import EvidencePerEvent, EvidenceRecurring, Records, Rule, Share
 from casecheck.errors import ConfigError, RuleFileError
-from casecheck.schema import TABLES
+from casecheck.export.config import CONFIG_FILE, CouncilConfig, evidence_vocabulary
+from casecheck.export.schema import TABLES
 from casecheck.yamlfile import YamlDocument, read_yaml, validate
 
 SOURCE_RULES = Path(__file__).resolve().parents[2] / "rules"  # a checkout or editable install

@@ -25,7 +25,7 @@ from casecheck.engine.model import (
     Share,
     Threshold,
 )
-from casecheck.load import Export
+from casecheck.export.load import Export
 
 FINDING_COLUMNS = [
     "rule_id",

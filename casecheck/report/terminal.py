@@ -13,7 +13,7 @@ from rich.table import Table
 from rich.text import Text
 
 from casecheck.engine.run import RunResult
-from casecheck.load import Export
+from casecheck.export.load import Export
 from casecheck.report import summary
 from casecheck.report.validation import load_summary, problem_lines
 

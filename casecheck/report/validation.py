@@ -6,8 +6,8 @@ from typing import Any
 
 import pandas as pd
 
-from casecheck.load import Export
-from casecheck.schema import TABLES
+from casecheck.export.load import Export
+from casecheck.export.schema import TABLES
 
 SCHEMA_VERSION = 1
 

@@ -15,7 +15,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from casecheck.errors import ConfigError
-from casecheck.schema import TABLES, Kind
+from casecheck.export.schema import TABLES, Kind
 from casecheck.yamlfile import KeyedProblems, Loc, read_yaml, validate
 
 CONFIG_FILE = "casecheck.yaml"

@@ -18,9 +18,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from casecheck.config import CONFIG_FILE, TableConfig
 from casecheck.errors import ExportError
-from casecheck.schema import Table
+from casecheck.export.config import CONFIG_FILE, TableConfig
+from casecheck.export.schema import Table
 
 UTF8_BOM = b"\xef\xbb\xbf"
 UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")

@@ -9,11 +9,11 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from casecheck.config import CouncilConfig, TableConfig
 from casecheck.errors import ExportError
-from casecheck.parsing import Parsed, parse_choices, parse_dates, parse_flags, parse_text
-from casecheck.reading import read_table
-from casecheck.schema import PERIODS, TABLES, Kind, Table
+from casecheck.export.config import CouncilConfig, TableConfig
+from casecheck.export.parsing import Parsed, parse_choices, parse_dates, parse_flags, parse_text
+from casecheck.export.reading import read_table
+from casecheck.export.schema import PERIODS, TABLES, Kind, Table
 
 # column: the contract's name; header: the column's heading in the council's file.
 PROBLEM_COLUMNS = [
