@@ -321,6 +321,37 @@ def rules_explain(rule_id: str, config_file: Path | None, rules_dir: Path | None
     return ExitCode.CLEAN
 
 
+@rules.command("test")
+@click.argument("cases_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@rules_option
+def rules_test(cases_dir: Path, rules_dir: Path | None) -> int:
+    """Run a folder of rule cases (the tests/rule_cases format) against the rules.
+
+    Exit 0: every case passed; 1: some case failed; 2: a case or rule file is invalid.
+    """
+    from casecheck.engine.cases import run_case_file
+    from casecheck.engine.rulefiles import DEFAULT_RULES
+
+    files = sorted([*cases_dir.glob("*.yaml"), *cases_dir.glob("*.yml")])
+    if not files:
+        raise CasecheckError(
+            str(cases_dir), "holds no case files (*.yaml)", "Give the folder of rule cases."
+        )
+    failed = passed = 0
+    for path in files:
+        for outcome in run_case_file(path, rules_dir or DEFAULT_RULES):
+            if outcome.passed:
+                passed += 1
+                click.echo(f"PASS  {outcome.rule_id}: {outcome.name}")
+                continue
+            failed += 1
+            click.echo(f"FAIL  {outcome.rule_id}: {outcome.name}")
+            for line in outcome.differences:
+                click.echo(f"      {line}")
+    click.echo(f"{passed} passed, {failed} failed")
+    return ExitCode.EXCEPTIONS if failed else ExitCode.CLEAN
+
+
 @cli.command()
 @click.option(
     "--out",

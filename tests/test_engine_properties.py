@@ -36,9 +36,9 @@ from hypothesis import strategies as st
 
 from casecheck.calendar import WorkingCalendar
 from casecheck.engine import scope as scopes
-from casecheck.engine.checks import COUNTS
 from casecheck.engine.context import VISIT_KINDS
 from casecheck.engine.events import EVENTS
+from casecheck.engine.kinds.threshold import COUNTS
 from casecheck.engine.model import (
     EvidencePerEvent,
     EvidenceRecurring,

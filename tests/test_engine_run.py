@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import shutil
 from pathlib import Path
@@ -69,7 +70,11 @@ def test_a_rule_that_raises_is_errored_and_the_others_still_run(
     def broken(*_: Any) -> checks.CheckResult:
         raise ZeroDivisionError("division by zero")
 
-    monkeypatch.setitem(checks.CHECK_KINDS, "share", broken)
+    monkeypatch.setitem(
+        checks.CHECK_KINDS,
+        "share",
+        dataclasses.replace(checks.CHECK_KINDS["share"], evaluate=broken),
+    )
     monkeypatch.setattr("casecheck.engine.run.CHECK_KINDS", checks.CHECK_KINDS)
     result = _run(SAMPLE)
     errored = [o for o in result.outcomes if o.status == "errored"]

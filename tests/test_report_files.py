@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import io
 import re
@@ -68,7 +69,11 @@ def result(tmp_path_factory: pytest.TempPathFactory) -> RunResult:
     export = load_export(folder, config)
     rules = load_rules(DEFAULT_RULES, config)
     with pytest.MonkeyPatch.context() as patch:
-        patch.setitem(checks.CHECK_KINDS, "share", _broken_check)
+        patch.setitem(
+            checks.CHECK_KINDS,
+            "share",
+            dataclasses.replace(checks.CHECK_KINDS["share"], evaluate=_broken_check),
+        )
         return run_rules(export, rules, AS_OF)
 
 

@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
+from casecheck.engine.cases import Case, case_rule, read_cases, run_case
 from casecheck.engine.model import EvidencePerEvent, EvidenceRecurring, Records, Rule
 from casecheck.engine.rulefiles import DEFAULT_RULES, load_rules
-from casecheck.engine.run import run_rules
 from casecheck.export.config import CouncilConfig
-from casecheck.export.load import load_export
 
 CASES = Path(__file__).parent / "rule_cases"
 RULE_FILES = sorted(DEFAULT_RULES.glob("*.yaml"))
@@ -23,9 +20,9 @@ ALWAYS = {"compliant", "exception", "not_in_scope", "boundary"}
 def _cases() -> list[Any]:
     params = []
     for path in sorted(CASES.glob("*.yaml")):
-        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
-        for case in doc["cases"]:
-            params.append(pytest.param(doc["rule"], case, id=f"{doc['rule']}: {case['name']}"))
+        doc = read_cases(path)
+        for case in doc.cases:
+            params.append(pytest.param(path, doc.rule, case, id=f"{doc.rule}: {case.name}"))
     return params
 
 
@@ -34,53 +31,12 @@ def _rule(rule_id: str, config: CouncilConfig) -> Rule:
     return rules[rule_id]
 
 
-def _date(value: Any) -> str:
-    return value.isoformat() if isinstance(value, dt.date) else str(value)
-
-
-@pytest.mark.parametrize(("rule_id", "case"), _cases())
-def test_rule_case(rule_id: str, case: dict[str, Any], tmp_path: Path) -> None:
-    for table, text in case["tables"].items():
-        (tmp_path / f"{table}.csv").write_text(text, encoding="utf-8")
-    config = CouncilConfig.model_validate(case.get("config", {}))
-    export = load_export(tmp_path, config)
-    assert export.problems.empty, f"the case's tables have input problems:\n{export.problems}"
-    as_of = (
-        case["as_of"]
-        if isinstance(case["as_of"], dt.date)
-        else dt.date.fromisoformat(case["as_of"])
-    )
-    result = run_rules(export, [_rule(rule_id, config)], as_of)
-    outcome = result.outcomes[0]
-    assert outcome.status == case["expect"].get("status", "ran"), outcome.reason
-    expect = case["expect"]
-
-    found = [
-        {
-            "person": row["PERSON_ID"],
-            "check": row["check"],
-            "due": row["due_date"].date().isoformat(),
-            "message": row["message"],
-        }
-        for row in result.findings.to_dict("records")
-    ]
-    wanted = expect.get("exceptions", [])
-    assert sorted((f["person"], f["check"], f["due"]) for f in found) == sorted(
-        (w["person"], w["check"], _date(w["due"])) for w in wanted
-    )
-    for w in wanted:
-        if "message" in w:
-            messages = [
-                f["message"]
-                for f in found
-                if f["person"] == w["person"] and f["check"] == w["check"]
-            ]
-            assert w["message"] in messages
-
-    due = sorted((r["PERSON_ID"], r["check"]) for r in result.due_soon.to_dict("records"))
-    assert due == sorted((d["person"], d["check"]) for d in expect.get("due_soon", []))
-    if "in_scope" in expect:
-        assert sorted(result.in_scope["PERSON_ID"]) == sorted(expect["in_scope"])
+@pytest.mark.parametrize(("path", "rule_id", "case"), _cases())
+def test_rule_case(path: Path, rule_id: str, case: Case) -> None:
+    """Every exception and due-soon item, whole (child, check, due date, message), and no other."""
+    rule, config = case_rule(DEFAULT_RULES, rule_id, case, str(path))
+    differences = run_case(rule, case, config)
+    assert not differences, "\n".join(differences)
 
 
 def _required_tags(rule: Rule) -> set[str]:
@@ -104,17 +60,12 @@ def test_every_rule_has_its_cases(rule_file: Path) -> None:
     rule = _rule(rule_file.stem, config)
     case_file = CASES / rule_file.name
     assert case_file.exists(), f"{rule.id} has no case file {case_file}"
-    doc = yaml.safe_load(case_file.read_text(encoding="utf-8"))
-    assert doc["rule"] == rule.id
-    tags = {t for case in doc["cases"] for t in case.get("tags", [])}
+    doc = read_cases(case_file)
+    assert doc.rule == rule.id
+    tags = {t for case in doc.cases for t in case.tags}
     missing = _required_tags(rule) - tags
     assert not missing, f"{case_file.name} has no case tagged {sorted(missing)}"
-    checks = {
-        c
-        for case in doc["cases"]
-        for e in case["expect"].get("exceptions", [])
-        for c in [e["check"]]
-    }
+    checks = {e.check for case in doc.cases for e in case.expect.exceptions}
     assert checks >= set(rule.checks), (
         f"{case_file.name} never fails check(s) {sorted(set(rule.checks) - checks)}"
     )

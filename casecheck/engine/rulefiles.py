@@ -8,12 +8,12 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from casecheck.engine.context import EVIDENCE_FIELDS, EVIDENCE_SOURCES, VISIT_KINDS
-from casecheck.engine.events import EVENTS
-from casecheck.engine.model import EvidencePerEvent, EvidenceRecurring, Records, Rule, Share
+from casecheck.engine.checks import CHECK_KINDS
+from casecheck.engine.context import EVIDENCE_FIELDS, VISIT_KINDS
+from casecheck.engine.kinds.common import Problem
+from casecheck.engine.model import Rule
 from casecheck.errors import ConfigError, RuleFileError
 from casecheck.export.config import CONFIG_FILE, CouncilConfig, evidence_vocabulary
-from casecheck.export.schema import TABLES
 from casecheck.yamlfile import YamlDocument, read_yaml, validate
 
 SOURCE_RULES = Path(__file__).resolve().parents[2] / "rules"  # a checkout or editable install
@@ -39,66 +39,33 @@ def _fail(doc: YamlDocument, loc: list[str | int], what: str, fix: str) -> RuleF
 
 def _check_references(rule: Rule, doc: YamlDocument, kinds: list[str]) -> None:
     """Evidence kinds, events, tables and columns a rule names must exist."""
-    known = ", ".join(kinds)
     for name, check in rule.checks.items():
         loc: list[str | int] = ["checks", name]
-        evidence_kinds: list[tuple[str, list[str | int]]] = []
-        if isinstance(check, EvidencePerEvent | EvidenceRecurring):
-            evidence_kinds.append((check.evidence.kind, [*loc, "evidence", "kind"]))
-            for field in check.evidence.require:
-                if field not in EVIDENCE_FIELDS:
-                    raise _fail(
-                        doc,
-                        [*loc, "evidence", "require", field],
-                        f'"{field}" cannot be required of evidence',
-                        f"Use one of {', '.join(EVIDENCE_FIELDS)}.",
-                    )
-        if isinstance(check, EvidencePerEvent) and check.event not in EVENTS:
-            raise _fail(
-                doc,
-                [*loc, "event"],
-                f'unknown event "{check.event}"',
-                f"Use one of {', '.join(EVENTS)}.",
+        kind = CHECK_KINDS[check.kind]
+        uses = kind.evidence(check)
+        problems = [
+            Problem(
+                (*use.kind_loc[:-1], "require", field),
+                f'"{field}" cannot be required of evidence',
+                f"Use one of {', '.join(EVIDENCE_FIELDS)}.",
             )
-        if isinstance(check, Records | Share):
-            if check.table not in TABLES:
-                raise _fail(
-                    doc,
-                    [*loc, "table"],
-                    f'unknown table "{check.table}"',
-                    f"Use one of {', '.join(TABLES)}.",
-                )
-            columns = {c.name for c in TABLES[check.table].columns}
-            named = [("date", check.date), *((f"where > {c}", c) for c in check.where)]
-            if isinstance(check, Records):
-                named += [("recorded", check.recorded or check.date)]
-                named += [(f"require > {c}", c) for c in check.require]
-                if check.evidence is not None:
-                    if check.table not in EVIDENCE_SOURCES:
-                        raise _fail(
-                            doc,
-                            [*loc, "evidence"],
-                            f"{check.table} rows are not evidence of a kind",
-                            f"Use evidence: only with {', '.join(EVIDENCE_SOURCES)}, "
-                            "or filter the rows with where:.",
-                        )
-                    evidence_kinds.append((check.evidence, [*loc, "evidence"]))
-            for key, column in named:
-                if column not in columns:
-                    raise _fail(
-                        doc,
-                        [*loc, *key.split(" > ")],
-                        f'"{column}" is not a column of {check.table}',
-                        f"Use one of {', '.join(sorted(columns))}.",
-                    )
-        for kind, kind_loc in evidence_kinds:
-            if kind not in kinds:
-                raise _fail(
-                    doc,
-                    kind_loc,
-                    f'unknown evidence kind "{kind}"',
-                    f"Use one of {known}, or define it under evidence: in {CONFIG_FILE}.",
-                )
+            for use in uses
+            for field in use.require
+            if field not in EVIDENCE_FIELDS
+        ]
+        problems += kind.references(check)
+        problems += [
+            Problem(
+                use.kind_loc,
+                f'unknown evidence kind "{use.kind}"',
+                f"Use one of {', '.join(kinds)}, or define it under evidence: in {CONFIG_FILE}.",
+            )
+            for use in uses
+            if use.kind not in kinds
+        ]
+        if problems:
+            first = problems[0]
+            raise _fail(doc, [*loc, *first.loc], first.what, first.fix)
 
 
 def load_rules(folder: Path, config: CouncilConfig) -> list[Rule]:

@@ -12,19 +12,10 @@ import pandas as pd
 
 from casecheck.calendar import WorkingCalendar
 from casecheck.engine import scope as scopes
-from casecheck.engine.checks import CHECK_KINDS, COUNTS, DUE_BASE, FINDING_BASE, CheckResult
+from casecheck.engine.checks import CHECK_KINDS
 from casecheck.engine.context import Context
-from casecheck.engine.events import EVENTS
-from casecheck.engine.model import (
-    Check,
-    EvidencePerEvent,
-    EvidenceRecurring,
-    Records,
-    Rule,
-    Severity,
-    Share,
-    Threshold,
-)
+from casecheck.engine.kinds.common import DUE_BASE, FINDING_BASE, CheckResult, EvidenceUse
+from casecheck.engine.model import Rule, Severity
 from casecheck.export.load import Export
 
 FINDING_COLUMNS = [
@@ -100,57 +91,27 @@ def _file(ctx: Context, table: str) -> str:
 def _missing(rule: Rule, ctx: Context) -> str:
     """Why `rule` cannot run on this export ('' when it can)."""
     needed: list[str] = sorted(scopes.needs(rule.scope))
-    evidence: list[tuple[str, bool, dict[str, object]]] = []
+    uses: list[EvidenceUse] = []
     for check in rule.checks.values():
-        needed.extend(_check_tables(check))
-        if isinstance(check, EvidencePerEvent | EvidenceRecurring):
-            evidence.append(
-                (check.evidence.kind, check.evidence.in_documents, dict(check.evidence.require))
-            )
-        if isinstance(check, Records) and check.evidence is not None:
-            evidence.append((check.evidence, False, {}))
+        kind = CHECK_KINDS[check.kind]
+        needed.extend(kind.tables(check))
+        uses.extend(kind.evidence(check))
     for item in needed:
         table, _, column = item.partition(".")
         if not ctx.has(table):
             return f"no {_file(ctx, table)} in this export"
         if column and not ctx.has_column(table, column):
             return f"{_file(ctx, table)} has no {column} column"
-    for kind, in_documents, require in evidence:
-        tables = ctx.evidence_tables(kind, in_documents)
+    for use in uses:
+        tables = ctx.evidence_tables(use.kind, use.in_documents)
         present = [t for t in tables if ctx.has(t)]
         if not present:
             names = " or ".join(f"{t}.csv" for t in tables) or "table"
-            return f"no {names} in this export (needed for {kind.replace('_', ' ')} evidence)"
-        for field in require:
+            return f"no {names} in this export (needed for {use.kind.replace('_', ' ')} evidence)"
+        for field in use.require:
             if not any(ctx.has_column(t, field) for t in present):
                 return f"no {field} column in {' or '.join(_file(ctx, t) for t in present)}"
     return ""
-
-
-def _check_tables(check: Check) -> list[str]:
-    if isinstance(check, EvidencePerEvent):
-        table = EVENTS[check.event].table
-        # A `where` on a column the export lacks would match no event: not run, not compliant.
-        return [table, *(f"{table}.{c}" for c in check.where)]
-    if isinstance(check, EvidenceRecurring):
-        return {
-            "first_allocation": ["allocations"],
-            "current_placement": ["placements"],
-            "period_of_care": ["placements"],
-        }.get(check.clock, [])
-    if isinstance(check, Records):
-        columns = [
-            check.date,
-            *([check.recorded] if check.recorded else []),
-            *check.require,
-            *check.where,
-        ]
-        return [f"{check.table}.{c}" for c in columns]
-    if isinstance(check, Share):
-        return [f"{check.table}.{c}" for c in [check.date, *check.where]]
-    if isinstance(check, Threshold):
-        return [COUNTS[check.count][0]]
-    raise TypeError(check)
 
 
 def _what_broke(exc: Exception) -> str:
@@ -183,7 +144,7 @@ def _evaluate(rule: Rule, ctx: Context) -> tuple[pd.DataFrame, pd.DataFrame, pd.
     scope = scopes.evaluate(rule.scope, ctx)
     findings, due, in_scope = [], [], []
     for name, check in rule.checks.items():
-        result: CheckResult = CHECK_KINDS[check.kind](check, ctx, scope)
+        result: CheckResult = CHECK_KINDS[check.kind].evaluate(check, ctx, scope)
         findings.append(result.findings.assign(check=name))
         due.append(result.due_soon.assign(check=name))
         in_scope.append(pd.Series(result.in_scope, dtype=object))

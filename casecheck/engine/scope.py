@@ -1,17 +1,60 @@
-"""Which children a rule applies to at the as-of date, and since when, for every child at once."""
+"""Which children a rule applies to at the as-of date, and since when: every scope key in one place.
+
+Each key is one entry of SCOPE_KEYS: the tables it reads, its evaluation for every child at once,
+and its words for `rules explain`. The Scope model below lists the same keys for rule files.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
 
 import pandas as pd
+from pydantic import Field, model_validator
 
+from casecheck.calendar import Duration
 from casecheck.engine.context import Context, spells
-from casecheck.engine.model import Scope
+from casecheck.engine.language import Strict
 
 # A scope result: index PERSON_ID (every child), columns `in` (bool) and `since` (when the child
 # came into scope; NaT when that is unknown or has no date, such as a flag).
 ScopeFrame = pd.DataFrame
+
+FLAGS = ("allocated", "looked_after", "uasc", "age_estimated")
+
+
+class Scope(Strict):
+    """Which children a rule applies to at the as-of date; keys in one mapping must all hold."""
+
+    allocated: bool | None = None  # an allocated worker at the as-of date
+    looked_after: bool | None = None  # an open placement at the as-of date
+    uasc: bool | None = None  # UASC flag
+    age_estimated: bool | None = None  # AGE_ESTIMATED flag
+    missing_within: Duration | None = None  # a missing episode started within this long
+    age_at_least: int | None = Field(default=None, ge=0, le=25)
+    age_under: int | None = Field(default=None, ge=0, le=26)
+    open_for: Duration | None = None  # allocated without a break for at least this long
+    all_of: list[Scope] | None = None
+    any_of: list[Scope] | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _atom(cls, data: Any) -> Any:
+        if isinstance(data, str):
+            if data not in FLAGS:
+                raise ValueError(
+                    f'unknown scope "{data}" (write allocated, looked_after, uasc or '
+                    "age_estimated, or a mapping such as missing_within: 12 months)"
+                )
+            return {data: True}
+        return data
+
+    @model_validator(mode="after")
+    def _not_empty(self) -> Scope:
+        if not self.model_fields_set:
+            raise ValueError("a scope needs at least one condition")
+        return self
 
 
 def _frame(ctx: Context, inside: pd.Series, since: pd.Series | None = None) -> ScopeFrame:
@@ -101,16 +144,48 @@ def _any(frames: list[ScopeFrame], ctx: Context) -> ScopeFrame:
     return _frame(ctx, inside, since.where(~undated))
 
 
-# Each scope key: the tables (and persons columns) it reads, and how it is evaluated.
-SCOPE_KEYS: dict[str, tuple[tuple[str, ...], Callable[[Context, Scope], ScopeFrame]]] = {
-    "allocated": (("allocations",), lambda ctx, s: _allocated(ctx)),
-    "looked_after": (("placements",), lambda ctx, s: _looked_after(ctx)),
-    "uasc": (("persons.UASC",), lambda ctx, s: _flag("UASC")(ctx)),
-    "age_estimated": (("persons.AGE_ESTIMATED",), lambda ctx, s: _flag("AGE_ESTIMATED")(ctx)),
-    "missing_within": (("missing_episodes",), _missing_within),
-    "age_at_least": ((), _age_at_least),
-    "age_under": ((), _age_under),
-    "open_for": (("allocations",), _open_for),
+@dataclass(frozen=True)
+class ScopeKey:
+    """One scope key: what it reads, how it is evaluated, and its words (value -> text)."""
+
+    tables: tuple[str, ...]  # tables, or `table.COLUMN`s
+    evaluate: Callable[[Context, Scope], ScopeFrame]
+    words: Callable[[Any], str]
+
+
+def _flag_words(yes: str, no: str) -> Callable[[Any], str]:
+    return lambda value: yes if value else no
+
+
+SCOPE_KEYS: dict[str, ScopeKey] = {
+    "allocated": ScopeKey(
+        ("allocations",),
+        lambda ctx, s: _allocated(ctx),
+        _flag_words("currently allocated", "not currently allocated"),
+    ),
+    "looked_after": ScopeKey(
+        ("placements",),
+        lambda ctx, s: _looked_after(ctx),
+        _flag_words("looked after (an open placement)", "not looked after"),
+    ),
+    "uasc": ScopeKey(
+        ("persons.UASC",), lambda ctx, s: _flag("UASC")(ctx), _flag_words("UASC", "not UASC")
+    ),
+    "age_estimated": ScopeKey(
+        ("persons.AGE_ESTIMATED",),
+        lambda ctx, s: _flag("AGE_ESTIMATED")(ctx),
+        _flag_words("age estimated or disputed", "age not estimated"),
+    ),
+    "missing_within": ScopeKey(
+        ("missing_episodes",),
+        _missing_within,
+        lambda value: f"had a missing episode in the last {value}",
+    ),
+    "age_at_least": ScopeKey((), _age_at_least, lambda value: f"aged {value} or over"),
+    "age_under": ScopeKey((), _age_under, lambda value: f"aged under {value}"),
+    "open_for": ScopeKey(
+        ("allocations",), _open_for, lambda value: f"allocated for at least {value}"
+    ),
 }
 
 
@@ -124,7 +199,7 @@ def needs(scope: Scope | None) -> set[str]:
             for sub in getattr(scope, key) or []:
                 out |= needs(sub)
         else:
-            out |= set(SCOPE_KEYS[key][0])
+            out |= set(SCOPE_KEYS[key].tables)
     return out
 
 
@@ -140,8 +215,24 @@ def evaluate(scope: Scope | None, ctx: Context) -> ScopeFrame:
         elif key == "any_of":
             frames.append(_any([evaluate(s, ctx) for s in value], ctx))
         else:
-            frame = SCOPE_KEYS[key][1](ctx, scope)
+            frame = SCOPE_KEYS[key].evaluate(ctx, scope)
             if value is False:
                 frame = _frame(ctx, ~frame["in"])
             frames.append(frame)
     return frames[0] if len(frames) == 1 else _all(frames, ctx)
+
+
+def scope_words(scope: Scope | None) -> str:
+    """'currently allocated, and (UASC or had a missing episode in the last 12 months)'."""
+    if scope is None:
+        return "every child in the export"
+    parts: list[str] = []
+    for key in sorted(scope.model_fields_set):
+        value = getattr(scope, key)
+        if key == "all_of":
+            parts.append("(" + " and ".join(scope_words(s) for s in value) + ")")
+        elif key == "any_of":
+            parts.append("(" + " or ".join(scope_words(s) for s in value) + ")")
+        else:
+            parts.append(SCOPE_KEYS[key].words(value))
+    return ", and ".join(parts)

@@ -1,0 +1,1 @@
+"""The check kinds of the rule language, one module each (registered in engine/checks.py)."""

@@ -1,0 +1,256 @@
+"""What every check kind shares: its registry entry, its result, message templates, evidence."""
+
+from __future__ import annotations
+
+import string
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Generic, NamedTuple, TypeVar
+
+import numpy as np
+import pandas as pd
+
+from casecheck.calendar import Duration, Unit
+from casecheck.engine.context import Context, fmt_dates
+from casecheck.engine.language import Evidence, Requirement, Strict
+from casecheck.export.config import normalise_names
+
+FINDING_BASE = [
+    "PERSON_ID",
+    "event_ref",
+    "event_date",
+    "due_date",
+    "days_overdue",
+    "message",
+    "looked_for",
+    "nearest",
+]
+DUE_BASE = ["PERSON_ID", "event_ref", "due_date", "message"]
+
+# A scope result: index PERSON_ID (every child), columns `in` (bool) and `since` (when the child
+# came into scope; NaT when that is unknown or has no date, such as a flag).
+ScopeFrame = pd.DataFrame
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """One check's outcome: who it applied to, the exceptions, and what is due soon."""
+
+    in_scope: pd.Index
+    findings: pd.DataFrame
+    due_soon: pd.DataFrame
+
+
+class Problem(NamedTuple):
+    """A reference in a check that does not exist: where (relative to the check), what, fix."""
+
+    loc: tuple[str | int, ...]
+    what: str
+    fix: str
+
+
+@dataclass(frozen=True)
+class EvidenceUse:
+    """Evidence a check reads: its kind, whether only Documents count, the fields it requires."""
+
+    kind: str
+    in_documents: bool = False
+    require: tuple[str, ...] = ()
+    kind_loc: tuple[str | int, ...] = ("evidence", "kind")
+
+
+M = TypeVar("M", bound=Strict)
+
+
+@dataclass(frozen=True)
+class CheckKind(Generic[M]):
+    """One check kind: its model, what it reads, its reference checks, evaluation and words."""
+
+    model: type[M]
+    evaluate: Callable[[M, Context, ScopeFrame], CheckResult]
+    words: Callable[[M], str]  # the check in plain English, for `rules explain`
+    tables: Callable[[M], list[str]]  # tables or `table.COLUMN`s it reads (besides evidence)
+    evidence: Callable[[M], list[EvidenceUse]] = field(default=lambda _: [])
+    references: Callable[[M], list[Problem]] = field(default=lambda _: [])
+    templates: dict[str, str] = field(default_factory=dict)  # its messages, by situation
+
+
+# --- messages ---------------------------------------------------------------------------------
+def fill(template: str, index: pd.Index, **fields: Any) -> pd.Series:
+    """A message per row: `template`'s {names} filled from text Series (or one text for all).
+
+    "Placement started {date}; no {evidence} by {due} ({after})" with date and due Series and
+    evidence and after strings gives one message per row, built column by column.
+    """
+    out = pd.Series("", index=index, dtype=object)
+    for literal, name, _, _ in string.Formatter().parse(template):
+        out = out + literal
+        if name is not None:
+            value = fields[name]
+            out = out + (value.astype(str) if isinstance(value, pd.Series) else str(value))
+    return out
+
+
+def choose(condition: pd.Series | np.ndarray, if_true: pd.Series, if_false: pd.Series) -> pd.Series:
+    """Row by row, one of two filled templates."""
+    chosen = np.where(np.asarray(condition, dtype=bool), if_true.to_numpy(), if_false.to_numpy())
+    return pd.Series(chosen, index=if_true.index, dtype=object)
+
+
+ACRONYMS = {"cla": "CLA", "cin": "CIN", "cp": "CP", "uasc": "UASC", "rhi": "RHI"}
+
+
+def words(kind: str) -> str:
+    """An evidence kind as words: placement_plan -> placement plan, cla_visit -> CLA visit."""
+    return " ".join(ACRONYMS.get(w, w) for w in kind.split("_"))
+
+
+def fmt_when(values: pd.Series, duration: Duration | None = None) -> pd.Series:
+    """Dates for a message: with the time of day for an hour-based timescale."""
+    if duration is not None and duration.unit is Unit.HOURS:
+        text: pd.Series = values.dt.strftime("%d/%m/%Y %H:%M").fillna("")
+        return text
+    return fmt_dates(values)
+
+
+def end_of(due: pd.Series, duration: Duration) -> pd.Series:
+    """The first instant past a deadline: the day after the due day, or just after the due hour.
+
+    "Within 72 hours" includes the 72nd hour itself: a return at 18:00 is on time with an
+    interview at 18:00 three days later, and late at 18:01 (timestamps are nanoseconds).
+    """
+    if duration.unit is Unit.HOURS:
+        return due + pd.Timedelta(1, unit="ns")
+    return due + pd.Timedelta(days=1)
+
+
+def days_between(start: pd.Series, end: pd.Timestamp | pd.Series) -> pd.Series:
+    """Whole calendar days from each start's day to `end` (the days overdue)."""
+    days: pd.Series = (end - start.dt.normalize()).dt.days.astype("int64")
+    return days
+
+
+def empty(columns: list[str]) -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
+
+
+def in_scope(scope: ScopeFrame) -> pd.Index:
+    return scope.index[scope["in"].to_numpy()]
+
+
+# --- conditions on rows -----------------------------------------------------------------------
+def meets(values: pd.Series, requirement: Requirement) -> pd.Series:
+    """Which cells satisfy a requirement: recorded, a flag value, or one of some names."""
+    if requirement == "recorded":
+        return values.notna()
+    if isinstance(requirement, bool):
+        return values.astype("boolean").eq(requirement).fillna(False).astype(bool)
+    wanted = {" ".join(str(v).split()).upper() for v in requirement}
+    return values.astype(str).str.upper().isin(wanted) & values.notna()
+
+
+def unmet_words(field: str, requirement: Requirement) -> str:
+    """What a row lacks: 'no RAG_RATING recorded', 'CHILD_SEEN not Y'."""
+    if requirement == "recorded":
+        return f"no {field} recorded"
+    if isinstance(requirement, bool):
+        return f"{field} not {'Y' if requirement else 'N'}"
+    return f"{field} not {' or '.join(requirement)}"
+
+
+def wanted_words(field: str, requirement: Requirement) -> str:
+    """What a row needs: 'RAG_RATING recorded', 'CHILD_SEEN = Y'."""
+    if requirement == "recorded":
+        return f"{field} recorded"
+    if isinstance(requirement, bool):
+        return f"{field} = {'Y' if requirement else 'N'}"
+    return f"{field} one of {', '.join(requirement)}"
+
+
+def matches(values: pd.Series, wanted: list[str]) -> pd.Series:
+    """Case-insensitive, space-folded match of text cells against `wanted`."""
+    folded = {" ".join(v.split()).casefold() for v in wanted}
+    return normalise_names(values.fillna("").astype(str)).isin(folded)
+
+
+def where(rows: pd.DataFrame, conditions: dict[str, list[str]]) -> pd.DataFrame:
+    """Only the rows whose columns hold one of the given values."""
+    for column, values in conditions.items():
+        rows = rows[matches(rows[column], values).to_numpy()]
+    return rows
+
+
+def where_words(conditions: dict[str, list[str]]) -> str:
+    return "".join(f", where {c} is {' or '.join(v)}" for c, v in conditions.items())
+
+
+# --- evidence ---------------------------------------------------------------------------------
+def select_evidence(ctx: Context, evidence: Evidence) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Split evidence of the kind into what counts and what does not (with `why_not`)."""
+    rows = ctx.evidence[ctx.evidence["kind"] == evidence.kind]
+    why = pd.Series("", index=rows.index, dtype=object)
+    if evidence.in_documents:
+        why = why.where(rows["table"] == "documents", "not in Documents")
+    for name, requirement in evidence.require.items():
+        ok = meets(rows[name], requirement)
+        why = why.where(ok | (why != ""), unmet_words(name, requirement))
+    counted = rows[(why == "").to_numpy()]
+    others = rows[(why != "").to_numpy()].assign(why_not=why[why != ""])
+    return counted, others
+
+
+def evidence_words(evidence: Evidence) -> str:
+    """'placement plan', or 'age assessment in Documents'."""
+    return words(evidence.kind) + (" in Documents" if evidence.in_documents else "")
+
+
+def evidence_explained(evidence: Evidence) -> str:
+    """The evidence a check looks for, for `rules explain`."""
+    text = f"a completed {words(evidence.kind)}"
+    if evidence.in_documents:
+        text += " uploaded to Documents (found elsewhere, it is reported with where it was found)"
+    if evidence.require:
+        text += " with " + " and ".join(wanted_words(f, r) for f, r in evidence.require.items())
+    return text
+
+
+def use_of(evidence: Evidence) -> EvidenceUse:
+    return EvidenceUse(evidence.kind, evidence.in_documents, tuple(evidence.require))
+
+
+NEAREST_COLUMNS = ["key", "found", "why_not", "nearest"]
+
+
+def nearest(targets: pd.DataFrame, candidates: pd.DataFrame, kind: str) -> pd.DataFrame:
+    """For each target (PERSON_ID, key, date), the candidate evidence nearest in time.
+
+    Returns `key`, `found` ("placement plan as a case note dated 03/04/2025"), `why_not` (why
+    it does not count: "not in Documents") and `nearest` (the two together, for the report).
+    """
+    if targets.empty or candidates.empty:
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in NEAREST_COLUMNS})
+    cand = candidates.assign(
+        found=fill(
+            "{what} {source} dated {date}",
+            candidates.index,
+            what=words(kind),
+            source=candidates["source"],
+            date=fmt_dates(candidates["date"]),
+        )
+    )
+    if "why_not" not in cand.columns:
+        cand["why_not"] = ""
+    cand["why_not"] = cand["why_not"].fillna("")
+    pairs = targets[["PERSON_ID", "key", "date"]].merge(
+        cand[["PERSON_ID", "date", "found", "why_not", "ref"]].rename(columns={"date": "ev_date"}),
+        on="PERSON_ID",
+    )
+    pairs["gap"] = (pairs["ev_date"] - pairs["date"]).abs()
+    pairs = pairs.sort_values(["key", "gap", "ev_date", "ref"], kind="stable")
+    out = pairs.drop_duplicates("key")[["key", "found", "why_not"]].copy()
+    out["nearest"] = choose(
+        out["why_not"] == "",
+        out["found"],
+        fill("{found} ({why})", out.index, found=out["found"], why=out["why_not"]),
+    )
+    return out

@@ -1,0 +1,252 @@
+"""evidence_recurring: while in scope, evidence first due after a clock starts, then every M."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+from pydantic import model_validator
+
+from casecheck.calendar import Duration
+from casecheck.engine.context import Context, fmt_dates, member
+from casecheck.engine.kinds.common import (
+    CheckKind,
+    CheckResult,
+    EvidenceUse,
+    ScopeFrame,
+    choose,
+    days_between,
+    evidence_explained,
+    evidence_words,
+    fill,
+    in_scope,
+    nearest,
+    select_evidence,
+    use_of,
+)
+from casecheck.engine.language import Evidence, Strict
+
+# A review recorded as a step and also uploaded to Documents is one review, not two: pieces of
+# evidence within SAME_OCCASION of the one before count once in the schedule.
+SAME_OCCASION = pd.Timedelta(days=7)
+
+CLOCKS = {
+    # clock: (the tables it reads, its words)
+    "scope": ((), "the child came into scope"),
+    "first_allocation": (("allocations",), "the child's first allocation"),
+    "current_placement": (("placements",), "the current placement started"),
+    "period_of_care": (("placements",), "the current period of care began"),
+}
+
+
+class EvidenceRecurring(Strict):
+    """While in scope, evidence is due `first_due` after the clock starts, then every `every`.
+
+    `schedule` is the general form: the nth interval applies after the nth piece of evidence, the
+    last one repeating (CLA reviews: 20 working days, 3 months, then 6 months).
+    """
+
+    kind: Literal["evidence_recurring"]
+    evidence: Evidence
+    clock: Literal["scope", "first_allocation", "current_placement", "period_of_care"] = "scope"
+    # Evidence from when the clock started (default), or from any time: then evidence from
+    # before the clock started counts, but the first due date is never before `first_due`.
+    count_from: Literal["clock", "any_time"] = "clock"
+    first_due: Duration | None = None
+    every: Duration | None = None
+    schedule: list[Duration] | None = None
+
+    @model_validator(mode="after")
+    def _intervals(self) -> EvidenceRecurring:
+        if self.schedule is None and self.first_due is None:
+            raise ValueError("give first_due (and optionally every), or a schedule")
+        if self.schedule is not None and (self.first_due or self.every):
+            raise ValueError("give either a schedule or first_due/every, not both")
+        if self.schedule is not None and not self.schedule:
+            raise ValueError("a schedule needs at least one interval")
+        return self
+
+    @property
+    def intervals(self) -> list[Duration]:
+        if self.schedule is not None:
+            return self.schedule
+        assert self.first_due is not None
+        return [self.first_due, *([self.every] if self.every else [])]
+
+    @property
+    def repeats(self) -> bool:
+        return (self.schedule is not None and len(self.schedule) > 1) or self.every is not None
+
+
+TEMPLATES = {
+    "overdue_last": "Last {evidence} {last}; next was due {due} ({interval})",
+    "soon_last": "Last {evidence} {last}; next due {due} ({interval})",
+    "none": "No {evidence} since {clock}; due {due} ({interval})",
+    "none_at_once": "No {evidence}; due {due}",
+    "found_only": "{message}; found only {found}",
+    "looked_for": "{evidence}",
+    "looked_for_every": "{evidence}, every {every}",
+}
+
+
+def tables(check: EvidenceRecurring) -> list[str]:
+    return list(CLOCKS[check.clock][0])
+
+
+def evidence(check: EvidenceRecurring) -> list[EvidenceUse]:
+    return [use_of(check.evidence)]
+
+
+def _clock(check: EvidenceRecurring, ctx: Context, scope: ScopeFrame) -> pd.Series:
+    """When each in-scope child's clock started; a child with no start is timed from birth."""
+    ids = in_scope(scope)
+    if check.clock == "first_allocation":
+        start = ctx.first_allocation.reindex(ids)
+    elif check.clock == "current_placement":
+        start = ctx.current_placement["START_DATE"].reindex(ids)
+    elif check.clock == "period_of_care":
+        start = ctx.current_placement["spell_start"].reindex(ids)
+    else:
+        start = scope.loc[ids, "since"]
+    dob = ctx.persons["DATE_OF_BIRTH"].reindex(ids)
+    return start.fillna(dob).astype("datetime64[ns]").dt.normalize()
+
+
+def evaluate(check: EvidenceRecurring, ctx: Context, scope: ScopeFrame) -> CheckResult:
+    clock = _clock(check, ctx, scope)
+    counted, others = select_evidence(ctx, check.evidence)
+    counted = counted[member(counted["PERSON_ID"], clock.index)]
+    if check.count_from == "clock":
+        # reindex, not map: Series.map with an empty datetime mapper (no child in scope) raises
+        counted = counted[counted["date"] >= clock.reindex(counted["PERSON_ID"]).to_numpy()]
+    counted = counted.sort_values(["PERSON_ID", "date", "ref"], kind="stable")
+    gap = counted["date"].diff()
+    fresh = counted["PERSON_ID"].ne(counted["PERSON_ID"].shift()) | (gap > SAME_OCCASION)
+    grouped = counted.groupby("PERSON_ID")
+    count = fresh.groupby(counted["PERSON_ID"]).sum().reindex(clock.index, fill_value=0)
+    last = grouped["date"].max().reindex(clock.index)
+    last_ref = (
+        counted.drop_duplicates("PERSON_ID", keep="last")
+        .set_index("PERSON_ID")["ref"]
+        .reindex(clock.index)
+    )
+    intervals = check.intervals
+    step = np.minimum(count.to_numpy(), len(intervals) - 1)
+    done = (count >= len(intervals)) & (not check.repeats)
+    base = last.where(count > 0, clock).astype("datetime64[ns]")
+    due = pd.Series(pd.NaT, index=clock.index, dtype="datetime64[ns]")
+    for i, interval in enumerate(intervals):
+        at = (step == i) & ~done.to_numpy()
+        if at.any():
+            due[at] = ctx.calendar.add(base[at], interval).to_numpy()
+    if check.count_from == "any_time":
+        earliest = ctx.calendar.add(clock, intervals[0])
+        due = due.where(~(count > 0) | due.isna() | (due >= earliest), earliest)
+    labels = np.array([str(d) for d in intervals], dtype=object)
+    overdue = due.notna() & (due < ctx.today)
+    soon = (
+        due.notna() & (due >= ctx.today) & (due <= ctx.today + pd.Timedelta(days=ctx.due_soon_days))
+    )
+    # Words only for the children who are overdue or due soon: formatting is the costly part.
+    keep = (overdue | soon).to_numpy()
+    ids = clock.index
+    shown = ids[keep]
+    has_last = (count[shown] > 0).to_numpy()
+    at_once = np.array([d.amount == 0 for d in intervals])[step[keep]]
+    fields = {
+        "evidence": evidence_words(check.evidence),
+        "last": fmt_dates(last[shown]),
+        "due": fmt_dates(due[shown]),
+        "clock": fmt_dates(clock[shown]),
+        "interval": pd.Series(labels[step[keep]], index=shown, dtype=object),
+    }
+    first = choose(
+        at_once,
+        fill(TEMPLATES["none_at_once"], shown, **fields),
+        fill(TEMPLATES["none"], shown, **fields),
+    )
+    message_late = choose(has_last, fill(TEMPLATES["overdue_last"], shown, **fields), first)
+    message_soon = choose(has_last, fill(TEMPLATES["soon_last"], shown, **fields), first)
+    event_ref = last_ref[shown].where(has_last, "since:" + clock[shown].dt.strftime("%Y-%m-%d"))
+
+    late_ids = shown[overdue[shown].to_numpy()]
+    targets = pd.DataFrame(
+        {"PERSON_ID": late_ids, "key": late_ids, "date": due[late_ids].to_numpy()}
+    )
+    candidates = others[member(others["PERSON_ID"], late_ids)]
+    near = nearest(targets, candidates, check.evidence.kind).set_index("key").reindex(late_ids)
+    message = message_late[late_ids]
+    message = choose(
+        near["why_not"].fillna("").to_numpy() == "not in Documents",
+        fill(
+            TEMPLATES["found_only"],
+            late_ids,
+            message=message,
+            found=pd.Series(near["found"].fillna("").to_numpy(), index=late_ids),
+        ),
+        message,
+    )
+    looked_for = (
+        TEMPLATES["looked_for_every"].format(evidence=fields["evidence"], every=check.every)
+        if check.every
+        else TEMPLATES["looked_for"].format(evidence=fields["evidence"])
+    )
+    findings = pd.DataFrame(
+        {
+            "PERSON_ID": late_ids,
+            "event_ref": event_ref[late_ids].to_numpy(),
+            "event_date": base[late_ids].to_numpy(),
+            "due_date": due[late_ids].to_numpy(),
+            "days_overdue": days_between(due[late_ids], ctx.today).to_numpy(),
+            "message": message.to_numpy(),
+            "looked_for": looked_for,
+            "nearest": near["nearest"].fillna("").astype(str).to_numpy(),
+        }
+    )
+    soon_ids = shown[soon[shown].to_numpy()]
+    due_soon = pd.DataFrame(
+        {
+            "PERSON_ID": soon_ids,
+            "event_ref": event_ref[soon_ids].to_numpy(),
+            "due_date": due[soon_ids].to_numpy(),
+            "message": message_soon[soon_ids].to_numpy(),
+        }
+    )
+    return CheckResult(in_scope=ids, findings=findings, due_soon=due_soon)
+
+
+def explain(check: EvidenceRecurring) -> str:
+    intervals = check.intervals
+    clock = CLOCKS[check.clock][1]
+    if check.schedule is not None:
+        timing = (
+            f"due {intervals[0]} after {clock}, then "
+            + ", then ".join(str(d) for d in intervals[1:])
+            + " after the previous one"
+            + (" (the last interval repeating)" if len(intervals) > 1 else "")
+        )
+    else:
+        timing = f"first due {check.first_due} after {clock}"
+        if check.every is not None:
+            timing += f", then at most {check.every} after the previous one"
+    since = (
+        "Evidence from any time counts."
+        if check.count_from == "any_time"
+        else f"Evidence counts from when {clock}."
+    )
+    what = evidence_explained(check.evidence)
+    return (
+        f"{what[0].upper()}{what[1:]}, {timing}. {since} An exception when the next one is "
+        "overdue at the as-of date; due soon when it falls due within 14 days."
+    )
+
+
+KIND = CheckKind(
+    model=EvidenceRecurring,
+    evaluate=evaluate,
+    words=explain,
+    tables=tables,
+    evidence=evidence,
+    templates=TEMPLATES,
+)

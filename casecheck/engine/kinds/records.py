@@ -1,0 +1,236 @@
+"""records: each row of a table is recorded on time and/or has the fields it needs filled in."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import pandas as pd
+from pydantic import Field, model_validator
+
+from casecheck.calendar import Duration
+from casecheck.engine.context import EVIDENCE_SOURCES, Context, member
+from casecheck.engine.kinds.common import (
+    CheckKind,
+    CheckResult,
+    EvidenceUse,
+    Problem,
+    ScopeFrame,
+    days_between,
+    end_of,
+    fill,
+    fmt_when,
+    in_scope,
+    meets,
+    unmet_words,
+    wanted_words,
+    where,
+    where_words,
+    words,
+)
+from casecheck.engine.language import Requirement, Strict
+from casecheck.export.config import normalise_names
+from casecheck.export.schema import TABLES
+
+
+class Records(Strict):
+    """Each record of a table in the look-back: recorded on time, and/or with fields filled in."""
+
+    kind: Literal["records"]
+    table: str
+    date: str  # the column holding when the event happened
+    lookback: Duration
+    evidence: str | None = None  # only records that count as this evidence kind
+    where: dict[str, list[str]] = Field(default_factory=dict)  # only rows with these values
+    recorded: str | None = None  # the column holding when it was recorded or done
+    within: Duration | None = None
+    require: dict[str, Requirement] = Field(default_factory=dict)
+    what: str  # the record, in words, followed by its date in messages: "Case note of"
+    recorded_what: str = "recorded"  # what `recorded` holds: "decision", "return home interview"
+
+    @model_validator(mode="after")
+    def _something(self) -> Records:
+        if (self.recorded is None) != (self.within is None):
+            raise ValueError("recorded and within go together")
+        if self.recorded is None and not self.require:
+            raise ValueError("a records check needs recorded/within, or require, or both")
+        return self
+
+
+TEMPLATES = {
+    "exception": "{what} {date}: {problems}",
+    "late": "{recorded_what} on {recorded}, after the limit of {due} ({within})",
+    "missing": "no {recorded_what} by {due} ({within})",
+    "due_soon": "{what} {date}: {recorded_what} due by {due}",
+    "looked_for_within": "{recorded_what} within {within} of {date}",
+}
+
+
+def _columns(check: Records) -> list[tuple[tuple[str | int, ...], str]]:
+    """Each column the check names, with where in the check it is named."""
+    named: list[tuple[tuple[str | int, ...], str]] = [(("date",), check.date)]
+    named += [(("where", c), c) for c in check.where]
+    named += [(("recorded",), check.recorded or check.date)]
+    named += [(("require", c), c) for c in check.require]
+    return named
+
+
+def tables(check: Records) -> list[str]:
+    columns = [
+        check.date,
+        *([check.recorded] if check.recorded else []),
+        *check.require,
+        *check.where,
+    ]
+    return [f"{check.table}.{c}" for c in columns]
+
+
+def evidence(check: Records) -> list[EvidenceUse]:
+    if check.evidence is None:
+        return []
+    return [EvidenceUse(check.evidence, kind_loc=("evidence",))]
+
+
+def references(check: Records) -> list[Problem]:
+    if check.table not in TABLES:
+        return [
+            Problem(
+                ("table",), f'unknown table "{check.table}"', f"Use one of {', '.join(TABLES)}."
+            )
+        ]
+    columns = {c.name for c in TABLES[check.table].columns}
+    problems = []
+    if check.evidence is not None and check.table not in EVIDENCE_SOURCES:
+        problems.append(
+            Problem(
+                ("evidence",),
+                f"{check.table} rows are not evidence of a kind",
+                f"Use evidence: only with {', '.join(EVIDENCE_SOURCES)}, "
+                "or filter the rows with where:.",
+            )
+        )
+    problems += [
+        Problem(
+            loc,
+            f'"{column}" is not a column of {check.table}',
+            f"Use one of {', '.join(sorted(columns))}.",
+        )
+        for loc, column in _columns(check)
+        if column not in columns
+    ]
+    return problems
+
+
+def evaluate(check: Records, ctx: Context, scope: ScopeFrame) -> CheckResult:
+    rows = ctx.table(check.table)
+    rows = rows[member(rows["PERSON_ID"], in_scope(scope))]
+    if check.evidence is not None:
+        name_col, vocab_key, _, _ = EVIDENCE_SOURCES[check.table]
+        names = ctx.vocabulary.names(check.evidence, vocab_key)
+        rows = rows[normalise_names(rows[name_col].fillna("")).isin(names).to_numpy()]
+    rows = where(rows, check.where)
+    start = ctx.before(check.lookback)
+    rows = rows[(rows[check.date] >= start) & (rows[check.date] < ctx.end_of_today)]
+    key = TABLES[check.table].key or "PERSON_ID"
+    date_text = fmt_when(rows[check.date], check.within)
+    problems = pd.Series("", index=rows.index, dtype=object)
+    due = pd.Series(pd.NaT, index=rows.index, dtype="datetime64[ns]")
+    pending = pd.Series(False, index=rows.index)
+    if check.recorded is not None and check.within is not None:
+        due = ctx.calendar.add(rows[check.date], check.within)
+        deadline = end_of(due, check.within)
+        # Recorded after the as-of date is not recorded yet as of it (as evidence is not seen).
+        recorded = rows[check.recorded].where(rows[check.recorded] < ctx.end_of_today)
+        late = recorded.notna() & (recorded >= deadline)
+        missing = recorded.isna() & (deadline <= ctx.today)
+        pending = recorded.isna() & (deadline > ctx.today)
+        fields = {
+            "recorded_what": check.recorded_what,
+            "recorded": fmt_when(recorded, check.within),
+            "due": fmt_when(due, check.within),
+            "within": str(check.within),
+        }
+        problems = problems.where(~late, fill(TEMPLATES["late"], rows.index, **fields))
+        problems = problems.where(~missing, fill(TEMPLATES["missing"], rows.index, **fields))
+    for name, requirement in check.require.items():
+        bad = ~meets(rows[name], requirement)
+        text = unmet_words(name, requirement)
+        problems = problems.where(~bad, problems.where(problems == "", problems + "; ") + text)
+    failed = (problems != "").to_numpy()
+    found = rows[failed]
+    finding_due = due[failed].fillna(found[check.date]).astype("datetime64[ns]")
+    findings = pd.DataFrame(
+        {
+            "PERSON_ID": found["PERSON_ID"],
+            "event_ref": found[key],
+            "event_date": found[check.date],
+            "due_date": finding_due.dt.normalize(),
+            "days_overdue": days_between(finding_due, ctx.today),
+            "message": fill(
+                TEMPLATES["exception"],
+                found.index,
+                what=check.what,
+                date=date_text[failed],
+                problems=problems[failed],
+            ),
+            "looked_for": looked_for(check),
+            "nearest": "",
+        }
+    )
+    soon_rows = rows[pending.to_numpy() & ~failed]
+    due_soon = pd.DataFrame(
+        {
+            "PERSON_ID": soon_rows["PERSON_ID"],
+            "event_ref": soon_rows[key],
+            "due_date": due[soon_rows.index],
+            "message": fill(
+                TEMPLATES["due_soon"],
+                soon_rows.index,
+                what=check.what,
+                date=date_text[soon_rows.index],
+                recorded_what=check.recorded_what,
+                due=fmt_when(due[soon_rows.index], check.within),
+            ),
+        }
+    )
+    return CheckResult(
+        in_scope=pd.Index(rows["PERSON_ID"].unique()), findings=findings, due_soon=due_soon
+    )
+
+
+def looked_for(check: Records) -> str:
+    parts = []
+    if check.within is not None:
+        parts.append(
+            TEMPLATES["looked_for_within"].format(
+                recorded_what=check.recorded_what, within=check.within, date=check.date
+            )
+        )
+    parts.extend(wanted_words(f, r) for f, r in check.require.items())
+    return "; ".join(parts)
+
+
+def explain(check: Records) -> str:
+    parts = []
+    if check.recorded is not None:
+        parts.append(
+            f"{check.recorded} ({check.recorded_what}) within {check.within} of {check.date}"
+        )
+    parts.extend(wanted_words(f, r) for f, r in check.require.items())
+    which = f" that count as {words(check.evidence)}" if check.evidence else ""
+    return (
+        f"Each row of {check.table}{which}{where_words(check.where)} dated ({check.date}) in the "
+        f"last {check.lookback} needs "
+        + " and ".join(parts)
+        + ". One exception per row that does not."
+    )
+
+
+KIND = CheckKind(
+    model=Records,
+    evaluate=evaluate,
+    words=explain,
+    tables=tables,
+    evidence=evidence,
+    references=references,
+    templates=TEMPLATES,
+)
