@@ -122,7 +122,7 @@ def test_config_not_utf8(tmp_path: Path) -> None:
 def test_unknown_top_level_key(tmp_path: Path) -> None:
     assert error_for(tmp_path, "council: Anytown\ncouncill: Anytown\n") == (
         'casecheck.yaml, line 2: at councill: unknown key "councill" (the keys here are: '
-        "council, export_date, tables, evidence, closure_days, rules). "
+        "council, export_date, tables, evidence, closure_days, handover_working_days, rules). "
         "Remove it or correct its spelling."
     )
 
@@ -313,15 +313,16 @@ def test_several_problems_are_listed_in_line_order(tmp_path: Path) -> None:
         "VISIT_METHOD, WORKER_ID). The key is the contract's name (one of those) and the value "
         "the council's name for it.\n"
         '  line 6, at councill: unknown key "councill" (the keys here are: council, export_date, '
-        "tables, evidence, closure_days, rules). Remove it or correct its spelling."
+        "tables, evidence, closure_days, handover_working_days, rules). Remove it or correct its "
+        "spelling."
     )
 
 
 def test_unknown_evidence_key(tmp_path: Path) -> None:
     assert error_for(tmp_path, "evidence:\n  supervision:\n    note_type: [x]\n") == (
         'casecheck.yaml, line 3: at evidence > supervision > note_type: unknown key "note_type" '
-        "(the keys here are: replace, step_types, document_categories, note_types). "
-        "Remove it or correct its spelling."
+        "(the keys here are: replace, step_types, document_categories, document_sub_categories, "
+        "note_types). Remove it or correct its spelling."
     )
 
 

@@ -263,7 +263,9 @@ def _periods(
             break
         end = start + dt.timedelta(days=draw(st.integers(0, 300)))
         out.append((start, end))
-        start = end + dt.timedelta(days=draw(st.integers(gap_from, 120)))
+        # Often a handover gap (over a weekend or a bank holiday), else anything up to 4 months.
+        gap = st.one_of(st.integers(gap_from, max(gap_from, 4)), st.integers(gap_from, 120))
+        start = end + dt.timedelta(days=draw(gap))
     return out
 
 
@@ -331,12 +333,16 @@ def exports(draw: st.DrawFn) -> Data:
                 }
             )
         for _ in range(draw(st.integers(0, 4))):
+            uploaded = draw(evidence_day)
+            # Half the documents say when the thing they record happened: up to 40 days earlier.
+            made = draw(st.one_of(st.none(), st.integers(0, 40)))
             tables["documents"].append(
                 {
                     "DOCUMENT_ID": new_id("documents"),
                     "PERSON_ID": pid,
                     "CATEGORY": draw(DOC_CATEGORIES),
-                    "UPLOADED_ON": _timed(draw, draw(evidence_day)),
+                    "DOCUMENT_DATE": None if made is None else uploaded - dt.timedelta(days=made),
+                    "UPLOADED_ON": _timed(draw, uploaded),
                 }
             )
         for _ in range(draw(st.integers(0, 6))):
@@ -485,8 +491,10 @@ def reference_evidence(data: Data, names: dict[str, set[str]]) -> dict[str, list
         ):
             found[row["PERSON_ID"]].append(_when(row["COMPLETED_ON"]))
     for row in data.tables["documents"]:
-        if fold(row["CATEGORY"]) in names["documents"]:
-            found[row["PERSON_ID"]].append(_when(row["UPLOADED_ON"]))
+        # On the file once uploaded; dated by DOCUMENT_DATE (when it happened) when it has one.
+        uploaded = _when(row["UPLOADED_ON"]).date() <= data.as_of
+        if uploaded and fold(row["CATEGORY"]) in names["documents"]:
+            found[row["PERSON_ID"]].append(_when(row.get("DOCUMENT_DATE") or row["UPLOADED_ON"]))
     for row in data.tables["case_notes"]:
         # A note written after as_of was not on the file as of it, whatever its contact date.
         written = _when(row["CREATED_ON"]).date() <= data.as_of
@@ -505,19 +513,70 @@ def reference_placement_plans(data: Data) -> tuple[Counter[Key], Counter[tuple[s
     since = months_before(data.as_of, 12)
     late: Counter[Key] = Counter()
     soon: Counter[tuple[str, dt.date]] = Counter()
+    dob = {p["PERSON_ID"]: p["DATE_OF_BIRTH"] for p in data.tables["persons"]}
+    events = []  # (child, start, due, placement id)
     for row in data.tables["placements"]:
         start = row["START_DATE"]
-        if not since <= start <= data.as_of:
+        if not since <= _date(start) <= data.as_of:
             continue
-        first = start - dt.timedelta(days=14)
-        due = working_days_after(start, 5)
-        if any(first <= when.date() <= due for when in evidence.get(row["PERSON_ID"], [])):
+        due = working_days_after(_date(start), 5)
+        care_end = period_of_care_end(data, row)
+        if care_end is not None and care_end < due:
+            continue  # left care before the plan was due
+        if eighteenth(dob[row["PERSON_ID"]]) <= due:
+            continue  # 18 before the plan was due
+        events.append((row["PERSON_ID"], start, due, row["PLACEMENT_ID"]))
+    # Each plan counts for one placement: among those whose window holds it, the latest
+    # started on or before it, else the first started after it (ties: the smaller id).
+    met = set()
+    for pid, plans in evidence.items():
+        for when in plans:
+            holding = [
+                (_when(s), i)
+                for p, s, d, i in events
+                if p == pid and _date(s) - dt.timedelta(days=14) <= when.date() <= d
+            ]
+            current = [(-s.timestamp(), i) for s, i in holding if s <= when]
+            later = [(s.timestamp(), i) for s, i in holding if s > when]
+            if current or later:
+                met.add(min(current or later)[1])
+    for pid, start, due, ref in events:
+        if ref in met:
             continue
         if due < data.as_of:
-            late[(row["PERSON_ID"], _when(start), due)] += 1
+            late[(pid, _when(start), due)] += 1
         else:
-            soon[(row["PERSON_ID"], due)] += 1
+            soon[(pid, due)] += 1
     return late, soon
+
+
+def eighteenth(born: dt.date) -> dt.date:
+    """The 18th birthday; 29 February gives 28 February in a year that has none."""
+    try:
+        return born.replace(year=born.year + 18)
+    except ValueError:
+        return born.replace(year=born.year + 18, day=28)
+
+
+def period_of_care_end(data: Data, placement: Row) -> dt.date | None:
+    """The last day of the period of care holding `placement` (placements joined where they
+    overlap or the next starts by the next working day), or None while it is open."""
+    periods = sorted(
+        (_date(row["START_DATE"]), _date(row["END_DATE"]) if row["END_DATE"] else dt.date.max)
+        for row in data.tables["placements"]
+        if row["PERSON_ID"] == placement["PERSON_ID"] and _date(row["START_DATE"]) <= data.as_of
+    )
+    spells: list[list[dt.date]] = []
+    for start, end in periods:
+        if spells and start <= handover_limit(spells[-1][1]):
+            spells[-1][1] = max(spells[-1][1], end)
+        else:
+            spells.append([start, end])
+    began = _date(placement["START_DATE"])
+    for first, last in spells:
+        if first <= began <= last:
+            return None if last == dt.date.max else last
+    return None
 
 
 def reference_contact_decisions(data: Data) -> tuple[Counter[Key], Counter[tuple[str, dt.date]]]:
@@ -544,17 +603,25 @@ def reference_contact_decisions(data: Data) -> tuple[Counter[Key], Counter[tuple
     return late, soon
 
 
+def handover_limit(end: dt.date) -> dt.date:
+    """The last day a next period may start and still continue the spell: the next working day
+    after `end` (a handover over a weekend or bank holiday), the next day at the least."""
+    if end == dt.date.max:
+        return end
+    return max(end + dt.timedelta(days=1), working_days_after(end, 1))
+
+
 def allocation_spell_start(data: Data, pid: str) -> dt.date | None:
     """When the child's current allocation spell began (allocations joined where they overlap
-    or follow on the next day), or None if no allocation covers as_of."""
+    or the next starts by the next working day), or None if no allocation covers as_of."""
     periods = sorted(
-        (row["START_DATE"], row["END_DATE"] or dt.date.max)
+        (_date(row["START_DATE"]), _date(row["END_DATE"]) if row["END_DATE"] else dt.date.max)
         for row in data.tables["allocations"]
-        if row["PERSON_ID"] == pid and row["START_DATE"] <= data.as_of
+        if row["PERSON_ID"] == pid and _date(row["START_DATE"]) <= data.as_of
     )
     spells: list[list[dt.date]] = []
     for start, end in periods:
-        if spells and (start - spells[-1][1]).days <= 1:
+        if spells and start <= handover_limit(spells[-1][1]):
             spells[-1][1] = max(spells[-1][1], end)
         else:
             spells.append([start, end])

@@ -46,7 +46,13 @@ def _required_tags(rule: Rule) -> set[str]:
         for c in rule.checks.values()
         if isinstance(c, EvidencePerEvent | EvidenceRecurring | Records)
     ]
-    if any(not isinstance(c, Records) or c.within is not None for c in timed):
+    # A case note's own creation (CREATED_ON) cannot be pending: a note not yet created is not
+    # on the file, so such a check has nothing to be due soon.
+    if any(
+        not isinstance(c, Records)
+        or (c.within is not None and (c.table, c.recorded) != ("case_notes", "CREATED_ON"))
+        for c in timed
+    ):
         tags.add("not_yet_due")
     if "working days" in Path(DEFAULT_RULES / f"{rule.id}.yaml").read_text(encoding="utf-8"):
         tags.add("bank_holiday")

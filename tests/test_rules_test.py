@@ -73,3 +73,103 @@ def test_cases_for_an_unknown_rule_are_exit_2(tmp_path: Path) -> None:
     result = run("rules", "test", tmp_path)
     assert result.code == 2
     assert 'the cases are for rule "nope"' in result.err
+
+
+LOCAL_RULE = """\
+id: long-missing-episode-review
+title: A strategy discussion after each missing episode lasting more than 2 days
+severity: high
+source: Local standard (example)
+why: A child missing for days is at risk of exploitation.
+how_to_fix: Hold and record the strategy discussion.
+checks:
+  strategy:
+    kind: evidence_per_event
+    event:
+      table: missing_episodes
+      date: START_DATE
+      end: END_DATE
+      lasted_more_than: 2 days
+      label: Went missing
+    lookback: 3 months
+    evidence:
+      kind: risk_assessment
+    window:
+      after: 5 working days
+"""
+
+LOCAL_CASES = """\
+rule: long-missing-episode-review
+cases:
+  - name: only episodes lasting more than 2 days, an open one up to the as-of date
+    why: >-
+      M1 lasted 3 days, M2 exactly 2 (not more), M3 is still open after 6 days; M4 lasted 3
+      days and has its strategy discussion.
+    tags: [exception, compliant, boundary]
+    as_of: 2025-12-01
+    tables:
+      persons: |
+        PERSON_ID,DATE_OF_BIRTH
+        C1,2010-01-01
+        C2,2010-01-01
+        C3,2010-01-01
+        C4,2010-01-01
+      missing_episodes: |
+        MISSING_EPISODE_ID,PERSON_ID,START_DATE,END_DATE
+        M1,C1,2025-11-03 20:00,2025-11-06 10:00
+        M2,C2,2025-11-03 20:00,2025-11-05 10:00
+        M3,C3,2025-11-25 20:00,
+        M4,C4,2025-11-03 20:00,2025-11-06 10:00
+      workflow_steps: |
+        WORKFLOW_STEP_ID,PERSON_ID,STEP_TYPE,STEP_STATUS,COMPLETED_ON,RAG_RATING
+        S1,C4,Risk Assessment,COMPLETED,2025-11-07,RED
+    expect:
+      exceptions:
+        - person: C1
+          check: strategy
+          due: 2025-11-10
+          message: Went missing 03/11/2025; no risk assessment by 10/11/2025 (5 working days)
+      due_soon:
+        - person: C3
+          check: strategy
+          due: 2025-12-02
+          message: Went missing 25/11/2025; no risk assessment by 02/12/2025 (5 working days)
+"""
+
+
+def test_a_council_rule_with_an_event_from_any_table_and_its_duration(tmp_path: Path) -> None:
+    rules, cases = tmp_path / "rules", tmp_path / "cases"
+    rules.mkdir()
+    cases.mkdir()
+    (rules / "long-missing-episode-review.yaml").write_text(LOCAL_RULE)
+    (cases / "long-missing-episode-review.yaml").write_text(LOCAL_CASES)
+    result = run("rules", "test", cases, "--rules", rules)
+    assert result.out == (
+        "PASS  long-missing-episode-review: only episodes lasting more than 2 days, an open one "
+        "up to the as-of date\n1 passed, 0 failed\n"
+    )
+    assert result.code == 0
+    explained = run("rules", "explain", "long-missing-episode-review", "--rules", rules)
+    assert " ".join(explained.out.split()) == (
+        "Rule: long-missing-episode-review: A strategy discussion after each missing episode "
+        "lasting more than 2 days Severity: high Applies to: every child in the export Check "
+        "'strategy': For each event 'went missing' (missing_episodes from START_DATE to "
+        "END_DATE, lasting more than 2 days; an open one up to the as-of date) in the last 3 "
+        "months: a completed risk assessment, dated from 0 days before the event to 5 working "
+        "days after it. One exception per event without it once that time has passed; until then "
+        "it is due soon. Why: A child missing for days is at risk of exploitation. How to fix: "
+        "Hold and record the strategy discussion. Source: Local standard (example)"
+    )
+
+
+def test_an_event_naming_a_column_that_is_not_a_date_is_exit_2(tmp_path: Path) -> None:
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    path = rules / "long-missing-episode-review.yaml"
+    path.write_text(LOCAL_RULE.replace("end: END_DATE", "end: RHI_OFFERED"))
+    result = run("rules", "list", "--rules", rules)
+    assert result.code == 2
+    assert result.err == (
+        f'error: {path}, line 13: at checks > strategy > event > end: "RHI_OFFERED" is not a '
+        "date column of missing_episodes. Use one of START_DATE, END_DATE, RHI_DATE.\n"
+    )

@@ -11,19 +11,34 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from casecheck.calendar import Duration, WorkingCalendar
+from casecheck.calendar import Duration, Unit, WorkingCalendar
 from casecheck.export.config import EvidenceVocabulary, evidence_vocabulary, normalise_names
 from casecheck.export.load import Export
 from casecheck.export.schema import TABLES
 
 DATE_FMT = "%d/%m/%Y"
 
-# Where evidence can be found: the table, the column naming its type, the vocabulary list that
-# maps those names to evidence kinds, the column dating it, and how a message names the place.
-EVIDENCE_SOURCES: dict[str, tuple[str, str, str, str]] = {
-    "documents": ("CATEGORY", "document_categories", "UPLOADED_ON", "in Documents"),
-    "workflow_steps": ("STEP_TYPE", "step_types", "COMPLETED_ON", "as a workflow step"),
-    "case_notes": ("NOTE_TYPE", "note_types", "CONTACT_DATE", "as a case note"),
+
+@dataclass(frozen=True)
+class EvidenceSource:
+    """A table evidence is found in: the columns naming a row's type, each with the vocabulary
+    list that maps those names to evidence kinds; the column dating it; how a message names it."""
+
+    names: tuple[tuple[str, str], ...]
+    date: str
+    where: str
+
+
+EVIDENCE_SOURCES: dict[str, EvidenceSource] = {
+    "documents": EvidenceSource(
+        (("CATEGORY", "document_categories"), ("SUB_CATEGORY", "document_sub_categories")),
+        "UPLOADED_ON",
+        "in Documents",
+    ),
+    "workflow_steps": EvidenceSource(
+        (("STEP_TYPE", "step_types"),), "COMPLETED_ON", "as a workflow step"
+    ),
+    "case_notes": EvidenceSource((("NOTE_TYPE", "note_types"),), "CONTACT_DATE", "as a case note"),
 }
 # Fields a rule may require on evidence (all blank where the source has no such column).
 EVIDENCE_FIELDS = ("RAG_RATING", "NEXT_REVIEW_DATE", "CHILD_SEEN", "SEEN_ALONE", "VISIT_METHOD")
@@ -62,8 +77,19 @@ def member(values: pd.Series, ids: pd.Index | pd.Series) -> pd.Series:
     return values.isin(ids)
 
 
-def spells(frame: pd.DataFrame, start: str, end: str, ties: tuple[str, ...] = ()) -> pd.DataFrame:
+def spells(
+    frame: pd.DataFrame,
+    start: str,
+    end: str,
+    ties: tuple[str, ...] = (),
+    handover: tuple[WorkingCalendar, int] | None = None,
+) -> pd.DataFrame:
     """Join each child's overlapping or back-to-back periods into spells (allocation, care).
+
+    Periods join when one starts at the latest the day after the one before ends, or, with
+    `handover` (a calendar and N), by the Nth working day after it ends: with N = 1 an
+    allocation ending on a Friday and the next starting on Monday (or on the Tuesday after a
+    bank holiday Monday) is one spell with a handover, not two.
 
     Returns the frame sorted by PERSON_ID, start, end and then `ties` (so that the order never
     depends on the order of the rows in the export), with `spell_start` and `spell_end` (NaT =
@@ -77,7 +103,13 @@ def spells(frame: pd.DataFrame, start: str, end: str, ties: tuple[str, ...] = ()
     reach = ends.groupby(rows["PERSON_ID"], sort=False).cummax()
     previous = reach.groupby(rows["PERSON_ID"], sort=False).shift(1)
     new_child = rows["PERSON_ID"].ne(rows["PERSON_ID"].shift(1))
-    new_spell = new_child | (rows[start] > previous + pd.Timedelta(days=1)).fillna(True)
+    limit = previous.dt.normalize() + pd.Timedelta(days=1)
+    if handover is not None and handover[1] > 0:
+        calendar, days = handover
+        closed = previous.where(previous < far)
+        joined = calendar.add(closed, Duration(amount=days, unit=Unit.WORKING_DAYS))
+        limit = limit.where(joined.isna() | (joined < limit), joined)
+    new_spell = new_child | (rows[start].dt.normalize() > limit).fillna(True)
     spell = new_spell.cumsum()
     out = rows.copy()
     out["spell_start"] = rows[start].groupby(spell).transform("min")
@@ -136,12 +168,23 @@ class Context:
     def persons(self) -> pd.DataFrame:
         return self.table("persons").set_index("PERSON_ID")
 
+    @cached_property
+    def handover(self) -> tuple[WorkingCalendar, int]:
+        """How far apart two periods (allocations, placements) may be and still be one spell."""
+        return self.calendar, self.export.config.handover_working_days
+
     # --- allocations -------------------------------------------------------------------------
     @cached_property
     def allocation_spells(self) -> pd.DataFrame:
         alloc = self.table("allocations")
         alloc = alloc[alloc["START_DATE"] < self.end_of_today]
-        return spells(alloc, "START_DATE", "END_DATE", ties=("WORKER_ID", "ALLOCATION_ID"))
+        return spells(
+            alloc,
+            "START_DATE",
+            "END_DATE",
+            ties=("WORKER_ID", "ALLOCATION_ID"),
+            handover=self.handover,
+        )
 
     @cached_property
     def current_allocation(self) -> pd.DataFrame:
@@ -178,7 +221,9 @@ class Context:
     def placement_spells(self) -> pd.DataFrame:
         rows = self.table("placements")
         rows = rows[rows["START_DATE"] < self.end_of_today]
-        return spells(rows, "START_DATE", "END_DATE", ties=("PLACEMENT_ID",))
+        return spells(
+            rows, "START_DATE", "END_DATE", ties=("PLACEMENT_ID",), handover=self.handover
+        )
 
     @cached_property
     def current_placement(self) -> pd.DataFrame:
@@ -195,8 +240,19 @@ class Context:
         if in_documents:
             return ["documents"]
         return [
-            t for t, (_, src, _, _) in EVIDENCE_SOURCES.items() if self.vocabulary.names(kind, src)
+            t
+            for t, source in EVIDENCE_SOURCES.items()
+            if any(self.vocabulary.names(kind, vocab) for _, vocab in source.names)
         ]
+
+    def of_kind(self, rows: pd.DataFrame, table: str, kind: str) -> pd.Series:
+        """Which rows of an evidence table are of the kind (by any of their type columns)."""
+        found = pd.Series(False, index=rows.index)
+        for column, vocab in EVIDENCE_SOURCES[table].names:
+            names = self.vocabulary.names(kind, vocab)
+            if names:
+                found |= normalise_names(rows[column].fillna("")).isin(names)
+        return found
 
     @cached_property
     def evidence(self) -> pd.DataFrame:
@@ -219,35 +275,59 @@ class Context:
         )
 
     def _evidence_from(self, table: str) -> pd.DataFrame:
-        name_col, vocab_key, date_col, where = EVIDENCE_SOURCES[table]
-        rows = self.table(table)
+        source = EVIDENCE_SOURCES[table]
+        rows = self.on_file(table)
         if table == "workflow_steps":
             rows = rows[rows["STEP_STATUS"] == "COMPLETED"]
-        elif table == "case_notes":
-            # A note written after the as-of date was not on the file as of it, whatever its
-            # CONTACT_DATE says.
-            rows = rows[
-                (rows["STATUS"].fillna("") != "DRAFT") & (rows["CREATED_ON"] < self.end_of_today)
-            ]
-        pairs = [
-            (name, kind)
-            for kind in self.vocabulary.kinds
-            for name in sorted(self.vocabulary.names(kind, vocab_key))
-        ]
-        lookup = pd.DataFrame(pairs, columns=["_name", "kind"])
         keyed = pd.DataFrame(
             {
                 "PERSON_ID": rows["PERSON_ID"],
-                "_name": normalise_names(rows[name_col].fillna("")),
-                "date": rows[date_col],
+                "date": self._evidence_date(rows, table, source.date),
                 "ref": rows[TABLES[table].key or "PERSON_ID"],
                 **{f: rows[f] if f in rows.columns else None for f in EVIDENCE_FIELDS},
+                "_row": np.arange(len(rows)),
             }
         )
-        out = keyed.merge(lookup, on="_name", how="inner").drop(columns="_name")
-        out["source"] = where
+        found = []
+        for column, vocab in source.names:
+            pairs = [
+                (name, kind)
+                for kind in self.vocabulary.kinds
+                for name in sorted(self.vocabulary.names(kind, vocab))
+            ]
+            lookup = pd.DataFrame(pairs, columns=["_name", "kind"])
+            named = keyed.assign(_name=normalise_names(rows[column].fillna("")).to_numpy())
+            found.append(named.merge(lookup, on="_name", how="inner"))
+        # A document whose category and sub-category both name the kind is one piece, not two.
+        out = pd.concat(found, ignore_index=True).drop_duplicates(["_row", "kind"])
+        out = out.drop(columns=["_name", "_row"])
+        out["source"] = source.where
         out["table"] = table
         return out[EVIDENCE_COLUMNS]
+
+    def on_file(self, table: str) -> pd.DataFrame:
+        """The rows of `table` that were on the child's file as of the as-of date.
+
+        A case note is on the file once created (CREATED_ON on or before the as-of date) and
+        never while it is a DRAFT; a document once uploaded. Other tables: every row.
+        """
+        rows = self.table(table)
+        if table == "case_notes":
+            return rows[
+                (rows["STATUS"].fillna("") != "DRAFT") & (rows["CREATED_ON"] < self.end_of_today)
+            ]
+        if table == "documents":
+            return rows[rows["UPLOADED_ON"] < self.end_of_today]
+        return rows
+
+    @staticmethod
+    def _evidence_date(rows: pd.DataFrame, table: str, date_col: str) -> pd.Series:
+        """When the evidence happened: a document's DOCUMENT_DATE when it has one, else its
+        upload; a note's contact date; a step's completion."""
+        dates: pd.Series = rows[date_col]
+        if table == "documents" and "DOCUMENT_DATE" in rows.columns:
+            dates = rows["DOCUMENT_DATE"].fillna(dates)
+        return dates
 
     def _visit_evidence(self) -> pd.DataFrame:
         rows = self.table("visits")

@@ -1,4 +1,5 @@
-"""Per-event triggers: each placement start, return from missing, contact or change of worker."""
+"""Per-event triggers: the named events (placement start, return, contact, change of worker) and
+events read from any table (`event: {table, date, end, lasted_more_than, label}`)."""
 
 from __future__ import annotations
 
@@ -7,10 +8,15 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from casecheck.calendar import Duration
 from casecheck.engine.context import Context
+from casecheck.engine.language import Strict
+from casecheck.export.schema import TABLES, Kind
 
 # Each builder returns the source table's rows (so rules can filter on its columns) with `ref`
-# (the event's id) and `date` (when it happened) added.
+# (the event's id), `date` (when it happened) and `until` (when the spell it belongs to ended:
+# the period of care, the allocation; NaT while open or where there is no spell) added. A
+# deadline after `until` (the child left care, the case closed) is not an exception.
 
 
 @dataclass(frozen=True)
@@ -20,22 +26,31 @@ class EventKind:
     table: str
     label: str  # "Placement started": followed by the date in messages
     build: Callable[[Context], pd.DataFrame]
+    # The age from which the event's deadlines no longer apply (looked-after placements: 18;
+    # Staying Put and care leavers have their own rules), or None.
+    until_age: int | None = None
+    left: str = ""  # how the child leaves the event's spell, in words: "left care"
+
+
+def _open(rows: pd.DataFrame) -> pd.Series:
+    """No spell to leave: `until` is NaT for every row."""
+    return pd.Series(pd.NaT, index=rows.index, dtype="datetime64[ns]")
 
 
 def _placement_start(ctx: Context) -> pd.DataFrame:
-    rows = ctx.table("placements")
-    return rows.assign(ref=rows["PLACEMENT_ID"], date=rows["START_DATE"])
+    rows = ctx.placement_spells
+    return rows.assign(ref=rows["PLACEMENT_ID"], date=rows["START_DATE"], until=rows["spell_end"])
 
 
 def _missing_return(ctx: Context) -> pd.DataFrame:
     rows = ctx.table("missing_episodes")
     rows = rows[rows["END_DATE"].notna()]
-    return rows.assign(ref=rows["MISSING_EPISODE_ID"], date=rows["END_DATE"])
+    return rows.assign(ref=rows["MISSING_EPISODE_ID"], date=rows["END_DATE"], until=_open(rows))
 
 
 def _contact(ctx: Context) -> pd.DataFrame:
     rows = ctx.table("contacts")
-    return rows.assign(ref=rows["CONTACT_ID"], date=rows["RECEIVED_ON"])
+    return rows.assign(ref=rows["CONTACT_ID"], date=rows["RECEIVED_ON"], until=_open(rows))
 
 
 def _worker_change(ctx: Context) -> pd.DataFrame:
@@ -50,12 +65,70 @@ def _worker_change(ctx: Context) -> pd.DataFrame:
     ref = rows["ALLOCATION_ID"].fillna(
         rows["WORKER_ID"] + "@" + rows["START_DATE"].dt.strftime("%Y-%m-%d")
     )
-    return rows.assign(ref=ref, date=rows["START_DATE"])
+    return rows.assign(ref=ref, date=rows["START_DATE"], until=rows["spell_end"])
 
 
 EVENTS: dict[str, EventKind] = {
-    "placement_start": EventKind("placements", "Placement started", _placement_start),
+    "placement_start": EventKind("placements", "Placement started", _placement_start, until_age=18),
     "missing_return": EventKind("missing_episodes", "Returned from missing", _missing_return),
     "contact": EventKind("contacts", "Contact received", _contact),
-    "worker_change": EventKind("allocations", "New worker allocated", _worker_change),
+    "worker_change": EventKind(
+        "allocations", "New worker allocated", _worker_change, left="the case closed"
+    ),
 }
+
+
+class EventSpec(Strict):
+    """An event read from any table: a row dated by `date`, optionally only those that lasted
+    more than a time (from `date` to `end`; an open one, with no end, up to the as-of date)."""
+
+    table: str
+    date: str
+    end: str | None = None
+    lasted_more_than: Duration | None = None
+    label: str | None = None  # words before the date in messages; default "<row> of"
+
+
+def problems(spec: EventSpec) -> list[tuple[tuple[str, ...], str, str]]:
+    """What an event spec names that does not exist: (where in the spec, what, fix)."""
+    if spec.table not in TABLES:
+        return [(("table",), f'unknown table "{spec.table}"', f"Use one of {', '.join(TABLES)}.")]
+    table = TABLES[spec.table]
+    dates = [c.name for c in table.columns if c.kind is Kind.DATE]
+    out: list[tuple[tuple[str, ...], str, str]] = [
+        (
+            (key,),
+            f'"{column}" is not a date column of {spec.table}',
+            f"Use one of {', '.join(dates)}.",
+        )
+        for key, column in (("date", spec.date), ("end", spec.end))
+        if column is not None and column not in dates
+    ]
+    if spec.lasted_more_than is not None and spec.end is None:
+        out.append(
+            (("lasted_more_than",), "lasted_more_than needs an end column", "Add end: COLUMN.")
+        )
+    return out
+
+
+def event_kind(event: str | EventSpec) -> EventKind:
+    """The event a check names: one of EVENTS, or one read from any table."""
+    if isinstance(event, str):
+        return EVENTS[event]
+    spec = event
+    label = spec.label or f"{TABLES[spec.table].row_is.capitalize()} of"
+
+    def build(ctx: Context) -> pd.DataFrame:
+        rows = ctx.table(spec.table)
+        key = TABLES[spec.table].key
+        ref = rows[key] if key else rows["PERSON_ID"] + "@" + rows[spec.date].astype(str)
+        rows = rows.assign(ref=ref, date=rows[spec.date], until=_open(rows))
+        if spec.lasted_more_than is not None and spec.end is not None:
+            # An open event lasts up to the as-of date; one ending after it, the same.
+            end = rows[spec.end].where(rows[spec.end] < ctx.end_of_today, ctx.today)
+            end = end.fillna(ctx.today).dt.normalize()
+            reached = ctx.calendar.add(rows["date"].dt.normalize(), spec.lasted_more_than)
+            rows = rows[(reached < end).to_numpy()]
+        return rows
+
+    return EventKind(spec.table, label, build)

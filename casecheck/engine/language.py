@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from casecheck.calendar import Duration
 
@@ -44,3 +44,41 @@ class Evidence(Strict):
     kind: str
     in_documents: bool = False
     require: dict[str, Requirement] = Field(default_factory=dict)
+
+
+class Condition(Strict):
+    """A condition on one column of a row, written in one of four ways.
+
+    `[a, b]` (one of these values), `{not: [a, b]}` (none of them; a blank cell passes), `blank`
+    or `not blank`. Values match case-insensitively with spaces folded.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    one_of: list[str] | None = None
+    none_of: list[str] | None = Field(default=None, alias="not")
+    blank: bool | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _short_forms(cls, data: Any) -> Any:
+        if isinstance(data, list):
+            return {"one_of": data}
+        if isinstance(data, str):
+            words = " ".join(data.split()).lower()
+            if words in ("blank", "not blank"):
+                return {"blank": words == "blank"}
+            raise ValueError(
+                f'cannot read "{data}" as a condition: write a list of values, '
+                "{not: [values]}, blank or not blank"
+            )
+        return data
+
+    @model_validator(mode="after")
+    def _something(self) -> Condition:
+        if self.one_of is None and self.none_of is None and self.blank is None:
+            raise ValueError("a condition needs a list of values, not:, blank or not blank")
+        return self
+
+
+Where = dict[str, Condition]

@@ -19,7 +19,7 @@ from casecheck.export.schema import TABLES, Kind
 from casecheck.yamlfile import KeyedProblems, Loc, read_yaml, validate
 
 CONFIG_FILE = "casecheck.yaml"
-EVIDENCE_SOURCES = ("step_types", "document_categories", "note_types")
+EVIDENCE_SOURCES = ("step_types", "document_categories", "document_sub_categories", "note_types")
 
 
 class TableConfig(BaseModel):
@@ -40,6 +40,7 @@ class EvidenceKind(BaseModel):
     replace: bool = False
     step_types: list[str] = Field(default_factory=list)
     document_categories: list[str] = Field(default_factory=list)
+    document_sub_categories: list[str] = Field(default_factory=list)  # SUB_CATEGORY names
     note_types: list[str] = Field(default_factory=list)
 
 
@@ -53,6 +54,9 @@ class CouncilConfig(BaseModel):
     tables: dict[str, TableConfig] = Field(default_factory=dict)
     evidence: dict[str, EvidenceKind] = Field(default_factory=dict)
     closure_days: list[dt.date] = Field(default_factory=list)
+    # Two allocations (or placements) at most this many working days apart are one spell with a
+    # handover: 1 joins an end on Friday and a start on Monday. 0: only the next calendar day.
+    handover_working_days: int = Field(default=1, ge=0, le=20)
     rules: dict[str, dict[str, Any]] = Field(default_factory=dict)
 
     @field_validator("tables")

@@ -252,6 +252,43 @@ def _periods(
     ]
 
 
+# Dates on one row that cannot come in this order: (earlier, later, what the later one is).
+# The later date is read as blank (the row is kept: the episode, contact or step happened) and
+# reported. Compared by day: a date with no time could be any time that day.
+ORDERS: dict[str, tuple[tuple[str, str, str], ...]] = {
+    "missing_episodes": (("END_DATE", "RHI_DATE", "a return home interview before the return"),),
+    "contacts": (("RECEIVED_ON", "DECISION_ON", "a decision before the contact was received"),),
+    "workflow_steps": (("STARTED_ON", "COMPLETED_ON", "a completion before the start"),),
+}
+
+
+def _orders(
+    table: Table, frame: pd.DataFrame, raw: pd.DataFrame, usable: pd.Series, file: str
+) -> list[pd.DataFrame]:
+    """Report (and blank, in `frame`) each later date that is before the date it follows."""
+    found = []
+    for earlier, later, what in ORDERS.get(table.name, ()):
+        wrong = usable & (frame[later].dt.normalize() < frame[earlier].dt.normalize()).fillna(False)
+        rows = frame.index[wrong.to_numpy(dtype=bool)]
+        if not len(rows):
+            continue
+        frame.loc[rows, later] = pd.NaT
+        found.append(
+            _problems(
+                table,
+                file,
+                rows,
+                later,
+                raw[later],
+                f"is before {earlier} " + quoted(raw.loc[rows, earlier]) + f" ({what})",
+                f"Correct {later} or {earlier} in Mosaic or in the export; until then "
+                f"{later} is read as blank.",
+                False,
+            )
+        )
+    return found
+
+
 def _isin(values: pd.Series, allowed: pd.Index) -> npt.NDArray[np.bool_]:
     """`values.isin(allowed)` for strings, through one factorize: several times faster."""
     codes, _ = pd.factorize(pd.concat([pd.Series(allowed), values], ignore_index=True))
@@ -321,6 +358,7 @@ def load_export(folder: Path, config: CouncilConfig) -> Export:
         for p in checks:
             aside.loc[p["row"].to_numpy()] = True
         found.extend(checks)
+        found.extend(_orders(table, frame, raw.frame, ~aside, file))
         persons_file = files.get("persons", TABLES["persons"].file)
         for p in _orphans(table, frame, ~aside, person_ids, persons_file, file):
             aside.loc[p["row"].to_numpy()] = True

@@ -12,7 +12,7 @@ import pandas as pd
 
 from casecheck.calendar import Duration, Unit
 from casecheck.engine.context import Context, fmt_dates
-from casecheck.engine.language import Evidence, Requirement, Strict
+from casecheck.engine.language import Condition, Evidence, Requirement, Strict, Where
 from casecheck.export.config import normalise_names
 
 FINDING_BASE = [
@@ -105,12 +105,21 @@ def words(kind: str) -> str:
     return " ".join(ACRONYMS.get(w, w) for w in kind.split("_"))
 
 
+def has_time(values: pd.Series) -> pd.Series:
+    """Which values carry a time of day; a date with no time (read as midnight) does not."""
+    timed: pd.Series = (values.notna() & (values != values.dt.normalize())).astype(bool)
+    return timed
+
+
 def fmt_when(values: pd.Series, duration: Duration | None = None) -> pd.Series:
-    """Dates for a message: with the time of day for an hour-based timescale."""
+    """Dates for a message: for an hour-based timescale with the time of day, where the value
+    has one (a date with no time is never shown with a made-up 00:00)."""
+    dates = fmt_dates(values)
     if duration is not None and duration.unit is Unit.HOURS:
-        text: pd.Series = values.dt.strftime("%d/%m/%Y %H:%M").fillna("")
-        return text
-    return fmt_dates(values)
+        timed = has_time(values)
+        times = values.dt.strftime(" %H:%M").fillna("").astype(object)
+        return dates.where(~timed, dates + times)
+    return dates
 
 
 def end_of(due: pd.Series, duration: Duration) -> pd.Series:
@@ -173,15 +182,50 @@ def matches(values: pd.Series, wanted: list[str]) -> pd.Series:
     return normalise_names(values.fillna("").astype(str)).isin(folded)
 
 
-def where(rows: pd.DataFrame, conditions: dict[str, list[str]]) -> pd.DataFrame:
-    """Only the rows whose columns hold one of the given values."""
-    for column, values in conditions.items():
-        rows = rows[matches(rows[column], values).to_numpy()]
+def holds(values: pd.Series, condition: Condition) -> pd.Series:
+    """Which cells satisfy a `where:` condition."""
+    ok = pd.Series(True, index=values.index)
+    if condition.one_of is not None:
+        ok &= matches(values, condition.one_of)
+    if condition.none_of is not None:
+        ok &= ~matches(values, condition.none_of)
+    if condition.blank is not None:
+        ok &= values.isna() == condition.blank
+    return ok
+
+
+def where(rows: pd.DataFrame, conditions: Where) -> pd.DataFrame:
+    """Only the rows whose columns satisfy every condition."""
+    for column, condition in conditions.items():
+        rows = rows[holds(rows[column], condition).to_numpy()]
     return rows
 
 
-def where_words(conditions: dict[str, list[str]]) -> str:
-    return "".join(f", where {c} is {' or '.join(v)}" for c, v in conditions.items())
+def condition_words(column: str, condition: Condition) -> str:
+    """'PLACEMENT_TYPE is not Short break or Respite', 'RHI_DATE is blank'."""
+    parts = []
+    if condition.one_of is not None:
+        parts.append(f"{column} is {' or '.join(condition.one_of)}")
+    if condition.none_of is not None:
+        parts.append(f"{column} is not {' or '.join(condition.none_of)}")
+    if condition.blank is not None:
+        parts.append(f"{column} is {'blank' if condition.blank else 'not blank'}")
+    return " and ".join(parts)
+
+
+def columns_needed(conditions: Where) -> list[str]:
+    """The columns a `where:` needs in the export: those it looks for values in. A condition
+    that a blank cell passes (`not: [...]`, `blank`) holds for every row of a file without the
+    column, so the rule still runs."""
+    return [
+        column
+        for column, condition in conditions.items()
+        if condition.one_of is not None or condition.blank is False
+    ]
+
+
+def where_words(conditions: Where) -> str:
+    return "".join(f", where {condition_words(c, v)}" for c, v in conditions.items())
 
 
 # --- evidence ---------------------------------------------------------------------------------

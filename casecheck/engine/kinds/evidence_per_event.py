@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Literal
 
+import numpy as np
 import pandas as pd
 from pydantic import Field
 
 from casecheck.calendar import Duration
 from casecheck.engine.context import Context, member
-from casecheck.engine.events import EVENTS
+from casecheck.engine.events import EVENTS, EventKind, EventSpec, event_kind, problems
 from casecheck.engine.kinds.common import (
     CheckKind,
     CheckResult,
@@ -17,6 +18,7 @@ from casecheck.engine.kinds.common import (
     Problem,
     ScopeFrame,
     choose,
+    columns_needed,
     days_between,
     end_of,
     evidence_explained,
@@ -31,31 +33,41 @@ from casecheck.engine.kinds.common import (
     where_words,
     words,
 )
-from casecheck.engine.language import Evidence, Strict, Window
+from casecheck.engine.language import Evidence, Strict, Where, Window
 
 
 class EvidencePerEvent(Strict):
     """Each event (a placement start, a return from missing, ...) needs evidence in a window."""
 
     kind: Literal["evidence_per_event"]
-    event: str
-    where: dict[str, list[str]] = Field(default_factory=dict)  # only events with these values
+    event: str | EventSpec  # a named event, or {table, date, end, lasted_more_than, label}
+    where: Where = Field(default_factory=dict)  # only events with these values
     lookback: Duration
     evidence: Evidence
     window: Window
+    # Each piece of evidence counts for one event only (a placement plan belongs to one
+    # placement); without it, one piece in several events' windows counts for each of them.
+    distinct: bool = False
 
 
 TEMPLATES = {
     "missing": "{event} {date}; no {evidence} by {due} ({after})",
     "elsewhere": "{event} {date}; no {evidence} by {due} ({after}); found only {found}",
     "looked_for": "{evidence}, from {before} before to {after} after",
+    "taken": "counted for the {event}",
 }
 
 
 def tables(check: EvidencePerEvent) -> list[str]:
-    table = EVENTS[check.event].table
+    table = event_kind(check.event).table
+    if isinstance(check.event, EventSpec):
+        ends = [check.event.end] if check.event.end else []
+        return [
+            *(f"{table}.{c}" for c in [check.event.date, *ends]),
+            *(f"{table}.{c}" for c in columns_needed(check.where)),
+        ]
     # A `where` on a column the export lacks would match no event: not run, not compliant.
-    return [table, *(f"{table}.{c}" for c in check.where)]
+    return [table, *(f"{table}.{c}" for c in columns_needed(check.where))]
 
 
 def evidence(check: EvidencePerEvent) -> list[EvidenceUse]:
@@ -63,6 +75,8 @@ def evidence(check: EvidencePerEvent) -> list[EvidenceUse]:
 
 
 def references(check: EvidencePerEvent) -> list[Problem]:
+    if isinstance(check.event, EventSpec):
+        return [Problem(("event", *loc), what, fix) for loc, what, fix in problems(check.event)]
     if check.event not in EVENTS:
         return [
             Problem(
@@ -73,7 +87,7 @@ def references(check: EvidencePerEvent) -> list[Problem]:
 
 
 def evaluate(check: EvidencePerEvent, ctx: Context, scope: ScopeFrame) -> CheckResult:
-    kind = EVENTS[check.event]
+    kind = event_kind(check.event)
     events = where(kind.build(ctx), check.where)
     start = ctx.before(check.lookback)
     events = events[
@@ -86,12 +100,32 @@ def evaluate(check: EvidencePerEvent, ctx: Context, scope: ScopeFrame) -> CheckR
     events["lo"] = ctx.calendar.subtract(events["date"], check.window.before).dt.normalize()
     events["due"] = ctx.calendar.add(events["date"], check.window.after)
     events["deadline"] = end_of(events["due"], check.window.after)
+    # A deadline after the child left the event's spell (left care, the case closed) or reached
+    # the age the event stops at (18 for a placement) is not an exception, nor due.
+    left = events["until"].notna() & (events["until"].dt.normalize() < events["due"].dt.normalize())
+    if kind.until_age is not None:
+        birthday = events["PERSON_ID"].map(ctx.persons["DATE_OF_BIRTH"]) + pd.DateOffset(
+            years=kind.until_age
+        )
+        left |= birthday.notna() & (birthday <= events["due"].dt.normalize())
+    events = events[~left.to_numpy()]
     counted, others = select_evidence(ctx, check.evidence)
-    pairs = events[["key", "PERSON_ID", "lo", "deadline"]].merge(
-        counted[["PERSON_ID", "date"]], on="PERSON_ID"
+    counted = counted.reset_index(drop=True)
+    pieces = pd.DataFrame(
+        {
+            "PERSON_ID": counted["PERSON_ID"],
+            "ev_date": counted["date"],
+            "piece": np.arange(len(counted)),
+        }
     )
-    inside = (pairs["date"] >= pairs["lo"]) & (pairs["date"] < pairs["deadline"])
-    met = pd.Index(pairs.loc[inside.to_numpy(), "key"].unique())
+    pairs = events[["key", "PERSON_ID", "lo", "deadline", "date"]].merge(pieces, on="PERSON_ID")
+    inside = (pairs["ev_date"] >= pairs["lo"]) & (pairs["ev_date"] < pairs["deadline"])
+    pairs = pairs[inside.to_numpy()]
+    used = pd.Series(dtype=object)
+    if check.distinct:
+        pairs = _one_event_per_piece(pairs)
+        used = pairs.set_index("piece")["date"]
+    met = pd.Index(pairs["key"].unique())
     open_ = events[~events["key"].isin(met)]
     pending = (open_["deadline"] > ctx.today).to_numpy()
     fields = {
@@ -116,9 +150,14 @@ def evaluate(check: EvidencePerEvent, ctx: Context, scope: ScopeFrame) -> CheckR
         }
     )
     late = open_[~pending]
-    candidates = pd.concat(
-        [counted.assign(why_not="outside the window"), others], ignore_index=True
-    )
+    outside = counted.assign(why_not="outside the window")
+    if check.distinct and len(used):
+        taken = outside.index.isin(used.index)
+        event_date = fmt_when(pd.Series(used.reindex(outside.index[taken]).to_numpy()))
+        outside.loc[taken, "why_not"] = (
+            TEMPLATES["taken"].format(event=kind.label.lower()) + " " + event_date.to_numpy()
+        )
+    candidates = pd.concat([outside, others], ignore_index=True)
     late = late.merge(nearest(late, candidates, check.evidence.kind), on="key", how="left")
     both = {
         "date": fmt_when(late["date"], check.window.after),
@@ -152,14 +191,49 @@ def evaluate(check: EvidencePerEvent, ctx: Context, scope: ScopeFrame) -> CheckR
     )
 
 
+def _one_event_per_piece(pairs: pd.DataFrame) -> pd.DataFrame:
+    """Each piece of evidence counts for one event only: the event it was made for.
+
+    Among the events whose window holds the piece, that is the latest event on or before the
+    piece's date (the placement current when the plan was made), else the first one after it (a
+    plan made ahead of a planned move). So one plan does not cover three moves in a week, and a
+    plan for the previous placement does not count for the next.
+    """
+    current = (pairs["date"] <= pairs["ev_date"]).to_numpy()
+    nanos = pairs["date"].to_numpy(dtype="datetime64[ns]").astype("int64")
+    ranked = pairs.assign(_later=~current, _order=np.where(current, -nanos, nanos))
+    ranked = ranked.sort_values(["piece", "_later", "_order", "key"], kind="stable")
+    return ranked.drop_duplicates("piece").drop(columns=["_later", "_order"])
+
+
 def explain(check: EvidencePerEvent) -> str:
-    event = EVENTS[check.event].label.lower()
+    kind = event_kind(check.event)
+    event = f"'{kind.label.lower()}'"
+    if isinstance(check.event, EventSpec) and check.event.lasted_more_than is not None:
+        event += (
+            f" ({check.event.table} from {check.event.date} to {check.event.end}, lasting more "
+            f"than {check.event.lasted_more_than}; an open one up to the as-of date)"
+        )
     return (
-        f"For each event '{event}' in the last {check.lookback}{where_words(check.where)}: "
+        f"For each event {event} in the last {check.lookback}{where_words(check.where)}: "
         f"{evidence_explained(check.evidence)}, dated from {check.window.before} before the "
-        f"event to {check.window.after} after it. One exception per event without it once that "
-        "time has passed; until then it is due soon."
+        f"event to {check.window.after} after it."
+        + (
+            " Each piece counts for one event only: the latest event on or before its date whose "
+            "window holds it, else the first one after (a plan made ahead of a planned move)."
+            if check.distinct
+            else ""
+        )
+        + " One exception per event without it once that time has passed; until then it is due "
+        "soon." + _left_words(kind)
     )
+
+
+def _left_words(kind: EventKind) -> str:
+    ways = [w for w in (kind.left, f"turned {kind.until_age}" if kind.until_age else "") if w]
+    if not ways:
+        return ""
+    return f" An event whose deadline falls after the child {' or '.join(ways)} is not checked."
 
 
 KIND = CheckKind(

@@ -10,10 +10,12 @@ from pydantic import model_validator
 
 from casecheck.calendar import Duration
 from casecheck.engine.context import Context, fmt_dates, member
+from casecheck.engine.events import EVENTS
 from casecheck.engine.kinds.common import (
     CheckKind,
     CheckResult,
     EvidenceUse,
+    Problem,
     ScopeFrame,
     choose,
     days_between,
@@ -40,6 +42,13 @@ CLOCKS = {
 }
 
 
+class Restart(Strict):
+    """An event that makes the evidence due again, within some time after it."""
+
+    event: str
+    within: Duration
+
+
 class EvidenceRecurring(Strict):
     """While in scope, evidence is due `first_due` after the clock starts, then every `every`.
 
@@ -56,6 +65,11 @@ class EvidenceRecurring(Strict):
     first_due: Duration | None = None
     every: Duration | None = None
     schedule: list[Duration] | None = None
+    # The last piece's own NEXT_REVIEW_DATE, when it is earlier than the interval gives.
+    next_review: bool = False
+    # Also due again within some time after each such event since the last piece ("reviewed
+    # every 6 months and within 5 working days after each return from missing").
+    restart: Restart | None = None
 
     @model_validator(mode="after")
     def _intervals(self) -> EvidenceRecurring:
@@ -85,13 +99,47 @@ TEMPLATES = {
     "none": "No {evidence} since {clock}; due {due} ({interval})",
     "none_at_once": "No {evidence}; due {due}",
     "found_only": "{message}; found only {found}",
+    "overdue_review": "Last {evidence} {last}; its next review was due {due} (NEXT_REVIEW_DATE)",
+    "soon_review": "Last {evidence} {last}; its next review is due {due} (NEXT_REVIEW_DATE)",
+    "overdue_restart": "{event} {event_date}; no {evidence} since; was due {due} ({within})",
+    "soon_restart": "{event} {event_date}; no {evidence} since; due {due} ({within})",
     "looked_for": "{evidence}",
     "looked_for_every": "{evidence}, every {every}",
 }
 
 
 def tables(check: EvidenceRecurring) -> list[str]:
-    return list(CLOCKS[check.clock][0])
+    restart = [EVENTS[check.restart.event].table] if check.restart else []
+    return [*CLOCKS[check.clock][0], *restart]
+
+
+def references(check: EvidenceRecurring) -> list[Problem]:
+    if check.restart is not None and check.restart.event not in EVENTS:
+        return [
+            Problem(
+                ("restart", "event"),
+                f'unknown event "{check.restart.event}"',
+                f"Use one of {', '.join(EVENTS)}.",
+            )
+        ]
+    return []
+
+
+def _restarts(
+    check: EvidenceRecurring, ctx: Context, since: pd.Series
+) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """Per child, the latest restarting event after `since` (the last piece, or the clock's
+    start): when it happened, when the evidence is due again after it, and its ref."""
+    assert check.restart is not None
+    kind = EVENTS[check.restart.event]
+    events = kind.build(ctx)
+    events = events[member(events["PERSON_ID"], since.index) & (events["date"] < ctx.end_of_today)]
+    after = events["date"] > since.reindex(events["PERSON_ID"]).to_numpy()
+    events = events[after.to_numpy()].sort_values(["PERSON_ID", "date", "ref"], kind="stable")
+    latest = events.drop_duplicates("PERSON_ID", keep="last").set_index("PERSON_ID")
+    when = latest["date"].reindex(since.index).astype("datetime64[ns]")
+    due = ctx.calendar.add(when, check.restart.within).dt.normalize()
+    return when, due, latest["ref"].reindex(since.index)
 
 
 def evidence(check: EvidenceRecurring) -> list[EvidenceUse]:
@@ -143,6 +191,31 @@ def evaluate(check: EvidenceRecurring, ctx: Context, scope: ScopeFrame) -> Check
     if check.count_from == "any_time":
         earliest = ctx.calendar.add(clock, intervals[0])
         due = due.where(~(count > 0) | due.isna() | (due >= earliest), earliest)
+    # Why each child's piece is due: its interval (0), the last piece's NEXT_REVIEW_DATE (1), or
+    # a restarting event since the last piece (2); the earliest wins, the interval on a tie.
+    reason = pd.Series(0, index=clock.index)
+    if check.next_review:
+        # The last occasion's review date: its pieces within SAME_OCCASION of the last one
+        # (a step with the date and its upload without it are one occasion).
+        last_at = last.reindex(counted["PERSON_ID"]).to_numpy()
+        occasion = counted[(counted["date"] >= last_at - SAME_OCCASION).to_numpy()]
+        review = (
+            occasion.dropna(subset=["NEXT_REVIEW_DATE"])
+            .drop_duplicates("PERSON_ID", keep="last")
+            .set_index("PERSON_ID")["NEXT_REVIEW_DATE"]
+            .reindex(clock.index)
+            .astype("datetime64[ns]")
+            .where(count > 0)
+        )
+        earlier = review.notna() & (due.isna() | (review < due))
+        due = due.where(~earlier, review)
+        reason = reason.where(~earlier, 1)
+    restart_when = restart_ref = pd.Series(pd.NaT, index=clock.index, dtype="datetime64[ns]")
+    if check.restart is not None:
+        restart_when, restart_due, restart_ref = _restarts(check, ctx, base)
+        earlier = restart_due.notna() & (due.isna() | (restart_due < due))
+        due = due.where(~earlier, restart_due)
+        reason = reason.where(~earlier, 2)
     labels = np.array([str(d) for d in intervals], dtype=object)
     overdue = due.notna() & (due < ctx.today)
     soon = (
@@ -169,6 +242,29 @@ def evaluate(check: EvidenceRecurring, ctx: Context, scope: ScopeFrame) -> Check
     message_late = choose(has_last, fill(TEMPLATES["overdue_last"], shown, **fields), first)
     message_soon = choose(has_last, fill(TEMPLATES["soon_last"], shown, **fields), first)
     event_ref = last_ref[shown].where(has_last, "since:" + clock[shown].dt.strftime("%Y-%m-%d"))
+    why = reason[shown].to_numpy()
+    if check.next_review:
+        message_late = choose(
+            why == 1, fill(TEMPLATES["overdue_review"], shown, **fields), message_late
+        )
+        message_soon = choose(
+            why == 1, fill(TEMPLATES["soon_review"], shown, **fields), message_soon
+        )
+    if check.restart is not None:
+        kind = EVENTS[check.restart.event]
+        restart_fields = {
+            **fields,
+            "event": kind.label,
+            "event_date": fmt_dates(restart_when[shown]),
+            "within": str(check.restart.within),
+        }
+        message_late = choose(
+            why == 2, fill(TEMPLATES["overdue_restart"], shown, **restart_fields), message_late
+        )
+        message_soon = choose(
+            why == 2, fill(TEMPLATES["soon_restart"], shown, **restart_fields), message_soon
+        )
+        event_ref = event_ref.where(why != 2, "after:" + restart_ref[shown].astype(str))
 
     late_ids = shown[overdue[shown].to_numpy()]
     targets = pd.DataFrame(
@@ -235,6 +331,11 @@ def explain(check: EvidenceRecurring) -> str:
         if check.count_from == "any_time"
         else f"Evidence counts from when {clock}."
     )
+    if check.next_review:
+        timing += ", or by the last one's NEXT_REVIEW_DATE when that is earlier"
+    if check.restart is not None:
+        event = EVENTS[check.restart.event].label.lower()
+        timing += f", and again within {check.restart.within} after each event '{event}'"
     what = evidence_explained(check.evidence)
     return (
         f"{what[0].upper()}{what[1:]}, {timing}. {since} An exception when the next one is "
@@ -248,5 +349,6 @@ KIND = CheckKind(
     words=explain,
     tables=tables,
     evidence=evidence,
+    references=references,
     templates=TEMPLATES,
 )

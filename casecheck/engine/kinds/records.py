@@ -7,7 +7,7 @@ from typing import Literal
 import pandas as pd
 from pydantic import Field, model_validator
 
-from casecheck.calendar import Duration
+from casecheck.calendar import Duration, Unit
 from casecheck.engine.context import EVIDENCE_SOURCES, Context, member
 from casecheck.engine.kinds.common import (
     CheckKind,
@@ -15,10 +15,12 @@ from casecheck.engine.kinds.common import (
     EvidenceUse,
     Problem,
     ScopeFrame,
+    columns_needed,
     days_between,
     end_of,
     fill,
     fmt_when,
+    has_time,
     in_scope,
     meets,
     unmet_words,
@@ -27,8 +29,7 @@ from casecheck.engine.kinds.common import (
     where_words,
     words,
 )
-from casecheck.engine.language import Requirement, Strict
-from casecheck.export.config import normalise_names
+from casecheck.engine.language import Requirement, Strict, Where
 from casecheck.export.schema import TABLES
 
 
@@ -40,7 +41,7 @@ class Records(Strict):
     date: str  # the column holding when the event happened
     lookback: Duration
     evidence: str | None = None  # only records that count as this evidence kind
-    where: dict[str, list[str]] = Field(default_factory=dict)  # only rows with these values
+    where: Where = Field(default_factory=dict)  # only rows with these values
     recorded: str | None = None  # the column holding when it was recorded or done
     within: Duration | None = None
     require: dict[str, Requirement] = Field(default_factory=dict)
@@ -79,7 +80,7 @@ def tables(check: Records) -> list[str]:
         check.date,
         *([check.recorded] if check.recorded else []),
         *check.require,
-        *check.where,
+        *columns_needed(check.where),
     ]
     return [f"{check.table}.{c}" for c in columns]
 
@@ -121,12 +122,11 @@ def references(check: Records) -> list[Problem]:
 
 
 def evaluate(check: Records, ctx: Context, scope: ScopeFrame) -> CheckResult:
-    rows = ctx.table(check.table)
+    # Only rows on the file as of the as-of date: never a DRAFT note, nor one written later.
+    rows = ctx.on_file(check.table)
     rows = rows[member(rows["PERSON_ID"], in_scope(scope))]
     if check.evidence is not None:
-        name_col, vocab_key, _, _ = EVIDENCE_SOURCES[check.table]
-        names = ctx.vocabulary.names(check.evidence, vocab_key)
-        rows = rows[normalise_names(rows[name_col].fillna("")).isin(names).to_numpy()]
+        rows = rows[ctx.of_kind(rows, check.table, check.evidence).to_numpy()]
     rows = where(rows, check.where)
     start = ctx.before(check.lookback)
     rows = rows[(rows[check.date] >= start) & (rows[check.date] < ctx.end_of_today)]
@@ -140,6 +140,14 @@ def evaluate(check: Records, ctx: Context, scope: ScopeFrame) -> CheckResult:
         deadline = end_of(due, check.within)
         # Recorded after the as-of date is not recorded yet as of it (as evidence is not seen).
         recorded = rows[check.recorded].where(rows[check.recorded] < ctx.end_of_today)
+        if check.within.unit is Unit.HOURS:
+            # A date with no time is a whole day, never midnight: when either date has no time,
+            # the limit is the whole day the hours end on (a return on 03/11 and an interview on
+            # 06/11 at any time are within 72 hours).
+            whole = ~has_time(rows[check.date]) | (recorded.notna() & ~has_time(recorded))
+            day = ctx.calendar.add(rows[check.date].dt.normalize(), check.within).dt.normalize()
+            due = due.where(~whole, day)
+            deadline = deadline.where(~whole, day + pd.Timedelta(days=1))
         late = recorded.notna() & (recorded >= deadline)
         missing = recorded.isna() & (deadline <= ctx.today)
         pending = recorded.isna() & (deadline > ctx.today)

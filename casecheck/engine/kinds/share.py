@@ -15,12 +15,14 @@ from casecheck.engine.kinds.common import (
     CheckResult,
     Problem,
     ScopeFrame,
+    columns_needed,
+    condition_words,
     empty,
     fill,
+    holds,
     in_scope,
-    matches,
 )
-from casecheck.engine.language import Strict
+from casecheck.engine.language import Strict, Where
 from casecheck.export.schema import TABLES
 
 
@@ -31,7 +33,7 @@ class Share(Strict):
     table: str
     date: str
     period: Duration
-    where: dict[str, list[str]]
+    where: Where
     more_than: float = Field(ge=0, le=1)
     min_records: int = Field(default=1, ge=1)
     what: str  # "visits by telephone"
@@ -44,7 +46,7 @@ TEMPLATES = {
 
 
 def tables(check: Share) -> list[str]:
-    return [f"{check.table}.{c}" for c in [check.date, *check.where]]
+    return [f"{check.table}.{c}" for c in [check.date, *columns_needed(check.where)]]
 
 
 def references(check: Share) -> list[Problem]:
@@ -73,8 +75,8 @@ def evaluate(check: Share, ctx: Context, scope: ScopeFrame) -> CheckResult:
     start = ctx.before(check.period)
     rows = rows[(rows[check.date] >= start) & (rows[check.date] < ctx.end_of_today)]
     match = pd.Series(True, index=rows.index)
-    for column, values in check.where.items():
-        match &= matches(rows[column], values)
+    for column, condition in check.where.items():
+        match &= holds(rows[column], condition)
     grouped = match.groupby(rows["PERSON_ID"])
     total = grouped.size()
     matched = grouped.sum().astype(int)
@@ -108,7 +110,7 @@ def evaluate(check: Share, ctx: Context, scope: ScopeFrame) -> CheckResult:
 
 
 def explain(check: Share) -> str:
-    where = " and ".join(f"{c} is {' or '.join(v)}" for c, v in check.where.items())
+    where = " and ".join(condition_words(c, v) for c, v in check.where.items())
     return (
         f"Of each child's {check.table} ({check.date}) in the last {check.period}, an "
         f"exception when more than {check.more_than:.0%} have {where} "
