@@ -68,7 +68,8 @@ class EvidenceRecurring(Strict):
     # The last piece's own NEXT_REVIEW_DATE, when it is earlier than the interval gives.
     next_review: bool = False
     # Also due again within some time after each such event since the last piece ("reviewed
-    # every 6 months and within 5 working days after each return from missing").
+    # every 6 months and within 5 working days after each return from missing"); before the
+    # first piece, first_due governs.
     restart: Restart | None = None
 
     @model_validator(mode="after")
@@ -212,8 +213,9 @@ def evaluate(check: EvidenceRecurring, ctx: Context, scope: ScopeFrame) -> Check
         reason = reason.where(~earlier, 1)
     restart_when = restart_ref = pd.Series(pd.NaT, index=clock.index, dtype="datetime64[ns]")
     if check.restart is not None:
+        # Only once there is a piece to review: before the first, `first_due` governs.
         restart_when, restart_due, restart_ref = _restarts(check, ctx, base)
-        earlier = restart_due.notna() & (due.isna() | (restart_due < due))
+        earlier = (count > 0) & restart_due.notna() & (due.isna() | (restart_due < due))
         due = due.where(~earlier, restart_due)
         reason = reason.where(~earlier, 2)
     labels = np.array([str(d) for d in intervals], dtype=object)
