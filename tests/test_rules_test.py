@@ -173,3 +173,77 @@ def test_an_event_naming_a_column_that_is_not_a_date_is_exit_2(tmp_path: Path) -
         f'error: {path}, line 13: at checks > strategy > event > end: "RHI_OFFERED" is not a '
         "date column of missing_episodes. Use one of START_DATE, END_DATE, RHI_DATE.\n"
     )
+
+
+ROLLING_RULE = """\
+id: placement-moves-any-year
+title: Three or more placements within any 12 months
+severity: medium
+source: Local standard (example)
+why: Each move breaks a child's relationships.
+how_to_fix: Review the care plan.
+checks:
+  moves:
+    kind: threshold
+    count: placements
+    where:
+      PLACEMENT_TYPE: {not: [Short break]}
+    period: 12 months
+    at_least: 3
+    any_window: true
+    lookback: 24 months
+"""
+
+ROLLING_CASES = """\
+rule: placement-moves-any-year
+cases:
+  - name: three starts within any 12 months of the last 24, short breaks aside
+    why: >-
+      C1's three placements started within 12 months (10/01 to 20/12/2024). C2's third started
+      12 months to the day after its first: not within. C3's third was a short break.
+    tags: [exception, compliant, boundary]
+    as_of: 2025-12-01
+    tables:
+      persons: |
+        PERSON_ID,DATE_OF_BIRTH
+        C1,2012-01-01
+        C2,2012-01-01
+        C3,2012-01-01
+      placements: |
+        PLACEMENT_ID,PERSON_ID,START_DATE,END_DATE,PLACEMENT_TYPE
+        P1,C1,2024-01-10,2024-06-01,Foster
+        P2,C1,2024-06-01,2024-12-20,Foster
+        P3,C1,2024-12-20,,Foster
+        P4,C2,2024-01-10,2024-06-01,Foster
+        P5,C2,2024-06-01,2025-01-10,Foster
+        P6,C2,2025-01-10,,Foster
+        P7,C3,2024-01-10,2024-06-01,Foster
+        P8,C3,2024-06-01,2024-06-03,Short break
+        P9,C3,2024-06-03,,Foster
+    expect:
+      exceptions:
+        - person: C1
+          check: moves
+          due: 2024-12-20
+          message: >-
+            3 placements within 12 months, from 10/01/2024 to 20/12/2024 (3 or more calls for
+            review)
+"""
+
+
+def test_counts_in_any_rolling_window_with_a_condition(tmp_path: Path) -> None:
+    rules, cases = tmp_path / "rules", tmp_path / "cases"
+    rules.mkdir()
+    cases.mkdir()
+    (rules / "placement-moves-any-year.yaml").write_text(ROLLING_RULE)
+    (cases / "placement-moves-any-year.yaml").write_text(ROLLING_CASES)
+    result = run("rules", "test", cases, "--rules", rules)
+    assert result.out == (
+        "PASS  placement-moves-any-year: three starts within any 12 months of the last 24, short "
+        "breaks aside\n1 passed, 0 failed\n"
+    )
+    explained = run("rules", "explain", "placement-moves-any-year", "--rules", rules)
+    assert (
+        "Check 'moves': An exception when a child has had 3 or more placements, where "
+        "PLACEMENT_TYPE is not Short break, starting within any 12 months of the last 24 months."
+    ) in " ".join(explained.out.split())
