@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import re
 import xml.etree.ElementTree as ET
 import zipfile
 from contextlib import redirect_stderr, redirect_stdout
@@ -17,6 +18,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
+import casecheck.cli
 from casecheck.cli import main
 from casecheck.engine.rulefiles import DEFAULT_RULES, load_rules
 from casecheck.engine.run import RunResult, run_rules
@@ -247,3 +249,35 @@ def test_html_escapes_hostile_text_and_stays_well_formed(nasty: RunResult) -> No
     assert parser.tags.count("script") == 1  # the page's own filter script, nothing injected
     assert "&lt;script&gt;x&lt;/script&gt;" in page
     assert any("[/][bold]<script>x</script>" in t for t in parser.text)
+
+
+# --- terminal --------------------------------------------------------------------------------
+
+ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+
+
+def test_markup_in_data_and_paths_prints_as_written_on_a_terminal(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = export(tmp_path / "[/]export [bold]", team="[/][bold]Team", worker="[red]Sam :fire:")
+    (folder / "casecheck.yaml").write_text(
+        'evidence:\n  "[/]odd[/]":\n    note_types: ["Home Visit"]\n', encoding="utf-8"
+    )
+    monkeypatch.setattr(casecheck.cli, "_rich_terminal", lambda: True)
+    monkeypatch.setenv("FORCE_COLOR", "1")  # rich then writes for a terminal, colours and all
+    monkeypatch.setenv("COLUMNS", "250")
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    outputs = []
+    for args in (["check", folder], ["case", "C1", folder], ["validate", folder]):
+        as_of = [] if args[0] == "validate" else ["--as-of", "2026-10-30"]
+        code, out, err = run(*args, *as_of)
+        assert code in (0, 1), err
+        assert "Traceback" not in err and "internal error" not in err
+        assert ANSI.search(out), "not rendered for a terminal"
+        outputs.append(ANSI.sub("", out))
+    check, case, validate = outputs
+    assert f"casecheck: {folder} as of 30/10/2026" in check
+    assert "[/][bold]Team" in check
+    assert "team: [/][bold]Team; worker: [red]Sam :fire:" in case
+    assert "[/]odd[/]" in case
+    assert "[/]export [bold]" in validate  # the table title wraps the long folder name
