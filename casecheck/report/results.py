@@ -12,7 +12,7 @@ from casecheck.engine.run import RunResult
 from casecheck.report.cells import defuse
 from casecheck.report.validation import load_summary, problems_records
 
-RESULTS_SCHEMA_VERSION = 1
+RESULTS_SCHEMA_VERSION = 2  # 2: fingerprints are blake2b of named fields (engine.run.fingerprint)
 CSV_COLUMNS = [
     "PERSON_ID",
     "team",
