@@ -6,6 +6,7 @@ import datetime as dt
 import hashlib
 import traceback
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -156,14 +157,22 @@ def _check_tables(check: Check) -> list[str]:
     raise TypeError(check)
 
 
-def _what_broke(exc: Exception) -> str:
-    """The error's type and where in casecheck it happened; not its text, which can quote data."""
+# The frames every rule shares, derived once by Context: a failure in one of them is named.
+SHARED = frozenset(name for name, v in vars(Context).items() if isinstance(v, cached_property))
+
+
+def _what_broke(exc: Exception, preparing: str = "") -> str:
+    """The error's type and where in casecheck it happened, and which shared frame was being
+    prepared if one was; not the error's text, which can quote data."""
     package = Path(__file__).resolve().parents[1]
     frames = [
         f for f in traceback.extract_tb(exc.__traceback__) if package in Path(f.filename).parents
     ]
+    shared = [f.name for f in frames if Path(f.filename).name == "context.py" and f.name in SHARED]
+    preparing = shared[-1] if shared else preparing
+    during = f" while preparing {preparing} (shared by the rules)" if preparing else ""
     where = f" in {Path(frames[-1].filename).name} line {frames[-1].lineno}" if frames else ""
-    return f"{type(exc).__name__}{where}: a bug in casecheck, please report it"
+    return f"{type(exc).__name__}{during}{where}: a bug in casecheck, please report it"
 
 
 FINGERPRINT_FIELDS = ["rule_id", "check", "PERSON_ID", "event_ref"]
@@ -230,11 +239,11 @@ def run_rules(
                 RuleOutcome(rule, "not_run", "turned off in casecheck.yaml", 0, 0, 0, 0)
             )
             continue
-        reason = _missing(rule, ctx)
-        if reason:
-            outcomes.append(RuleOutcome(rule, "not_run", reason, 0, 0, 0, 0))
-            continue
         try:
+            reason = _missing(rule, ctx)
+            if reason:
+                outcomes.append(RuleOutcome(rule, "not_run", reason, 0, 0, 0, 0))
+                continue
             findings, due, ids = _evaluate(rule, ctx)
         except Exception as exc:
             outcomes.append(RuleOutcome(rule, "errored", _what_broke(exc), 0, 0, 0, 0))
@@ -255,7 +264,18 @@ def run_rules(
         all_findings.append(findings)
         all_due.append(due)
         all_scope.append(pd.DataFrame({"rule_id": rule.id, "PERSON_ID": ids.astype(object)}))
-    holder = ctx.holder
+    try:
+        holder = ctx.holder
+    except Exception as exc:  # every finding is named by its holder: no rule's result stands
+        reason = _what_broke(exc, "holder")
+        outcomes = [
+            o if o.status != "ran" else RuleOutcome(o.rule, "errored", reason, 0, 0, 0, 0)
+            for o in outcomes
+        ]
+        all_findings, all_due, all_scope = [], [], []
+        holder = pd.DataFrame(
+            {"team": [], "worker": []}, index=pd.Index([], dtype=str, name="PERSON_ID"), dtype=str
+        )
     findings = _finish(all_findings, [*FINDING_BASE, "check", "rule_id", "severity"], holder)
     findings["fingerprint"] = _fingerprints(findings) if len(findings) else pd.Series(dtype=object)
     severity_rank = findings["severity"].map({"high": 0, "medium": 1, "low": 2})
@@ -290,8 +310,20 @@ def run_rules(
         findings=findings,
         due_soon=due,
         in_scope=in_scope,
-        evidence=ctx.evidence[["PERSON_ID", "kind", "source", "date", "ref"]],
+        evidence=_evidence(ctx),
     )
+
+
+def _evidence(ctx: Context) -> pd.DataFrame:
+    """The evidence on file, for the case view; empty if it could not be prepared (every rule
+    that needed it has then errored, saying so)."""
+    columns = ["PERSON_ID", "kind", "source", "date", "ref"]
+    try:
+        return ctx.evidence[columns]
+    except Exception:
+        return pd.DataFrame(
+            {c: pd.Series(dtype="datetime64[ns]" if c == "date" else object) for c in columns}
+        )
 
 
 def _finish(parts: list[pd.DataFrame], columns: list[str], holder: pd.DataFrame) -> pd.DataFrame:
