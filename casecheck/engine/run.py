@@ -30,6 +30,7 @@ from casecheck.engine.model import (
     Threshold,
 )
 from casecheck.export.load import Export
+from casecheck.export.schema import TABLES
 
 FINDING_COLUMNS = [
     "rule_id",
@@ -98,7 +99,11 @@ class RunResult:
 
 
 def _file(ctx: Context, table: str) -> str:
-    return ctx.export.files.get(table, f"{table}.csv")
+    """The file a table is (or would be) read from: the council's name for it, if it gave one."""
+    if table in ctx.export.files:
+        return ctx.export.files[table]
+    council = ctx.export.config.tables.get(table)
+    return council.file if council is not None and council.file else TABLES[table].file
 
 
 def _missing(rule: Rule, ctx: Context) -> str:
@@ -123,7 +128,7 @@ def _missing(rule: Rule, ctx: Context) -> str:
         tables = ctx.evidence_tables(kind, in_documents)
         present = [t for t in tables if ctx.has(t)]
         if not present:
-            names = " or ".join(f"{t}.csv" for t in tables) or "table"
+            names = " or ".join(_file(ctx, t) for t in tables) or "table"
             return f"no {names} in this export (needed for {kind.replace('_', ' ')} evidence)"
         for field in require:
             if not any(ctx.has_column(t, field) for t in present):
