@@ -14,6 +14,7 @@ import pandas as pd
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator
 
+from casecheck.calendar import YEARS
 from casecheck.errors import ConfigError
 from casecheck.export.schema import TABLES, Kind
 from casecheck.yamlfile import KeyedProblems, Loc, YamlDocument, read_yaml, validate
@@ -62,6 +63,15 @@ class CouncilConfig(BaseModel):
         (an override of a rule, say); a config built in code stands for casecheck.yaml."""
         return self._document or YamlDocument(path=Path(CONFIG_FILE), data=None, root=None)
 
+    @field_validator("export_date")
+    @classmethod
+    def _checkable(cls, value: dt.date | None) -> dt.date | None:
+        if value is not None:
+            problem = as_of_problem(value)
+            if problem:
+                raise ValueError(problem)
+        return value
+
     @field_validator("tables")
     @classmethod
     def _known_tables(cls, tables: dict[str, TableConfig]) -> dict[str, TableConfig]:
@@ -69,6 +79,18 @@ class CouncilConfig(BaseModel):
         if problems:
             raise KeyedProblems(problems)
         return tables
+
+
+def as_of_problem(day: dt.date) -> str:
+    """Why an export cannot be checked as of `day` ('' when it can): the working-day calendar
+    holds bank holidays for YEARS only, and pandas cannot hold dates far outside them."""
+    first, last = dt.date(YEARS[0], 1, 1), dt.date(YEARS[-1], 12, 31)
+    if first <= day <= last:
+        return ""
+    return (
+        f"{day.isoformat()} is outside the dates casecheck can check an export as of, "
+        f"{first.isoformat()} to {last.isoformat()} (the years its working-day calendar covers)"
+    )
 
 
 def _date_format_problem(fmt: str) -> str | None:
