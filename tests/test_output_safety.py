@@ -120,8 +120,12 @@ def test_a_line_break_in_a_value_cannot_split_the_csv_record_or_start_a_formula(
 ) -> None:
     team, worker = f"Team A{brk}=1+1", f"Sam{brk}@SUM(A1)"
     folder = export(tmp_path / "export", team, worker)
-    code, out, err = run("check", folder, "--as-of", "2026-10-30", "--format", "csv")
+    target = tmp_path / "results.csv"
+    code, _, err = run(
+        "check", folder, "--as-of", "2026-10-30", "--format", "csv", "--output", target
+    )
     assert code == 1, err
+    out = target.read_bytes().decode("utf-8")  # the bytes as written, no newline translation
     records = csv_records(out)
     assert_no_live_formula(records)
     assert len(out.splitlines()) == len(records)  # no line break inside any record
