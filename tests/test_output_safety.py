@@ -291,11 +291,22 @@ def test_control_characters_from_data_never_reach_the_terminal(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """An ESC sequence in a name could retitle, clear or recolour the reader's terminal."""
-    folder = export(tmp_path / "x", team="Team\x1b]0;pwned\x07 A\x1b[2J", worker="Sam\x9b31m\r")
-    code, out, err = run("check", folder, "--as-of", "2026-10-30", "--format", "text")
-    assert code == 1, err
-    assert "| Team]0;pwned A[2J |" in out
-    assert not re.search(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]", out)
+    names = {"team": "Team\x1b]0;pwned\x07 A\x1b[2J", "worker": "Sam\x9b31m\r"}
+    folder = export(tmp_path / "in\x1b[2Jbox", **names)
+    shown = str(folder).replace("\x1b", "")
+    control = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+    piped = {
+        "text": run("check", folder, "--as-of", "2026-10-30", "--format", "text"),
+        "case": run("case", "C1", folder, "--as-of", "2026-10-30"),
+        "validate": run("validate", folder),
+    }
+    for name, (code, out, err) in piped.items():
+        assert code in (0, 1), (name, err)
+        assert not control.search(out), name
+    assert f"casecheck: {shown} as of 30/10/2026" in piped["text"][1]
+    assert "| Team]0;pwned A[2J |" in piped["text"][1]
+    assert "  team: Team]0;pwned A[2J; worker: Sam31m" in piped["case"][1]
+    assert f"Export: {shown}" in piped["validate"][1]
     monkeypatch.setattr(casecheck.cli, "_rich_terminal", lambda: True)
     monkeypatch.setenv("FORCE_COLOR", "1")
     code, out, err = run("case", "C1", folder, "--as-of", "2026-10-30")
