@@ -6,6 +6,8 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import json
+import os
 import re
 import xml.etree.ElementTree as ET
 import zipfile
@@ -313,3 +315,22 @@ def test_control_characters_from_data_never_reach_the_terminal(
     assert code == 1, err
     assert "team: Team]0;pwned A[2J; worker: Sam31m" in ANSI.sub("", out)
     assert "\x07" not in out and "\x9b" not in out and "\x1b[2J" not in out
+
+
+# --- paths -----------------------------------------------------------------------------------
+
+
+def test_a_folder_name_that_is_not_utf8_is_written_as_a_question_mark(tmp_path: Path) -> None:
+    """Linux allows any bytes in a name; Python reads them as lone surrogates, which used to
+    make writing the JSON, HTML and text reports an internal error (UnicodeEncodeError)."""
+    folder = export(tmp_path / os.fsdecode(b"week\xff"))
+    out = tmp_path / "out"
+    kinds = ("json", "html", "text", "csv", "xlsx", "junit")
+    formats = [arg for fmt in kinds for arg in ("--format", fmt)]
+    code, _, err = run("check", folder, "--as-of", "2026-10-30", *formats, "--output", out)
+    assert code == 1, err
+    for path in out.iterdir():
+        if path.suffix != ".xlsx":
+            path.read_bytes().decode("utf-8")  # valid UTF-8, or this raises
+    document = json.loads((out / "casecheck-results.json").read_text(encoding="utf-8"))
+    assert document["export"]["folder"] == str(tmp_path / "week?")
