@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -22,14 +22,77 @@ CONFIG_FILE = "casecheck.yaml"
 EVIDENCE_SOURCES = ("step_types", "document_categories", "note_types")
 
 
+ColumnKind = Literal["id", "date", "flag", "choice", "text", "free_text"]
+
+
+class ExtraColumn(BaseModel):
+    """A column the council declares beyond the contract: parsed, validated, usable in rules."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    kind: ColumnKind
+    column: str | None = None  # the council's header (default: the name it is declared as)
+    choices: list[str] = Field(default_factory=list)  # for kind: choice
+    required: bool = False
+
+
+class Lookup(BaseModel):
+    """Columns brought in from another file of the export by key, many-to-one, one level.
+
+    `on` maps a column of this table's source (its header in the file) to the key column of
+    the lookup file; `columns` maps a contract or extra column of this table to a column of the
+    lookup file. An unmatched or duplicated key is an input problem, never a silent drop.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    file: str  # a file of the export folder, e.g. DM_WORKFLOW_STEP_TYPES.csv
+    on: dict[str, str]  # this source's column -> the lookup file's key column
+    columns: dict[str, str]  # contract (or extra) column -> the lookup file's column
+
+
+class Membership(BaseModel):
+    """A flag that is true when the row's key appears in another file (UASC: in uasc.csv)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    present_in: str  # a file of the export folder
+    key: str | dict[str, str]  # one column named alike in both, or {this column: that column}
+
+
+class Source(BaseModel):
+    """One source file of a table (a table may be read from several), with its own mapping."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    file: str  # a file name, or a glob such as visits_*.csv
+    columns: dict[str, str] = Field(default_factory=dict)  # contract name -> council's name
+    constants: dict[str, str] = Field(default_factory=dict)  # column -> the value of every row
+    lookups: list[Lookup] = Field(default_factory=list)
+    keep: dict[str, list[str]] = Field(default_factory=dict)  # only rows with these values
+
+
 class TableConfig(BaseModel):
-    """How one table of the contract appears in this council's export."""
+    """How one table of the contract appears in this council's export.
+
+    `file` (or `files`, a list of names, globs or sources) says where the table is read from;
+    the table-level `columns`, `constants`, `lookups` and `keep` apply to every source, and a
+    source's own settings add to them (and win where both name a column).
+    """
 
     model_config = ConfigDict(extra="forbid")
 
     file: str | None = None
+    files: list[str | Source] | None = None
+    id: Literal["row"] | list[str] | None = None  # a generated row key, for tables with none
     columns: dict[str, str] = Field(default_factory=dict)  # contract name -> council's name
-    date_formats: dict[str, str] = Field(default_factory=dict)  # contract name -> strftime
+    date_formats: dict[str, str] = Field(default_factory=dict)  # column -> strftime
+    constants: dict[str, str] = Field(default_factory=dict)  # column -> the value of every row
+    values: dict[str, dict[str, str]] = Field(default_factory=dict)  # column -> {council: ours}
+    lookups: list[Lookup] = Field(default_factory=list)
+    flags: dict[str, Membership] = Field(default_factory=dict)  # flag column -> membership
+    keep: dict[str, list[str]] = Field(default_factory=dict)  # only rows with these values
+    extra_columns: dict[str, ExtraColumn] = Field(default_factory=dict)
 
 
 class EvidenceKind(BaseModel):
@@ -48,8 +111,10 @@ class CouncilConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
+    preset: str | None = None  # start from a preset shipped with casecheck (ssda903, ssd)
     council: str | None = None
     export_date: dt.date | None = None
+    null_values: list[str] = Field(default_factory=list)  # read as blank, besides ""
     tables: dict[str, TableConfig] = Field(default_factory=dict)
     evidence: dict[str, EvidenceKind] = Field(default_factory=dict)
     closure_days: list[dt.date] = Field(default_factory=list)
