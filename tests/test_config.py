@@ -314,7 +314,8 @@ def test_several_problems_are_listed_in_line_order(tmp_path: Path) -> None:
         "VISIT_METHOD, WORKER_ID). The key is the contract's name (one of those) and the value "
         "the council's name for it.\n"
         '  line 6, at councill: unknown key "councill" (the keys here are: preset, council, '
-        "export_date, null_values, tables, evidence, closure_days, rules). Remove it or correct its spelling."
+        "export_date, null_values, tables, evidence, closure_days, rules). "
+        "Remove it or correct its spelling."
     )
 
 
