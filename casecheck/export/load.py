@@ -423,8 +423,7 @@ class _Lookups:
         if header is None:
             raise ExportError(
                 file,
-                f'has no column "{name}", which {CONFIG_FILE} names under '
-                f"tables: > {table}: > {key}",
+                f'has no column "{name}", which {CONFIG_FILE} names under {key}',
                 f"Correct the name in {CONFIG_FILE}, or add the column to {file}.",
             )
         return header
@@ -624,7 +623,12 @@ def _read_part(
             else next(iter(member.key.items()))
         )
         mine = _needed_column(source, frame, ours, file, f"tables: > {table.name}: > flags:")
-        other = lookups.column(member.present_in, table.name, theirs, f"flags: > {flag}: > key:")
+        other = lookups.column(
+            member.present_in,
+            table.name,
+            theirs,
+            f"tables: > {table.name}: > flags: > {flag}: > key:",
+        )
         present = pd.Index(lookups.frame(member.present_in, table.name)[other].unique())
         cells = frame[mine]
         frame[flag] = np.where(cells == "", "", np.where(cells.isin(present), "Y", "N"))
