@@ -975,3 +975,79 @@ def test_a_rule_not_run_names_the_councils_files(write_export: WriteExport) -> N
     assert any(r.startswith("no DM_DOCUMENTS.csv") for r in reasons.values()), reasons
     assert export.file_of("placements") == "DM_PLACEMENTS_2024.csv"
     assert "DM_DOCUMENTS.csv" in validation_text(export)
+
+
+# --- the README's worked example ------------------------------------------------------------
+
+ANYSHIRE = {
+    "DM_PERSONS.csv": "PERSON_ID,DATE_OF_BIRTH,GENDER,LS\n"
+    "P1,2010-01-01 00:00:00.000,F,C2\n"
+    "P2,2012-05-06 00:00:00.000,NULL,v3\n"
+    "P3,2014-07-08 00:00:00.000,M,N/A\n",
+    "DM_UASC.csv": "PERSON_ID\nP2\n",
+    "DM_INVOLVEMENTS.csv": "PERSON_ID,PROFESSIONAL_ID,TEAM_ID,ROLE,START_DATE,END_DATE\n"
+    "P1,W1,T1,Allocated Social Worker,2024-01-01,NULL\n"
+    "P2,W2,T2,allocated social worker,2024-01-01,\n"
+    "P3,W1,T1,Allocated Social Worker,2024-02-01,\n"
+    "P3,W9,T2,Team Manager,2024-02-01,\n",
+    "DM_TEAMS.csv": "TEAM_ID,TEAM_NAME\nT1,Children in Care 1\nT2,Children in Care 2\n",
+    "DM_WORKFLOW_STEPS.csv": "WORKFLOW_STEP_ID,PERSON_ID,WORKFLOW_STEP_TYPE_ID,STEP_STATUS,"
+    "COMPLETED_ON\nWS1,P1,10,COMPLETED,2024-03-01\nWS2,P2,11,started,\n",
+    "DM_WORKFLOW_STEP_TYPES.csv": "WORKFLOW_STEP_TYPE_ID,DESCRIPTION\n10,Placement Plan\n"
+    "11,Risk Assessment\n",
+    "cla_reviews.csv": "REVIEW_ID,PERSON_ID,REVIEW_DATE\nR1,P1,15/03/2024\n",
+    "DM_VISITS_CLA.csv": "VISIT_ID,PERSON_ID,ACTUAL_DATE,VISIT_METHOD\n"
+    "V1,P1,2024-03-02,In person\nV2,P2,2024-03-03,Teams call\n",
+    "DM_VISITS_CIN.csv": "VISIT_ID,PERSON_ID,ACTUAL_DATE,VISIT_METHOD\nV3,P3,2024-03-04,"
+    "Face-to-face\n",
+}
+
+
+def _readme_example() -> tuple[str, str]:
+    """The README's worked council config and the `casecheck validate` text shown under it."""
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    section = readme.split("### Any export's shape, without code", 1)[1]
+    config = section.split("```yaml\n", 1)[1].split("```", 1)[0]
+    shown = section.split("```yaml\n", 1)[1].split("```\n", 1)[1].split("```\n", 2)[1]
+    return config, shown
+
+
+def test_the_readme_example_loads_as_the_readme_says(write_export: WriteExport) -> None:
+    config, shown = _readme_example()
+    folder = write_export({"casecheck.yaml": config, **ANYSHIRE}, folder="anyshire")
+    export = load(folder)
+    assert validation_text(export).replace(str(folder), "anyshire") == shown
+    persons = export.tables["persons"]
+    assert persons["UASC"].tolist() == [False, True, False]
+    assert persons["LEGAL_STATUS"].tolist()[:2] == ["C2", "V3"]
+    assert persons["GENDER"].isna().tolist() == [False, True, False]
+    allocations = export.tables["allocations"]
+    assert allocations["TEAM_NAME"].tolist() == [
+        "Children in Care 1",
+        "Children in Care 2",
+        "Children in Care 1",
+    ]
+    assert allocations["ALLOCATION_ID"].tolist()[0] == "DM_INVOLVEMENTS.csv:2"
+    steps = export.tables["workflow_steps"]
+    assert steps["STEP_TYPE"].tolist() == ["Placement Plan", "Risk Assessment", "CLA Review"]
+    assert steps["STEP_STATUS"].tolist() == ["COMPLETED", "STARTED", "COMPLETED"]
+    visits = export.tables["visits"]
+    assert visits["VISIT_METHOD"].tolist() == ["FACE TO FACE", "FACE TO FACE", "VIDEO"]
+
+
+def test_an_extra_column_read_from_a_renamed_column(write_export: WriteExport) -> None:
+    text = yaml(
+        """
+        tables:
+          placements:
+            columns: {PLACEMENT_TYPE: PLACE}
+            extra_columns:
+              PLACE_CODE: {kind: text, column: place}
+        """
+    )
+    folder = write_export({"casecheck.yaml": text})
+    assert config_error(folder) == (
+        'casecheck.yaml, line 5: at tables > placements > extra_columns > PLACE_CODE: "place" '
+        "is already the column read as PLACEMENT_TYPE. A column can be read as one column only: "
+        "correct one of them."
+    )

@@ -214,9 +214,22 @@ def _not_a_column(name: str, declared: Table, column: str, at: Loc) -> Problem:
 
 def _extra_problems(name: str, table: TableConfig) -> list[Problem]:
     contract = {c.name.casefold(): c.name for c in TABLES[name].columns}
+    renamed = {council.strip().casefold(): column for column, council in table.columns.items()}
+    for part in table.files or []:
+        if isinstance(part, Source):
+            renamed |= {h.strip().casefold(): c for c, h in part.columns.items()}
     problems: list[Problem] = []
     for extra, spec in table.extra_columns.items():
         at: Loc = ("extra_columns", extra)
+        header = (spec.column or extra).strip().casefold()
+        if header in renamed and renamed[header] != extra:
+            problems.append(
+                (
+                    at,
+                    f'"{spec.column or extra}" is already the column read as {renamed[header]}',
+                    "A column can be read as one column only: correct one of them.",
+                )
+            )
         if extra.casefold() in contract:
             problems.append(
                 (

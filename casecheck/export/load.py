@@ -96,7 +96,9 @@ class Export:
     sources: dict[str, tuple[SourceReport, ...]] = field(default_factory=dict)
     generated: dict[str, dict[str, str]] = field(default_factory=dict)  # column -> how made
     lookup_files: dict[str, LookupRead] = field(default_factory=dict)
-    columns: dict[str, dict[str, Kind]] = field(default_factory=dict)  # declared kinds, extras too
+    # Every table's declared columns and their kinds (the council's extra columns too), for
+    # the tables the export lacks as well: rules are checked against them.
+    columns: dict[str, dict[str, Kind]] = field(default_factory=dict)
 
     def has(self, table: str) -> bool:
         return table in self.tables
@@ -523,7 +525,7 @@ def _keep_mask(
     keep = np.ones(len(frame), dtype=bool)
     for name, allowed in spec.keep.items():
         column = _needed_column(raw, frame, name, file, f"tables: > {table}: > keep:")
-        codes, folded = folded_codes(frame[column])
+        codes, _, folded = folded_codes(frame[column])
         ok = folded.isin({fold(value) for value in allowed}).to_numpy(dtype=bool)
         keep &= ok[codes] if len(codes) else np.zeros(0, dtype=bool)
     return keep
@@ -642,11 +644,9 @@ def _read_part(
         frame[key] = _joined(frame, parts).where(~(frame[parts] == "").all(axis=1), "")
     for column, mapping in tconf.values.items():
         if column in frame.columns and mapping:
-            codes, folded = folded_codes(frame[column])
+            codes, distinct, folded = folded_codes(frame[column])
             mapped = folded.map({fold(k): v for k, v in mapping.items()})
             if mapped.notna().any():
-                distinct = pd.Series(pd.unique(frame[column]), dtype=object)
-                # factorize and unique give the distinct values in the same order
                 values = distinct.where(mapped.isna(), mapped).to_numpy(dtype=object)
                 frame[column] = pd.Series(values[codes], index=frame.index, dtype=str)
     if filled:  # the columns the config fills in the table's order, as if read
@@ -743,8 +743,10 @@ def load_export(folder: Path, config: CouncilConfig) -> Export:
         encodings[name] = ", ".join(dict.fromkeys(r.encoding for r in reports))
         files[name] = ", ".join(r.file for r in reports)
         generated[name] = _generated(table, tconf)
-        columns[name] = {c.name: c.kind for c in table.columns}
     problems.extend(lookups.problems)
+    for name in TABLES:  # every table's declared columns, read or not: rules are checked on them
+        table = effective_table(name, table_config(name, config))
+        columns[name] = {c.name: c.kind for c in table.columns}
     return Export(
         folder=folder,
         config=config,

@@ -203,10 +203,11 @@ def fold_all(values: pd.Series) -> pd.Series:
     return values.str.replace(r"[\s_-]+", "", regex=True).str.casefold()
 
 
-def folded_codes(raw: pd.Series) -> tuple[npt.NDArray[np.intp], pd.Series]:
-    """(codes, each distinct value folded): fold a column one distinct value at a time."""
+def folded_codes(raw: pd.Series) -> tuple[npt.NDArray[np.intp], pd.Series, pd.Series]:
+    """(codes, distinct values, each folded): fold a column one distinct value at a time."""
     codes, uniques = pd.factorize(raw)
-    return codes, fold_all(pd.Series(uniques, dtype=object).astype(str))
+    distinct = pd.Series(uniques, dtype=object).astype(str)
+    return codes, distinct, fold_all(distinct)
 
 
 def parse_choices(raw: pd.Series, choices: tuple[str, ...]) -> Parsed:

@@ -134,8 +134,7 @@ def mapping_lines(export: Export, name: str) -> list[str]:
         lines.append(f"  values: {column} reads {pairs}")
     for column, spec in tconf.extra_columns.items():
         required = ", required" if spec.required else ""
-        header = f' from "{spec.column}"' if spec.column else ""
-        lines.append(f"  extra column: {column} ({spec.kind}{required}){header}")
+        lines.append(f"  extra column: {column} ({spec.kind}{required})")
     return lines
 
 
