@@ -1101,3 +1101,22 @@ def test_every_row_is_used_set_aside_or_filtered(rows: list[tuple[str, str]], fi
         c = source.count
         assert c.read == c.used + c.set_aside + c.filtered
     assert not export.problems["message"].str.contains("Team Manager").any()
+
+
+def test_a_date_constant_in_the_columns_own_format(write_export: WriteExport) -> None:
+    text = yaml(
+        """
+        tables:
+          visits:
+            date_formats: {ACTUAL_DATE: "%d.%m.%Y"}
+            constants: {ACTUAL_DATE: "01.02.2024"}
+          contacts:
+            constants: {RECEIVED_ON: "01.02.2024"}
+        """
+    )
+    folder = write_export({"casecheck.yaml": text})
+    assert config_error(folder) == (
+        "casecheck.yaml, line 6: at tables > contacts > constants > RECEIVED_ON: the constant "
+        '"01.02.2024" is not a date (expected YYYY-MM-DD or DD/MM/YYYY, optionally followed by '
+        "HH:MM or HH:MM:SS; slash dates are day-first). Correct the value."
+    )
