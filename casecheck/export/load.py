@@ -267,7 +267,7 @@ def _parse_table(
 
 def _duplicates(table: Table, tconf: TableConfig, parts: list[_Part]) -> list[pd.DataFrame]:
     """Every row whose key an earlier row (of any of the table's files) has is a duplicate."""
-    if table.key is None or not parts:
+    if table.key is None or not parts or tconf.id == "row":  # file and row: unique as made
         return []
     keys = (
         parts[0].raw[table.key]

@@ -271,15 +271,22 @@ def _delimiter_hint(columns: list[str]) -> str:
 
 
 def blank_nulls(frame: pd.DataFrame, null_values: AbstractSet[str]) -> pd.DataFrame:
-    """Cells that are one of the council's null markers (any case, trimmed) become blank."""
+    """Cells that are one of the council's null markers (trimmed, any case) become blank.
+
+    Only cells as long as a marker are compared (their length is cheap to find): a column of
+    IDs or dates is passed over without folding a single value.
+    """
     if not null_values or not len(frame):
         return frame
+    lengths = list({len(v) for v in null_values})
     out = {}
     for column in frame.columns:
-        codes, uniques = pd.factorize(frame[column])
-        folded = pd.Series(uniques, dtype=object).astype(str).str.casefold()
-        null = folded.isin(null_values).to_numpy(dtype=bool)
-        out[column] = frame[column].where(~null[codes], "") if null.any() else frame[column]
+        cells = frame[column]
+        candidate = cells.str.len().isin(lengths).to_numpy(dtype=bool)
+        null = np.zeros(len(cells), dtype=bool)
+        if candidate.any():
+            null[candidate] = cells[candidate].str.casefold().isin(null_values).to_numpy(bool)
+        out[column] = cells.where(~null, "") if null.any() else cells
     return pd.DataFrame(out, columns=frame.columns, index=frame.index)
 
 
