@@ -1120,3 +1120,39 @@ def test_a_date_constant_in_the_columns_own_format(write_export: WriteExport) ->
         '"01.02.2024" is not a date (expected YYYY-MM-DD or DD/MM/YYYY, optionally followed by '
         "HH:MM or HH:MM:SS; slash dates are day-first). Correct the value."
     )
+
+
+def test_a_value_map_naming_one_value_twice(write_export: WriteExport) -> None:
+    text = yaml(
+        """
+        tables:
+          visits:
+            values:
+              VISIT_METHOD: {In person: Face to face, in-person: Video}
+        """
+    )
+    folder = write_export({"casecheck.yaml": text})
+    assert config_error(folder) == (
+        "casecheck.yaml, line 4: at tables > visits > values > VISIT_METHOD > in-person: "
+        '"in-person" is "In person" once case, spaces, hyphens and underscores are ignored. '
+        "Keep one of them."
+    )
+
+
+def test_a_membership_key_of_two_pairs(write_export: WriteExport) -> None:
+    text = yaml(
+        """
+        tables:
+          persons:
+            flags:
+              UASC:
+                present_in: uasc.csv
+                key: {PERSON_ID: CHILD, DATE_OF_BIRTH: DOB}
+        """
+    )
+    folder = write_export({"casecheck.yaml": text})
+    assert config_error(folder) == (
+        "casecheck.yaml, line 6: at tables > persons > flags > UASC > key: key names one column "
+        "of this table and one of the other file. Write key: {this column: that column}, or "
+        "key: COLUMN when both call it the same."
+    )
