@@ -400,3 +400,25 @@ def read_table(
     frame = frame.loc[:, in_file + extra]
     headers = {c: h.strip() for h, c in renames.items() if c in known}
     return RawTable(frame=frame, encoding=encoding, absent_columns=absent, headers=headers)
+
+
+def source_column(raw: RawTable, frame: pd.DataFrame, name: str) -> str | None:
+    """The column of `frame` that `name` means: a contract column, or a header of the file."""
+    if name in frame.columns:
+        return name
+    wanted = name.strip().casefold()
+    for contract, header in raw.headers.items():
+        if header.casefold() == wanted and contract in frame.columns:
+            return contract
+    return find_header(frame, name)
+
+
+def needed_column(raw: RawTable, frame: pd.DataFrame, name: str, file: str, key: str) -> str:
+    column = source_column(raw, frame, name)
+    if column is None:
+        raise ExportError(
+            file,
+            f'has no column "{name}", which {CONFIG_FILE} names under {key}',
+            f"Correct the name in {CONFIG_FILE}, or add the column to {file}.",
+        )
+    return column
