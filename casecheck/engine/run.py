@@ -30,7 +30,6 @@ from casecheck.engine.model import (
     Threshold,
 )
 from casecheck.export.load import Export
-from casecheck.export.schema import TABLES
 
 FINDING_COLUMNS = [
     "rule_id",
@@ -100,10 +99,7 @@ class RunResult:
 
 def _file(ctx: Context, table: str) -> str:
     """The file a table is (or would be) read from: the council's name for it, if it gave one."""
-    if table in ctx.export.files:
-        return ctx.export.files[table]
-    council = ctx.export.config.tables.get(table)
-    return council.file if council is not None and council.file else TABLES[table].file
+    return ctx.export.file_of(table)
 
 
 def _missing(rule: Rule, ctx: Context) -> str:

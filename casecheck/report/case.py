@@ -22,7 +22,7 @@ def case_view(result: RunResult, person_id: str) -> dict[str, Any]:
     if person_id not in persons.index:
         raise CasecheckError(
             person_id,
-            f"no child with this PERSON_ID in {result.export.files.get('persons', 'persons.csv')} "
+            f"no child with this PERSON_ID in {result.export.file_of('persons')} "
             "(or their row was set aside)",
             "Check the ID, or run `casecheck validate` to see rows set aside.",
         )
