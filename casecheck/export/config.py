@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib import resources
@@ -16,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from casecheck.errors import ConfigError
 from casecheck.export.schema import TABLES, Kind
+from casecheck.files import exists
 from casecheck.yamlfile import KeyedProblems, Loc, read_yaml, validate
 
 CONFIG_FILE = "casecheck.yaml"
@@ -70,16 +72,25 @@ def _date_format_problem(fmt: str) -> str | None:
         return "has no %-codes"
     sample = dt.datetime(2001, 2, 3, 4, 5, 6)
     try:
-        dt.datetime.strptime(sample.strftime(fmt), fmt)
+        written = sample.strftime(fmt)
+        dt.datetime.strptime(written, fmt)
+        # The loader parses with pandas, which refuses some formats strptime takes (%U, %G).
+        read = pd.to_datetime(pd.Series([written]), format=fmt, errors="coerce").iloc[0]
+    except re.error:  # strptime's own words: "redefinition of group name 'd' ..."
+        return "cannot be used (a %-code appears twice)"
     except ValueError as exc:
         return f"cannot be used ({exc})"
+    if pd.isna(read):
+        return "cannot read the dates it writes"
     missing = [
         part
-        for part, codes in (("year", "Yy"), ("month", "mbB"), ("day", "dj"))
+        for part, codes in (("year", "Yy"), ("month", "mbBj"), ("day", "dj"))
         if not any(f"%{code}" in fmt for code in codes)
     ]
     if missing:
         return "has no " + " or ".join(missing)
+    if read.date() != sample.date():
+        return f"reads {written} as {read:%Y-%m-%d}, not as {sample:%Y-%m-%d}"
     return None
 
 
@@ -214,7 +225,7 @@ def normalise_names(values: pd.Series) -> pd.Series:
 def load_config(export_dir: Path, config_file: Path | None = None) -> CouncilConfig:
     """Read `config_file`, else `casecheck.yaml` in the export folder, else use the defaults."""
     path = config_file if config_file is not None else export_dir / CONFIG_FILE
-    if config_file is None and not path.exists():
+    if config_file is None and not exists(path):  # a broken link is an error, not "no config"
         return CouncilConfig()
     doc = read_yaml(path, ConfigError)
     if doc.data is None:
