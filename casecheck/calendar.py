@@ -14,7 +14,7 @@ import numpy.typing as npt
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-__all__ = ["Duration", "Unit", "WorkingCalendar"]
+__all__ = ["CALENDAR_YEARS", "DATA_YEARS", "Duration", "Unit", "WorkingCalendar"]
 
 
 class Unit(StrEnum):
@@ -99,6 +99,13 @@ class Duration(BaseModel):
 
 DateArray = npt.NDArray[np.datetime64]
 
+# The years of the dates casecheck accepts in an export (a date outside them is an input
+# problem). The working calendar reaches further, by the longest timescale a rule may set
+# (a century; 26,000 working days are about 103 years), so that any accepted date plus or
+# minus any timescale is a date the calendar knows.
+DATA_YEARS = range(1900, 2100)
+CALENDAR_YEARS = range(DATA_YEARS.start - 110, DATA_YEARS.stop + 110)
+
 
 class WorkingCalendar:
     """Weekdays less England and Wales bank holidays less the council's closure days."""
@@ -106,7 +113,7 @@ class WorkingCalendar:
     def __init__(
         self,
         closure_days: Iterable[datetime.date] = (),
-        years: range = range(1990, 2061),
+        years: range = CALENDAR_YEARS,
     ) -> None:
         if len(years) == 0:
             raise ValueError("a working calendar needs at least one year")

@@ -7,6 +7,7 @@ that are not results files.
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import os
 import shutil
@@ -15,13 +16,17 @@ from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 from typing import NamedTuple
 
+import pandas as pd
 import pytest
-from conftest import PERSONS, load
+from conftest import PERSONS, VALID_ROWS, csv_text, load
 
 from casecheck.cli import main
+from casecheck.engine.rulefiles import load_rules
+from casecheck.engine.run import run_rules
 from casecheck.errors import ConfigError, ExportError
 from casecheck.export.config import load_config
 from casecheck.export.reading import CELL_LIMIT, LINE_LIMIT, parse_csv_bytes
+from casecheck.export.schema import TABLES
 from casecheck.yamlfile import YAML_DEPTH_LIMIT, YAML_NODE_LIMIT, YAML_SIZE_LIMIT
 
 RULES = Path(__file__).resolve().parents[1] / "rules"
@@ -330,3 +335,73 @@ def test_previous_broken_json_names_the_line(tmp_path: Path) -> None:
         f"{path}, line 3: is not a JSON results file (Expecting property name enclosed in "
         f"double quotes). {FIX}"
     )
+
+
+# --- dates: whatever the loader accepts, the engine can use -----------------------------------
+@pytest.mark.parametrize(
+    "fmt", ["%Y %U", "%Y-%m-%d %W", "%G-%V-%u", "%Y-%m-%d %G", "%j", "%d/%m/%Y %d", "%Y-%m-%d %z"]
+)
+def test_date_format_pandas_cannot_use_is_refused_when_the_config_is_read(
+    tmp_path: Path, fmt: str
+) -> None:
+    text = f'tables:\n  visits:\n    date_formats:\n      ACTUAL_DATE: "{fmt}"\n'
+    folder = export_with(tmp_path, text)
+    with pytest.raises(ConfigError) as caught:
+        load_config(folder)
+    assert caught.value.where == f"{folder / 'casecheck.yaml'}, line 4"
+    assert caught.value.what.startswith(
+        f'at tables > visits > date_formats > ACTUAL_DATE: the date format "{fmt}" '
+    )
+
+
+def test_date_format_with_day_of_year_and_year_is_accepted(tmp_path: Path) -> None:
+    text = 'tables:\n  visits:\n    date_formats:\n      ACTUAL_DATE: "%Y/%j"\n'
+    folder = export_with(tmp_path, text)
+    (folder / "visits.csv").write_text("VISIT_ID,PERSON_ID,ACTUAL_DATE\nV1,000123,2024/060\n")
+    export = load(folder)
+    assert export.tables["visits"]["ACTUAL_DATE"].tolist() == [pd.Timestamp(2024, 2, 29)]
+
+
+def _date_rows(table: str, value: str) -> dict[str, str]:
+    """A valid row of `table` with every date column set to `value` and its own id."""
+    row = dict(VALID_ROWS[table])
+    declared = TABLES[table]
+    for column in declared.date_columns:
+        row[column] = value
+    if declared.key and declared.key != "PERSON_ID":
+        row[declared.key] = f"{row[declared.key]}-{value}"
+    return row
+
+
+@pytest.mark.parametrize("table", list(TABLES))
+def test_every_accepted_date_is_usable_by_the_engine(tmp_path: Path, table: str) -> None:
+    """Dates at the edges of the accepted years load; dates beyond them are input problems;
+    and no rule errors on what was accepted."""
+    folder = tmp_path / "export"
+    folder.mkdir()
+    edges, beyond = (
+        ["1900-01-01", "2099-12-31"],
+        ["1899-12-31", "1700-06-01", "2100-01-01", "2261-01-01"],
+    )
+    if table == "persons":
+        rows = [
+            {**_date_rows(table, v), "PERSON_ID": f"C{i}"} for i, v in enumerate(edges + beyond)
+        ]
+    else:
+        (folder / "persons.csv").write_text(csv_text("persons"))
+        rows = [_date_rows(table, v) for v in edges + beyond]
+    (folder / TABLES[table].file).write_text(csv_text(table, *rows))
+    export = load(folder)
+    date_columns = TABLES[table].date_columns
+    out_of_range = export.problems[export.problems["message"].str.contains("is outside the dates")]
+    assert sorted(set(out_of_range["column"])) == sorted(date_columns)
+    assert set(out_of_range["row"]) == {4, 5, 6, 7}
+    assert (
+        out_of_range["message"]
+        .str.endswith("is outside the dates casecheck can work with (years 1900 to 2099)")
+        .all()
+    )
+    rules = load_rules(RULES, export.config)
+    for as_of in (dt.date(1900, 1, 1), dt.date(2026, 1, 1), dt.date(2099, 12, 31)):
+        result = run_rules(export, rules, as_of)
+        assert [(o.rule.id, o.reason) for o in result.outcomes if o.status == "errored"] == []
