@@ -197,7 +197,14 @@ def read_yaml(path: Path, error: type[CasecheckError]) -> YamlDocument:
         raise error(
             str(path), f"is not UTF-8 text ({exc.reason})", "Save the file as UTF-8."
         ) from None
-    loader = _Loader(text)
+    try:
+        loader = _Loader(text)  # reads the text at once: a control character raises here
+    except yaml.reader.ReaderError as exc:
+        raise error(
+            f"{path}, line {text.count(chr(10), 0, exc.position) + 1}",
+            f"has a character YAML does not allow (U+{ord(text[exc.position]):04X})",
+            "Remove it; control characters cannot be written in a YAML file.",
+        ) from None
     try:
         root = loader.get_single_node()
         shape = _shape_problem(root) if root is not None else None

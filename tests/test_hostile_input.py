@@ -405,3 +405,13 @@ def test_every_accepted_date_is_usable_by_the_engine(tmp_path: Path, table: str)
     for as_of in (dt.date(1900, 1, 1), dt.date(2026, 1, 1), dt.date(2099, 12, 31)):
         result = run_rules(export, rules, as_of)
         assert [(o.rule.id, o.reason) for o in result.outcomes if o.status == "errored"] == []
+
+
+def test_yaml_control_character_names_the_line(tmp_path: Path) -> None:
+    folder = export_with(tmp_path, "council: Anyshire\nexport_date: \x01\n")
+    result = run("validate", folder)
+    assert (result.code, result.err) == (
+        2,
+        f"error: {folder / 'casecheck.yaml'}, line 2: has a character YAML does not allow "
+        "(U+0001). Remove it; control characters cannot be written in a YAML file.\n",
+    )
