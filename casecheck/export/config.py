@@ -13,12 +13,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator
 
 from casecheck.errors import ConfigError
 from casecheck.export.schema import TABLES, Kind
 from casecheck.files import exists
-from casecheck.yamlfile import KeyedProblems, Loc, read_yaml, validate
+from casecheck.yamlfile import KeyedProblems, Loc, YamlDocument, read_yaml, validate
 
 CONFIG_FILE = "casecheck.yaml"
 EVIDENCE_SOURCES = ("step_types", "document_categories", "note_types")
@@ -56,6 +56,13 @@ class CouncilConfig(BaseModel):
     evidence: dict[str, EvidenceKind] = Field(default_factory=dict)
     closure_days: list[dt.date] = Field(default_factory=list)
     rules: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    _document: YamlDocument | None = PrivateAttr(default=None)
+
+    @property
+    def document(self) -> YamlDocument:
+        """The file this config was read from, to name the line of a key in a later error
+        (an override of a rule, say); a config built in code stands for casecheck.yaml."""
+        return self._document or YamlDocument(path=Path(CONFIG_FILE), data=None, root=None)
 
     @field_validator("tables")
     @classmethod
@@ -238,4 +245,5 @@ def load_config(export_dir: Path, config_file: Path | None = None) -> CouncilCon
             'Write one setting a line, like "council: Anytown".',
         )
     config: CouncilConfig = validate(doc, CouncilConfig, ConfigError)
+    config._document = doc
     return config

@@ -9,9 +9,10 @@ import pandas as pd
 
 from casecheck import __version__
 from casecheck.engine.run import RunResult
+from casecheck.report.cells import defuse
 from casecheck.report.validation import load_summary, problems_records
 
-RESULTS_SCHEMA_VERSION = 1
+RESULTS_SCHEMA_VERSION = 2  # 2: fingerprints are blake2b of named fields (engine.run.fingerprint)
 CSV_COLUMNS = [
     "PERSON_ID",
     "team",
@@ -28,14 +29,6 @@ CSV_COLUMNS = [
     "fingerprint",
     "change",
 ]
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def defuse(values: pd.Series) -> pd.Series:
-    """Make text cells that a spreadsheet would run as formulas show as text instead."""
-    text = values.astype(str)
-    risky = text.str.startswith(FORMULA_START)
-    return text.where(~risky, "'" + text)
 
 
 def _date(value: Any) -> str | None:
@@ -153,7 +146,8 @@ def comparison(result: RunResult) -> dict[str, Any] | None:
 
 def results_csv(result: RunResult) -> str:
     """One row per exception, then one per rule that did not run (no PERSON_ID, its reason as
-    the message), so a skipped rule is never mistaken for a pass. Formula-like cells defused."""
+    the message), so a skipped rule is never mistaken for a pass. Every text cell is one line
+    (line breaks and TABs inside a value become spaces) and formula-like cells are defused."""
     titles = {o.rule.id: o.rule.title for o in result.outcomes}
     frame = result.findings.assign(
         title=result.findings["rule_id"].map(titles),
@@ -176,7 +170,7 @@ def results_csv(result: RunResult) -> str:
         frame = pd.concat([frame, notes], ignore_index=True)
     text_columns = [c for c in CSV_COLUMNS if c not in ("days_overdue",)]
     for column in text_columns:
-        frame[column] = defuse(frame[column].fillna(""))
+        frame[column] = defuse(frame[column])
     buffer = io.StringIO()
     frame.to_csv(buffer, index=False, lineterminator="\n")
     return buffer.getvalue()

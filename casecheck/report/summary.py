@@ -119,9 +119,10 @@ def overall(result: RunResult) -> dict[str, float | int | None]:
 
 
 def oldest(result: RunResult, n: int = 10) -> pd.DataFrame:
-    """The n exceptions overdue longest (ties broken by rule and child, so output is stable)."""
+    """The n exceptions overdue longest (ties broken by rule, child, check and message, so
+    output is stable and does not depend on the fingerprints' hash values)."""
     return result.findings.sort_values(
-        ["days_overdue", "rule_id", "PERSON_ID", "fingerprint"],
-        ascending=[False, True, True, True],
+        ["days_overdue", "rule_id", "PERSON_ID", "check", "message", "fingerprint"],
+        ascending=[False, True, True, True, True, True],
         kind="stable",
     ).head(n)

@@ -19,8 +19,12 @@ from casecheck.report.validation import load_summary, problem_lines
 
 
 def console() -> Console:
-    """A console on stdout; rich honours NO_COLOR and plain output when not a terminal."""
-    return Console(highlight=False, soft_wrap=False)
+    """A console on stdout; rich honours NO_COLOR and plain output when not a terminal.
+
+    Markup and emoji codes are off: a team, a worker, an evidence kind or a folder name is
+    data, and "[/]" or ":fire:" in one must print as written. Styles are given as Text.
+    """
+    return Console(highlight=False, soft_wrap=False, markup=False, emoji=False)
 
 
 def print_validation(export: Export, out: Console | None = None) -> None:
@@ -40,16 +44,16 @@ def print_validation(export: Export, out: Console | None = None) -> None:
             Text(info["file"]),
             str(info["read"]),
             str(info["used"]),
-            f"[yellow]{aside}[/]" if aside else "0",
+            Text(str(aside), style="yellow") if aside else "0",
         )
     out.print(table)
     lines = problem_lines(export.problems)
     if not lines:
-        out.print("[green]No problems found.[/]")
+        out.print(Text("No problems found.", style="green"))
         return
-    out.print(f"[yellow]{len(lines)} problem{'s' if len(lines) != 1 else ''} found:[/]")
+    out.print(Text(f"{len(lines)} problem{'s' if len(lines) != 1 else ''} found:", style="yellow"))
     for line in lines:
-        out.print(line, markup=False)
+        out.print(Text(line))
 
 
 def _n(count: object, noun: str) -> str:
@@ -136,7 +140,7 @@ def render_summary(result: RunResult, out: Console, plain: bool = False) -> None
     for o in result.outcomes:
         if o.status == "ran":
             rules.add_row(
-                o.rule.id,
+                Text(o.rule.id),
                 o.rule.severity.value,
                 str(o.in_scope),
                 f"{o.compliant} ({_pct(o.compliance)})",
@@ -145,7 +149,7 @@ def render_summary(result: RunResult, out: Console, plain: bool = False) -> None
             )
         else:
             label = "not run" if o.status == "not_run" else "ERRORED"
-            rules.add_row(o.rule.id, o.rule.severity.value, label, Text(o.reason), "", "")
+            rules.add_row(Text(o.rule.id), o.rule.severity.value, label, Text(o.reason), "", "")
     out.print(rules)
     oldest = summary.oldest(result)
     if len(oldest):
@@ -160,7 +164,7 @@ def render_summary(result: RunResult, out: Console, plain: bool = False) -> None
             table.add_row(
                 Text(row["PERSON_ID"]),
                 Text(row["team"]),
-                row["rule_id"],
+                Text(row["rule_id"]),
                 str(row["days_overdue"]),
                 Text(row["message"]),
             )
@@ -177,6 +181,8 @@ def summary_text(result: RunResult) -> str:
         force_terminal=False,
         highlight=False,
         soft_wrap=False,
+        markup=False,
+        emoji=False,
     )
     render_summary(result, out, plain=True)
     return "\n".join(line.rstrip() for line in buffer.getvalue().splitlines()) + "\n"
@@ -198,7 +204,7 @@ STATUS_STYLE = {
 def print_case(view: dict[str, Any], out: Console | None = None) -> None:
     """One child's file: a row per rule with what was found and what is missing."""
     out = out or console()
-    out.print(Text(f"Child {view['person_id']}", style="bold"), f"as of {view['as_of']}")
+    out.print(Text(f"Child {view['person_id']}", style="bold"), Text(f"as of {view['as_of']}"))
     out.print(
         f"team: {view['team'] or '(not allocated)'}; worker: {view['worker'] or '-'}",
         markup=False,
@@ -215,19 +221,23 @@ def print_case(view: dict[str, Any], out: Console | None = None) -> None:
         if rule["reason"]:
             details.append(rule["reason"])
         style = STATUS_STYLE.get(rule["status"], "")
-        table.add_row(rule["rule_id"], Text(rule["status"], style=style), Text("\n".join(details)))
+        table.add_row(
+            Text(rule["rule_id"]), Text(rule["status"], style=style), Text("\n".join(details))
+        )
     out.print(table)
     evidence = _table("Evidence on file", plain=False)
     for column in ("date", "kind", "where", "ref"):
         evidence.add_column(column)
     for item in view["evidence"]:
-        evidence.add_row(item["date"], item["kind"], item["where"], Text(item["ref"]))
+        evidence.add_row(
+            Text(item["date"]), Text(item["kind"]), Text(item["where"]), Text(item["ref"])
+        )
     out.print(evidence)
 
 
 def progress(message: str) -> AbstractContextManager[object]:
     """A spinner on stderr while a step runs, only when stderr is a terminal."""
-    err = Console(stderr=True)
+    err = Console(stderr=True, markup=False, emoji=False)
     if not err.is_terminal:
         return nullcontext()
-    return err.status(message)
+    return err.status(Text(message))
