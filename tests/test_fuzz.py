@@ -479,7 +479,7 @@ def replace_file(data: st.DataObject, c: Case) -> str:
 EXPORT_KINDS = ["bytes", "header", "encoding", "dates", "ids", "text", "free_text", "long", "file"]
 
 
-@examples(short=24, long=2600)
+@examples(short=20, long=3000)
 @given(data=st.data())
 def test_fuzz_export(data: st.DataObject, rule_sets: dict[str, Path]) -> None:
     """A damaged export: every promise holds, whatever the damage."""
@@ -578,7 +578,7 @@ def date_format_piece(fmt: str) -> str:
     return f"tables: {{visits: {{date_formats: {{ACTUAL_DATE: '{fmt}'}}}}}}\n"
 
 
-@examples(short=8, long=900)
+@examples(short=6, long=900)
 @given(data=st.data())
 def test_fuzz_config(data: st.DataObject, rule_sets: dict[str, Path]) -> None:
     """A hostile casecheck.yaml: exit 2 with the file and line, or a run keeping every promise."""
@@ -639,7 +639,7 @@ RULE_EDITS = [
 ]
 
 
-@examples(short=6, long=600)
+@examples(short=5, long=600)
 @given(data=st.data())
 def test_fuzz_rules(data: st.DataObject, rule_sets: dict[str, Path]) -> None:
     """A damaged rule file: exit 2 naming the file and line, or a run keeping every promise."""
@@ -688,7 +688,7 @@ ODD_AS_OF = [
 ]  # fmt: skip
 
 
-@examples(short=6, long=700)
+@examples(short=5, long=400)
 @given(data=st.data())
 def test_fuzz_options(data: st.DataObject, rule_sets: dict[str, Path]) -> None:
     """Odd command lines: exit 2 naming the option, or a run keeping every promise."""
@@ -783,7 +783,7 @@ def _result(folder: Path) -> dict[str, Any]:
     }
 
 
-@examples(short=4, long=300)
+@examples(short=3, long=100)
 @given(data=st.data())
 def test_fuzz_rerun_and_shuffle(data: st.DataObject, rule_sets: dict[str, Path]) -> None:
     """The same input gives byte-identical files; shuffled rows give the same result."""
