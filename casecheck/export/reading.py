@@ -16,6 +16,7 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -116,7 +117,7 @@ class _NotUtf8(Exception):
 
 
 _OPENS_AFTER = np.frombuffer(b',\r\n"', dtype=np.uint8)
-NEWLINE, QUOTE, COMMA = ord("\n"), ord('"'), ord(",")
+NEWLINE, CARRIAGE_RETURN, QUOTE, COMMA = ord("\n"), ord("\r"), ord('"'), ord(",")
 
 
 def _refuse_long(what: str, where: str) -> ExportError:
@@ -158,9 +159,23 @@ def _header_cell(octets: npt.NDArray[np.uint8], column: int, skip: int) -> str:
     return header[column].strip() if column < len(header) else f"column {column + 1}"
 
 
-def scan_sizes(data: bytes | mmap.mmap, skip: int, file: str) -> bool | ExportError:
-    """Whether the quotes pair up (see below), or the error refusing a line or a quoted value
-    over the limits (returned, not raised, so that no frame keeps a view of the file open).
+class Scan(NamedTuple):
+    """What a scan of a file's bytes found: whether quotes pair up, and its longest line."""
+
+    quotes_pair_up: bool
+    longest_line: int
+
+    @property
+    def cells_bounded(self) -> bool:
+        """No value can be over CELL_LIMIT: a quoted one was measured, an unquoted one is
+        shorter than its line."""
+        return self.quotes_pair_up and self.longest_line <= CELL_LIMIT
+
+
+def scan_sizes(data: bytes | mmap.mmap, skip: int, file: str) -> Scan | ExportError:
+    """Whether the quotes pair up (see below) and the longest line, or the error refusing a
+    line or a quoted value over the limits (returned, not raised, so that no frame keeps a
+    view of the file open).
 
     The file is scanned a block at a time (no file-sized temporary array), so a huge file is
     refused in bounded memory, before it is parsed. "Quotes pair up" when every quote opens a
@@ -173,17 +188,21 @@ def scan_sizes(data: bytes | mmap.mmap, skip: int, file: str) -> bool | ExportEr
     step = ARROW_BLOCK_SIZE
     quotes = [np.zeros(0, dtype=np.intp)]
     line_start = skip
+    longest_line = 0
     for at in range(0, len(octets), step):
         block = octets[at : at + step]
         quotes.append(np.flatnonzero(block == QUOTE) + at)
-        ends = np.flatnonzero(block == NEWLINE) + at
+        # A line ends at LF or at CR (old Mac files end lines with CR alone).
+        ends = np.flatnonzero((block == NEWLINE) | (block == CARRIAGE_RETURN)) + at
         starts = np.concatenate(([line_start], ends[:-1] + 1))
         if len(ends):
             longest = int(np.argmax(ends - starts))
+            longest_line = max(longest_line, int(ends[longest] - starts[longest]))
             if ends[longest] - starts[longest] > LINE_LIMIT:
                 line_start = int(starts[longest])
                 break
             line_start = int(ends[-1]) + 1
+        longest_line = max(longest_line, at + len(block) - line_start)
         if at + len(block) - line_start > LINE_LIMIT:
             break
     else:
@@ -197,12 +216,12 @@ def scan_sizes(data: bytes | mmap.mmap, skip: int, file: str) -> bool | ExportEr
         )
     found = np.concatenate(quotes)
     if len(found) == 0:
-        return True
+        return Scan(True, longest_line)
     if len(found) % 2:
-        return False
+        return Scan(False, longest_line)
     opening = found[0::2]  # outside a quoted value: each must start a value ...
     if not np.isin(octets[opening[opening > skip] - 1], _OPENS_AFTER).all():  # ... bar the first
-        return False
+        return Scan(False, longest_line)
     closing = found[1::2]
     # One value's quotes: a pair right after another ("") escapes a quote inside the value.
     first = np.flatnonzero(np.concatenate(([True], opening[1:] != closing[:-1] + 1)))
@@ -216,7 +235,7 @@ def scan_sizes(data: bytes | mmap.mmap, skip: int, file: str) -> bool | ExportEr
             f"{describe_size(CELL_LIMIT)} casecheck reads in one cell",
             f"{file}, row {row}, {_header_cell(octets, column, skip)}",
         )
-    return True
+    return Scan(True, longest_line)
 
 
 def _long_cells(frame: pd.DataFrame, file: str) -> None:
@@ -323,20 +342,21 @@ def _parse_c(text: str, file: str) -> pd.DataFrame:
 
 
 def parse_csv_bytes(
-    data: bytes, file: str, quotes_pair_up: bool | None = None
+    data: bytes, file: str, scanned: Scan | None = None
 ) -> tuple[pd.DataFrame, str]:
     """Decode and parse a CSV file's bytes: a frame of untrimmed strings, and the encoding.
 
-    `quotes_pair_up` is what `scan_sizes` said of these bytes, when it has already run.
+    `scanned` is what `scan_sizes` said of these bytes, when it has already run.
     """
     _reject_utf16(data, file)
     bom = data.startswith(UTF8_BOM)
     skip = len(UTF8_BOM) if bom else 0
-    if quotes_pair_up is None:
-        scanned = scan_sizes(data, skip, file)
-        if isinstance(scanned, ExportError):
-            raise scanned
-        quotes_pair_up = scanned
+    if scanned is None:
+        found = scan_sizes(data, skip, file)
+        if isinstance(found, ExportError):
+            raise found
+        scanned = found
+    quotes_pair_up = scanned.quotes_pair_up
     encoding = "utf-8-sig" if bom else "utf-8"
     try:
         frame = _parse_arrow(data, skip, quotes_pair_up)
@@ -347,7 +367,8 @@ def parse_csv_bytes(
     if frame is None:
         text, encoding = decode(data, file)
         frame = _parse_c(text, file)
-    _long_cells(frame, file)
+    if not scanned.cells_bounded:
+        _long_cells(frame, file)
     return frame, encoding
 
 
