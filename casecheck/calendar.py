@@ -14,7 +14,7 @@ import numpy.typing as npt
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-__all__ = ["CALENDAR_YEARS", "DATA_YEARS", "Duration", "Unit", "WorkingCalendar"]
+__all__ = ["CALENDAR_YEARS", "YEARS", "Duration", "Unit", "WorkingCalendar"]
 
 
 class Unit(StrEnum):
@@ -99,12 +99,13 @@ class Duration(BaseModel):
 
 DateArray = npt.NDArray[np.datetime64]
 
-# The years of the dates casecheck accepts in an export (a date outside them is an input
-# problem). The working calendar reaches further, by the longest timescale a rule may set
-# (a century; 26,000 working days are about 103 years), so that any accepted date plus or
-# minus any timescale is a date the calendar knows.
-DATA_YEARS = range(1900, 2100)
-CALENDAR_YEARS = range(DATA_YEARS.start - 110, DATA_YEARS.stop + 110)
+# The years of the dates casecheck works with: a date in an export outside them is an input
+# problem, and an as-of date (--as-of, export_date) outside them is refused. The working
+# calendar holds every year the holidays package knows England's bank holidays for (1872 to
+# 2100): a working-day timescale of over a quarter of a century back from 1900, or of a year
+# on from 2099, reaches a day it does not know, and it refuses that day rather than guess.
+YEARS = range(1900, 2100)
+CALENDAR_YEARS = range(1872, 2101)
 
 
 class WorkingCalendar:

@@ -281,3 +281,20 @@ def test_markup_in_data_and_paths_prints_as_written_on_a_terminal(
     assert "team: [/][bold]Team; worker: [red]Sam :fire:" in case
     assert "[/]odd[/]" in case
     assert "[/]export [bold]" in validate  # the table title wraps the long folder name
+
+
+def test_control_characters_from_data_never_reach_the_terminal(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An ESC sequence in a name could retitle, clear or recolour the reader's terminal."""
+    folder = export(tmp_path / "x", team="Team\x1b]0;pwned\x07 A\x1b[2J", worker="Sam\x9b31m\r")
+    code, out, err = run("check", folder, "--as-of", "2026-10-30", "--format", "text")
+    assert code == 1, err
+    assert "| Team]0;pwned A[2J |" in out
+    assert not re.search(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]", out)
+    monkeypatch.setattr(casecheck.cli, "_rich_terminal", lambda: True)
+    monkeypatch.setenv("FORCE_COLOR", "1")
+    code, out, err = run("case", "C1", folder, "--as-of", "2026-10-30")
+    assert code == 1, err
+    assert "team: Team]0;pwned A[2J; worker: Sam31m" in ANSI.sub("", out)
+    assert "\x07" not in out and "\x9b" not in out and "\x1b[2J" not in out

@@ -15,6 +15,7 @@ import pandas as pd
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator
 
+from casecheck.calendar import YEARS
 from casecheck.errors import ConfigError
 from casecheck.export.schema import TABLES, Kind
 from casecheck.files import exists
@@ -64,6 +65,15 @@ class CouncilConfig(BaseModel):
         (an override of a rule, say); a config built in code stands for casecheck.yaml."""
         return self._document or YamlDocument(path=Path(CONFIG_FILE), data=None, root=None)
 
+    @field_validator("export_date")
+    @classmethod
+    def _checkable(cls, value: dt.date | None) -> dt.date | None:
+        if value is not None:
+            problem = as_of_problem(value)
+            if problem:
+                raise ValueError(problem)
+        return value
+
     @field_validator("tables")
     @classmethod
     def _known_tables(cls, tables: dict[str, TableConfig]) -> dict[str, TableConfig]:
@@ -71,6 +81,18 @@ class CouncilConfig(BaseModel):
         if problems:
             raise KeyedProblems(problems)
         return tables
+
+
+def as_of_problem(day: dt.date) -> str:
+    """Why an export cannot be checked as of `day` ('' when it can): casecheck works with dates
+    in YEARS only (the years of the dates it accepts in an export)."""
+    first, last = dt.date(YEARS[0], 1, 1), dt.date(YEARS[-1], 12, 31)
+    if first <= day <= last:
+        return ""
+    return (
+        f"{day.isoformat()} is outside the dates casecheck can check an export as of, "
+        f"{first.isoformat()} to {last.isoformat()} (the years of the dates it works with)"
+    )
 
 
 def _date_format_problem(fmt: str) -> str | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 
@@ -17,6 +18,15 @@ from casecheck.export.load import Export
 from casecheck.report import summary
 from casecheck.report.validation import load_summary, problem_lines
 
+# Control characters a terminal would obey (ESC sequences, carriage returns, C1 codes): never
+# printed from data. TAB and LF stay.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def _data(value: object, style: str = "") -> Text:
+    """Text from the data or a path, shown as written: never markup, no control characters."""
+    return Text(_CONTROL.sub("", str(value)), style=style)
+
 
 def console() -> Console:
     """A console on stdout; rich honours NO_COLOR and plain output when not a terminal.
@@ -30,7 +40,7 @@ def console() -> Console:
 def print_validation(export: Export, out: Console | None = None) -> None:
     """The load report: rows per table, then every input problem."""
     out = out or console()
-    table = Table(title=Text(f"Export {export.folder}"), title_justify="left")
+    table = Table(title=_data(f"Export {export.folder}"), title_justify="left")
     for column, justify in (
         ("file", "left"),
         ("read", "right"),
@@ -41,7 +51,7 @@ def print_validation(export: Export, out: Console | None = None) -> None:
     for info in load_summary(export).values():
         aside = info["set_aside"]
         table.add_row(
-            Text(info["file"]),
+            _data(info["file"]),
             str(info["read"]),
             str(info["used"]),
             Text(str(aside), style="yellow") if aside else "0",
@@ -53,7 +63,7 @@ def print_validation(export: Export, out: Console | None = None) -> None:
         return
     out.print(Text(f"{len(lines)} problem{'s' if len(lines) != 1 else ''} found:", style="yellow"))
     for line in lines:
-        out.print(Text(line))
+        out.print(_data(line))
 
 
 def _n(count: object, noun: str) -> str:
@@ -82,7 +92,7 @@ def _group_table(title: str, frame: pd.DataFrame, label: str, plain: bool) -> Ta
         table.add_column(column, justify="right")
     for name, row in frame.to_dict("index").items():
         table.add_row(
-            Text(str(name) or "(none)"),
+            _data(str(name) or "(none)"),
             str(row["children"]),
             str(row["with_exceptions"]),
             str(row["high"]),
@@ -100,9 +110,10 @@ def render_summary(result: RunResult, out: Console, plain: bool = False) -> None
     compliance = _pct(head["compliance"])
     where = f" - team {team}" if team else ""
     out.print(
-        f"casecheck: {result.export.folder} as of {result.as_of:%d/%m/%Y}{where}",
-        style="" if plain else "bold",
-        markup=False,
+        _data(
+            f"casecheck: {result.export.folder} as of {result.as_of:%d/%m/%Y}{where}",
+            style="" if plain else "bold",
+        )
     )
     aside = sum(c.set_aside for c in result.export.counts.values())
     if len(result.export.problems):
@@ -140,7 +151,7 @@ def render_summary(result: RunResult, out: Console, plain: bool = False) -> None
     for o in result.outcomes:
         if o.status == "ran":
             rules.add_row(
-                Text(o.rule.id),
+                _data(o.rule.id),
                 o.rule.severity.value,
                 str(o.in_scope),
                 f"{o.compliant} ({_pct(o.compliance)})",
@@ -149,7 +160,7 @@ def render_summary(result: RunResult, out: Console, plain: bool = False) -> None
             )
         else:
             label = "not run" if o.status == "not_run" else "ERRORED"
-            rules.add_row(Text(o.rule.id), o.rule.severity.value, label, Text(o.reason), "", "")
+            rules.add_row(_data(o.rule.id), o.rule.severity.value, label, _data(o.reason), "", "")
     out.print(rules)
     oldest = summary.oldest(result)
     if len(oldest):
@@ -162,11 +173,11 @@ def render_summary(result: RunResult, out: Console, plain: bool = False) -> None
             )
         for row in oldest.to_dict("records"):
             table.add_row(
-                Text(row["PERSON_ID"]),
-                Text(row["team"]),
-                Text(row["rule_id"]),
+                _data(row["PERSON_ID"]),
+                _data(row["team"]),
+                _data(row["rule_id"]),
                 str(row["days_overdue"]),
-                Text(row["message"]),
+                _data(row["message"]),
             )
         out.print(table)
 
@@ -204,11 +215,8 @@ STATUS_STYLE = {
 def print_case(view: dict[str, Any], out: Console | None = None) -> None:
     """One child's file: a row per rule with what was found and what is missing."""
     out = out or console()
-    out.print(Text(f"Child {view['person_id']}", style="bold"), Text(f"as of {view['as_of']}"))
-    out.print(
-        f"team: {view['team'] or '(not allocated)'}; worker: {view['worker'] or '-'}",
-        markup=False,
-    )
+    out.print(_data(f"Child {view['person_id']}", style="bold"), Text(f"as of {view['as_of']}"))
+    out.print(_data(f"team: {view['team'] or '(not allocated)'}; worker: {view['worker'] or '-'}"))
     table = _table("Rules", plain=False)
     for column in ("rule", "status", "detail"):
         table.add_column(column, no_wrap=column != "detail")
@@ -222,7 +230,7 @@ def print_case(view: dict[str, Any], out: Console | None = None) -> None:
             details.append(rule["reason"])
         style = STATUS_STYLE.get(rule["status"], "")
         table.add_row(
-            Text(rule["rule_id"]), Text(rule["status"], style=style), Text("\n".join(details))
+            _data(rule["rule_id"]), Text(rule["status"], style=style), _data("\n".join(details))
         )
     out.print(table)
     evidence = _table("Evidence on file", plain=False)
@@ -230,7 +238,7 @@ def print_case(view: dict[str, Any], out: Console | None = None) -> None:
         evidence.add_column(column)
     for item in view["evidence"]:
         evidence.add_row(
-            Text(item["date"]), Text(item["kind"]), Text(item["where"]), Text(item["ref"])
+            _data(item["date"]), _data(item["kind"]), _data(item["where"]), _data(item["ref"])
         )
     out.print(evidence)
 
@@ -240,4 +248,4 @@ def progress(message: str) -> AbstractContextManager[object]:
     err = Console(stderr=True, markup=False, emoji=False)
     if not err.is_terminal:
         return nullcontext()
-    return err.status(Text(message))
+    return err.status(_data(message))
