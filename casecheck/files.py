@@ -11,6 +11,7 @@ import errno
 import os
 import stat
 from pathlib import Path
+from typing import BinaryIO
 
 from casecheck.errors import CasecheckError
 
@@ -83,19 +84,37 @@ def regular_file(
     return info.st_size
 
 
+def open_regular(
+    path: Path, error: type[CasecheckError], name: str | None = None
+) -> tuple[BinaryIO, int]:
+    """Open a regular file for reading, and its size; anything else raises `error`.
+
+    The file type is checked before the file is opened, and again once it is open (without
+    blocking), so a file swapped for a pipe in between is refused rather than waited on.
+    """
+    regular_file(path, error, None, name)
+    shown = name or str(path)
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except OSError as exc:
+        raise error(shown, f"cannot be read ({exc.strerror})", "Check its permissions.") from None
+    handle = os.fdopen(fd, "rb")
+    info = os.fstat(fd)
+    if _kind(info.st_mode) is not None:
+        handle.close()
+        raise error(shown, "is not a regular file", "Replace it with the file.")
+    return handle, info.st_size
+
+
 def read_limited(
     path: Path, error: type[CasecheckError], limit: int, name: str | None = None
 ) -> bytes:
     """The bytes of a regular file of at most `limit` bytes (checked again as it is read)."""
     regular_file(path, error, limit, name)
     shown = name or str(path)
+    handle, _ = open_regular(path, error, name)
     try:
-        # Non-blocking, and checked again once open: a file swapped for a pipe in between
-        # is refused rather than waited on.
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
-        with os.fdopen(fd, "rb") as handle:
-            if _kind(os.fstat(fd).st_mode) is not None:
-                raise error(shown, "is not a regular file", "Replace it with the file.")
+        with handle:
             data = handle.read(limit + 1)
     except OSError as exc:
         raise error(shown, f"cannot be read ({exc.strerror})", "Check its permissions.") from None

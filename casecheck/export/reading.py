@@ -25,7 +25,7 @@ import pandas as pd
 from casecheck.errors import ExportError
 from casecheck.export.config import CONFIG_FILE, TableConfig
 from casecheck.export.schema import Table
-from casecheck.files import describe_size, exists, regular_file
+from casecheck.files import describe_size, exists, open_regular, regular_file
 
 UTF8_BOM = b"\xef\xbb\xbf"
 UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
@@ -374,11 +374,11 @@ def parse_csv_bytes(
 
 def _read_file(path: Path, name: str) -> tuple[pd.DataFrame, str]:
     """A table file's frame: checked to be a regular file, and scanned before it is read."""
-    size = regular_file(path, ExportError, name=name)
-    if size == 0:
-        return parse_csv_bytes(b"", name)
-    try:
-        with path.open("rb") as handle:
+    handle, size = open_regular(path, ExportError, name)
+    with handle:
+        if size == 0:
+            return parse_csv_bytes(b"", name)
+        try:
             mapped = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
             try:
                 scanned = scan_sizes(mapped, len(UTF8_BOM) if mapped[:3] == UTF8_BOM else 0, name)
@@ -388,10 +388,10 @@ def _read_file(path: Path, name: str) -> tuple[pd.DataFrame, str]:
             if isinstance(scanned, ExportError):
                 raise scanned
             data = handle.read()
-    except OSError as exc:
-        raise ExportError(
-            name, f"cannot be read ({exc.strerror})", "Check its permissions."
-        ) from None
+        except OSError as exc:
+            raise ExportError(
+                name, f"cannot be read ({exc.strerror})", "Check its permissions."
+            ) from None
     return parse_csv_bytes(data, name, scanned)
 
 
