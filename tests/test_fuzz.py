@@ -129,14 +129,34 @@ class Case:
         return self.root / "export"
 
 
+# CASECHECK_FUZZ_LOG=FILE appends one JSON line per example (its events and outcome), so a
+# long run can be counted as it goes, and even if it is stopped.
+LOG = os.environ.get("CASECHECK_FUZZ_LOG")
+_NOTES: list[str] = []
+
+
+def note(text: str) -> None:
+    """A hypothesis event (counted by --hypothesis-show-statistics), kept for the log too."""
+    event(text)
+    _NOTES.append(text)
+
+
 @contextmanager
 def case(kind: str) -> Iterator[Case]:
     root = Path(tempfile.mkdtemp(prefix="casecheck-fuzz-"))
-    event(f"kind: {kind}")
+    _NOTES.clear()
+    note(f"kind: {kind}")
+    outcome = "passed"
     try:
         yield Case(root=root, kind=kind, places={str(root), *FILES, "casecheck.yaml"})
+    except BaseException as exc:
+        outcome = f"failed: {type(exc).__name__}: {str(exc)[:500]}"
+        raise
     finally:
         shutil.rmtree(root, ignore_errors=True)
+        if LOG:
+            with open(LOG, "a", encoding="utf-8") as log:
+                log.write(json.dumps({"events": _NOTES, "outcome": outcome}) + "\n")
 
 
 # --- the promises ----------------------------------------------------------------------------
@@ -144,7 +164,7 @@ def promises(result: Run, c: Case) -> None:
     """What every run promises, whatever the input."""
     where = f"casecheck {' '.join(result.args)}\nstderr: {result.err[-2000:]}"
     assert result.code in (0, 1, 2), where
-    event(f"exit: {result.code}")
+    note(f"exit: {result.code}")
     for text in (result.out, result.err):
         assert "Traceback" not in text, where
         assert "internal error" not in text, where
@@ -153,10 +173,10 @@ def promises(result: Run, c: Case) -> None:
         if first.startswith("error: "):
             named = first.removeprefix("error: ")
             assert any(place in named.split(": ")[0] for place in c.places), where
-            event("exit 2: casecheck error")
+            note("exit 2: casecheck error")
         else:  # click's own: "Error: Invalid value for '--as-of': ..."
             assert "Error:" in result.err and ("'--" in result.err or "'" in result.err), where
-            event("exit 2: usage error")
+            note("exit 2: usage error")
     if c.structure_intact:
         assert MARKER not in result.out + result.err, where
 
@@ -164,7 +184,8 @@ def promises(result: Run, c: Case) -> None:
 def accounting(document: dict[str, Any], c: Case) -> None:
     """Rows read = used + set aside; with the structure intact, every row written was read."""
     for name, table in document.items():
-        assert table["read"] == table["used"] + table["set_aside"], (name, table)
+        kept_out = table["set_aside"] + table.get("filtered", 0)  # filtered: issue 7's row filters
+        assert table["read"] == table["used"] + kept_out, (name, table)
         if c.structure_intact and name in c.rows_written:
             assert table["read"] == c.rows_written[name], (name, table, c.rows_written)
 
@@ -259,7 +280,7 @@ def rule_sets() -> dict[str, Path]:
 
 def pick_rules(data: st.DataObject, rule_sets: dict[str, Path]) -> Path:
     which = "all" if data.draw(st.integers(0, 3), label="rules") == 0 else "few"
-    event(f"rule pack: {which}")
+    note(f"rule pack: {which}")
     return rule_sets[which]
 
 
@@ -367,7 +388,7 @@ def mutate_cells(
     """Put drawn odd values into a few drawn cells of the given columns."""
     candidates = [t for t in tables if columns[t] and tables[t]]
     if not candidates:
-        event("no cell to damage")
+        note("no cell to damage")
         return
     for _ in range(data.draw(st.integers(1, 4), label="cells")):
         name = data.draw(st.sampled_from(candidates))
@@ -409,7 +430,7 @@ def damage_header(data: st.DataObject, c: Case) -> None:
         st.sampled_from(["drop", "duplicate", "blank", "case", "space", "swap", "extra", "none"]),
         label="header op",
     )
-    event(f"header: {op}")
+    note(f"header: {op}")
     i = data.draw(st.integers(0, len(cells) - 1), label="column")
     if op == "drop":
         del cells[i]
@@ -439,7 +460,7 @@ def damage_encoding(data: st.DataObject, c: Case) -> None:
         st.sampled_from(["utf-8-sig", "cp1252", "utf-16", "utf-16-le", "latin-1 0x81", "mixed"]),
         label="encoding",
     )
-    event(f"encoding: {how}")
+    note(f"encoding: {how}")
     if how == "latin-1 0x81":
         file.write_bytes(text.encode("cp1252") + b"x\x81y\n")
     elif how == "mixed":
@@ -456,7 +477,7 @@ def replace_file(data: st.DataObject, c: Case) -> str:
         st.sampled_from(["folder", "fifo", "dangling", "loop", "empty", "device", "link"]),
         label="replaced by",
     )
-    event(f"file: {how}")
+    note(f"file: {how}")
     if how == "folder":
         path.mkdir()
     elif how == "fifo":
@@ -502,7 +523,7 @@ def test_fuzz_export(data: st.DataObject, rule_sets: dict[str, Path]) -> None:
             mutate_cells(data, tables, FREE_COLUMNS, free)
         elif kind == "long":
             size = data.draw(st.sampled_from([10_000, 500_000, (1 << 20) + 1]), label="size")
-            event(f"long: {size}")
+            note(f"long: {size}")
             mutate_cells(data, tables, TEXT_COLUMNS, ["v" * size, "=" + "w" * size])
         write(c, tables, newline=data.draw(st.sampled_from(["\n", "\r\n"]), label="newline"))
         expect_2 = False
@@ -588,7 +609,7 @@ def test_fuzz_config(data: st.DataObject, rule_sets: dict[str, Path]) -> None:
         label="config",
     )
     with case("config") as c:
-        event(f"config: {how}")
+        note(f"config: {how}")
         write(c, tables)
         path = c.export / "casecheck.yaml"
         if how == "pieces":
@@ -598,7 +619,7 @@ def test_fuzz_config(data: st.DataObject, rule_sets: dict[str, Path]) -> None:
             codes = st.sampled_from([*list("aAwdbBmyYHIpMSfzZjUWcxXGuV%"), "%", "-", "/", " "])
             pieces = data.draw(st.lists(codes, min_size=1, max_size=6), label="codes")
             fmt = "".join(p if len(p) > 1 or not p.isalpha() else f"%{p}" for p in pieces)
-            event(f"date format: {fmt}"[:40])
+            note(f"date format: {fmt}"[:40])
             path.write_text(date_format_piece(fmt), encoding="utf-8")
         elif how == "bytes":
             path.write_bytes(data.draw(st.binary(max_size=200), label="config bytes"))
@@ -647,7 +668,7 @@ def test_fuzz_rules(data: st.DataObject, rule_sets: dict[str, Path]) -> None:
     rule_id = data.draw(st.sampled_from(FEW_RULES), label="rule")
     how = data.draw(st.sampled_from(["edit", "bytes", "fifo", "bomb", "deep", "empty"]))
     with case("rules") as c:
-        event(f"rules: {how}")
+        note(f"rules: {how}")
         write(c, tables)
         rules = c.root / "rules"
         shutil.copytree(rule_sets["few"], rules)
@@ -696,7 +717,7 @@ def test_fuzz_options(data: st.DataObject, rule_sets: dict[str, Path]) -> None:
     with case("options") as c:
         write(c, tables)
         extra: list[str | Path] = ["--as-of", data.draw(st.sampled_from(ODD_AS_OF), label="as-of")]
-        event(f"as-of: {extra[1]}")
+        note(f"as-of: {extra[1]}")
         team = data.draw(
             st.none() | st.sampled_from(["Looked After Team", "[/]", "nosuch", "", f"<{TAG}>"])
         )
@@ -710,7 +731,7 @@ def test_fuzz_options(data: st.DataObject, rule_sets: dict[str, Path]) -> None:
             label="previous",
         )
         if previous is not None:
-            event(f"previous: {previous}")
+            note(f"previous: {previous}")
             path = c.root / "previous.json"
             c.places.add(str(path))
             if previous == "good":
