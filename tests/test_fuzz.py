@@ -68,6 +68,15 @@ LONG = os.environ.get("CASECHECK_FUZZ", "short") == "long"
 PROFILE = settings.get_profile("casecheck-fuzz-long" if LONG else "casecheck-fuzz-short")
 
 
+# One example in N also runs `check` (ten times the cost of `validate` or `rules list`): the
+# long profile runs it less often, to reach thousands of examples in under an hour.
+ODDS = (
+    {"report": 12, "reader": 30, "config": 20, "rules": 8}
+    if LONG
+    else {"report": 3, "reader": 8, "config": 6, "rules": 3}
+)
+
+
 def examples(short: int, long: int) -> settings:
     """The profile, with this test's number of examples."""
     return settings(PROFILE, max_examples=long if LONG else short)
@@ -500,7 +509,7 @@ def replace_file(data: st.DataObject, c: Case) -> str:
 EXPORT_KINDS = ["bytes", "header", "encoding", "dates", "ids", "text", "free_text", "long", "file"]
 
 
-@examples(short=20, long=3000)
+@examples(short=20, long=3600)
 @given(data=st.data())
 def test_fuzz_export(data: st.DataObject, rule_sets: dict[str, Path]) -> None:
     """A damaged export: every promise holds, whatever the damage."""
@@ -543,9 +552,9 @@ def test_fuzz_export(data: st.DataObject, rule_sets: dict[str, Path]) -> None:
         result = validate(c)
         if expect_2:
             assert result.code == 2, (result.code, result.err)
-        # `check` costs ten times `validate`: run it on one damaged export in three (the
-        # kinds aimed at the reports) or in eight (the kinds aimed at the reader).
-        odds = 3 if kind in ("dates", "ids", "text", "free_text") else 8
+        # `check` costs ten times `validate`: run it on some damaged exports only, more often
+        # for the kinds aimed at the reports than for those aimed at the reader.
+        odds = ODDS["report"] if kind in ("dates", "ids", "text", "free_text") else ODDS["reader"]
         if result.code != 2 and data.draw(st.integers(1, odds), label="also check") == 1:
             check(c, pick_rules(data, rule_sets))
 
@@ -636,7 +645,7 @@ def test_fuzz_config(data: st.DataObject, rule_sets: dict[str, Path]) -> None:
             assert result.code == 2, result.err
         listed = run("rules", "list", "--config", path, "--rules", rule_sets["few"])
         promises(listed, c)
-        if result.code != 2 and data.draw(st.integers(1, 6), label="also check") == 1:
+        if result.code != 2 and data.draw(st.integers(1, ODDS["config"]), label="check") == 1:
             check(c, pick_rules(data, rule_sets))
 
 
@@ -660,7 +669,7 @@ RULE_EDITS = [
 ]
 
 
-@examples(short=5, long=600)
+@examples(short=5, long=500)
 @given(data=st.data())
 def test_fuzz_rules(data: st.DataObject, rule_sets: dict[str, Path]) -> None:
     """A damaged rule file: exit 2 naming the file and line, or a run keeping every promise."""
@@ -697,7 +706,7 @@ def test_fuzz_rules(data: st.DataObject, rule_sets: dict[str, Path]) -> None:
         promises(listed, c)
         if how in ("fifo", "bomb", "deep", "empty"):
             assert listed.code == 2, listed.err
-        if listed.code == 0 and data.draw(st.integers(1, 3), label="also check") == 1:
+        if listed.code == 0 and data.draw(st.integers(1, ODDS["rules"]), label="check") == 1:
             check(c, rules)
 
 
@@ -709,7 +718,7 @@ ODD_AS_OF = [
 ]  # fmt: skip
 
 
-@examples(short=5, long=400)
+@examples(short=5, long=200)
 @given(data=st.data())
 def test_fuzz_options(data: st.DataObject, rule_sets: dict[str, Path]) -> None:
     """Odd command lines: exit 2 naming the option, or a run keeping every promise."""
@@ -804,7 +813,7 @@ def _result(folder: Path) -> dict[str, Any]:
     }
 
 
-@examples(short=3, long=100)
+@examples(short=3, long=40)
 @given(data=st.data())
 def test_fuzz_rerun_and_shuffle(data: st.DataObject, rule_sets: dict[str, Path]) -> None:
     """The same input gives byte-identical files; shuffled rows give the same result."""
