@@ -50,7 +50,8 @@ def _write(text: str | bytes, output: Path | None) -> None:
         if isinstance(text, bytes):
             output.write_bytes(text)
         else:
-            output.write_text(text, encoding="utf-8", newline="\n")
+            # A folder name that is not UTF-8 reaches the text as lone surrogates: "?" instead.
+            output.write_text(text, encoding="utf-8", errors="replace", newline="\n")
     except OSError as exc:
         raise CasecheckError(
             f"--output {output}",

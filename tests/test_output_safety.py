@@ -6,6 +6,8 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import json
+import os
 import re
 import xml.etree.ElementTree as ET
 import zipfile
@@ -120,8 +122,12 @@ def test_a_line_break_in_a_value_cannot_split_the_csv_record_or_start_a_formula(
 ) -> None:
     team, worker = f"Team A{brk}=1+1", f"Sam{brk}@SUM(A1)"
     folder = export(tmp_path / "export", team, worker)
-    code, out, err = run("check", folder, "--as-of", "2026-10-30", "--format", "csv")
+    target = tmp_path / "results.csv"
+    code, _, err = run(
+        "check", folder, "--as-of", "2026-10-30", "--format", "csv", "--output", target
+    )
     assert code == 1, err
+    out = target.read_bytes().decode("utf-8")  # the bytes as written, no newline translation
     records = csv_records(out)
     assert_no_live_formula(records)
     assert len(out.splitlines()) == len(records)  # no line break inside any record
@@ -287,14 +293,44 @@ def test_control_characters_from_data_never_reach_the_terminal(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """An ESC sequence in a name could retitle, clear or recolour the reader's terminal."""
-    folder = export(tmp_path / "x", team="Team\x1b]0;pwned\x07 A\x1b[2J", worker="Sam\x9b31m\r")
-    code, out, err = run("check", folder, "--as-of", "2026-10-30", "--format", "text")
-    assert code == 1, err
-    assert "| Team]0;pwned A[2J |" in out
-    assert not re.search(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]", out)
+    names = {"team": "Team\x1b]0;pwned\x07 A\x1b[2J", "worker": "Sam\x9b31m\r"}
+    folder = export(tmp_path / "in\x1b[2Jbox", **names)
+    shown = str(folder).replace("\x1b", "")
+    control = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+    piped = {
+        "text": run("check", folder, "--as-of", "2026-10-30", "--format", "text"),
+        "case": run("case", "C1", folder, "--as-of", "2026-10-30"),
+        "validate": run("validate", folder),
+    }
+    for name, (code, out, err) in piped.items():
+        assert code in (0, 1), (name, err)
+        assert not control.search(out), name
+    assert f"casecheck: {shown} as of 30/10/2026" in piped["text"][1]
+    assert "| Team]0;pwned A[2J |" in piped["text"][1]
+    assert "  team: Team]0;pwned A[2J; worker: Sam31m" in piped["case"][1]
+    assert f"Export: {shown}" in piped["validate"][1]
     monkeypatch.setattr(casecheck.cli, "_rich_terminal", lambda: True)
     monkeypatch.setenv("FORCE_COLOR", "1")
     code, out, err = run("case", "C1", folder, "--as-of", "2026-10-30")
     assert code == 1, err
     assert "team: Team]0;pwned A[2J; worker: Sam31m" in ANSI.sub("", out)
     assert "\x07" not in out and "\x9b" not in out and "\x1b[2J" not in out
+
+
+# --- paths -----------------------------------------------------------------------------------
+
+
+def test_a_folder_name_that_is_not_utf8_is_written_as_a_question_mark(tmp_path: Path) -> None:
+    """Linux allows any bytes in a name; Python reads them as lone surrogates, which used to
+    make writing the JSON, HTML and text reports an internal error (UnicodeEncodeError)."""
+    folder = export(tmp_path / os.fsdecode(b"week\xff"))
+    out = tmp_path / "out"
+    kinds = ("json", "html", "text", "csv", "xlsx", "junit")
+    formats = [arg for fmt in kinds for arg in ("--format", fmt)]
+    code, _, err = run("check", folder, "--as-of", "2026-10-30", *formats, "--output", out)
+    assert code == 1, err
+    for path in out.iterdir():
+        if path.suffix != ".xlsx":
+            path.read_bytes().decode("utf-8")  # valid UTF-8, or this raises
+    document = json.loads((out / "casecheck-results.json").read_text(encoding="utf-8"))
+    assert document["export"]["folder"] == str(tmp_path / "week?")

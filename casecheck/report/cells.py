@@ -1,4 +1,4 @@
-"""Text made safe for the files we write: XML 1.0 characters only, one line, never a formula."""
+"""Text made safe for what we write: XML 1.0 characters, one line, no formula, no terminal codes."""
 
 from __future__ import annotations
 
@@ -16,6 +16,8 @@ NOT_XML = re.compile(r"[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 # stays one line and the text after a break cannot start a cell (or a row) of its own.
 BREAKS = re.compile(r"\r\n|[\t\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
 EXCEL_CELL_CHARS = 32_767  # Excel refuses a workbook with a longer text cell
+# Control characters a terminal would obey (ESC sequences, CR, BEL, C1 codes); TAB and LF stay.
+CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
 def xml_text(value: object) -> str:
@@ -26,6 +28,12 @@ def xml_text(value: object) -> str:
 def one_line(value: object) -> str:
     """The text as one line of XML-safe characters: line breaks and TABs become spaces."""
     return BREAKS.sub(" ", xml_text(value))
+
+
+def terminal_text(value: object) -> str:
+    """The text without the control characters a terminal would act on: for text views that
+    a terminal may show (the summary, the case view, the validation report)."""
+    return CONTROL.sub("", str(value))
 
 
 def is_formula(text: str) -> bool:

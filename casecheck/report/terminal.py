@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import re
 from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 
@@ -16,16 +15,13 @@ from rich.text import Text
 from casecheck.engine.run import RunResult
 from casecheck.export.load import Export
 from casecheck.report import summary
+from casecheck.report.cells import terminal_text
 from casecheck.report.validation import load_summary, problem_lines
-
-# Control characters a terminal would obey (ESC sequences, carriage returns, C1 codes): never
-# printed from data. TAB and LF stay.
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
 def _data(value: object, style: str = "") -> Text:
     """Text from the data or a path, shown as written: never markup, no control characters."""
-    return Text(_CONTROL.sub("", str(value)), style=style)
+    return Text(terminal_text(value), style=style)
 
 
 def console() -> Console:

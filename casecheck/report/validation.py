@@ -8,6 +8,7 @@ import pandas as pd
 
 from casecheck.export.load import Export
 from casecheck.export.schema import TABLES
+from casecheck.report.cells import terminal_text
 
 SCHEMA_VERSION = 1
 
@@ -79,7 +80,8 @@ def _file_of(export: Export, table: str) -> str:
 
 
 def validation_text(export: Export) -> str:
-    """The plain-text report of `casecheck validate` (used when output is not a terminal)."""
+    """The plain-text report of `casecheck validate` (used when output is not a terminal),
+    without control characters from the data."""
     out = [f"Export: {export.folder}"]
     for info in load_summary(export).values():
         out.append(
@@ -94,4 +96,4 @@ def validation_text(export: Export) -> str:
         f"{len(lines)} problem{'s' if len(lines) != 1 else ''} found" + (":" if lines else ".")
     )
     out.extend(lines)
-    return "\n".join(out) + "\n"
+    return terminal_text("\n".join(out)) + "\n"
