@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib import resources
@@ -18,6 +19,7 @@ from casecheck.calendar import YEARS
 from casecheck.errors import ConfigError
 from casecheck.export.parsing import fold, parse_choices, parse_dates, parse_flags
 from casecheck.export.schema import TABLES, Column, Kind, Table
+from casecheck.files import exists
 from casecheck.yamlfile import KeyedProblems, Loc, YamlDocument, read_yaml, validate
 
 CONFIG_FILE = "casecheck.yaml"
@@ -158,14 +160,14 @@ class CouncilConfig(BaseModel):
 
 
 def as_of_problem(day: dt.date) -> str:
-    """Why an export cannot be checked as of `day` ('' when it can): the working-day calendar
-    holds bank holidays for YEARS only, and pandas cannot hold dates far outside them."""
+    """Why an export cannot be checked as of `day` ('' when it can): casecheck works with dates
+    in YEARS only (the years of the dates it accepts in an export)."""
     first, last = dt.date(YEARS[0], 1, 1), dt.date(YEARS[-1], 12, 31)
     if first <= day <= last:
         return ""
     return (
         f"{day.isoformat()} is outside the dates casecheck can check an export as of, "
-        f"{first.isoformat()} to {last.isoformat()} (the years its working-day calendar covers)"
+        f"{first.isoformat()} to {last.isoformat()} (the years of the dates it works with)"
     )
 
 
@@ -175,16 +177,25 @@ def _date_format_problem(fmt: str) -> str | None:
         return "has no %-codes"
     sample = dt.datetime(2001, 2, 3, 4, 5, 6)
     try:
-        dt.datetime.strptime(sample.strftime(fmt), fmt)
+        written = sample.strftime(fmt)
+        dt.datetime.strptime(written, fmt)
+        # The loader parses with pandas, which refuses some formats strptime takes (%U, %G).
+        read = pd.to_datetime(pd.Series([written]), format=fmt, errors="coerce").iloc[0]
+    except re.error:  # strptime's own words: "redefinition of group name 'd' ..."
+        return "cannot be used (a %-code appears twice)"
     except ValueError as exc:
         return f"cannot be used ({exc})"
+    if pd.isna(read):
+        return "cannot read the dates it writes"
     missing = [
         part
-        for part, codes in (("year", "Yy"), ("month", "mbB"), ("day", "dj"))
+        for part, codes in (("year", "Yy"), ("month", "mbBj"), ("day", "dj"))
         if not any(f"%{code}" in fmt for code in codes)
     ]
     if missing:
         return "has no " + " or ".join(missing)
+    if read.date() != sample.date():
+        return f"reads {written} as {read:%Y-%m-%d}, not as {sample:%Y-%m-%d}"
     return None
 
 
@@ -585,7 +596,7 @@ def normalise_names(values: pd.Series) -> pd.Series:
 def load_config(export_dir: Path, config_file: Path | None = None) -> CouncilConfig:
     """Read `config_file`, else `casecheck.yaml` in the export folder, else use the defaults."""
     path = config_file if config_file is not None else export_dir / CONFIG_FILE
-    if config_file is None and not path.exists():
+    if config_file is None and not exists(path):  # a broken link is an error, not "no config"
         return CouncilConfig()
     doc = read_yaml(path, ConfigError)
     if doc.data is None:

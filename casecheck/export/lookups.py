@@ -18,6 +18,7 @@ from casecheck.export.config import CONFIG_FILE, Lookup, Membership
 from casecheck.export.problems import problems_at
 from casecheck.export.reading import RawTable, find_header, needed_column, read_file
 from casecheck.export.schema import Table
+from casecheck.files import exists
 
 KEY_SEPARATOR = "|"  # between the parts of a key made of several columns (id: [A, B])
 
@@ -47,7 +48,7 @@ class LookupFiles:
 
     def frame(self, file: str, table: str) -> pd.DataFrame:
         if file not in self.frames:
-            if not (self.folder / file).is_file():
+            if not exists(self.folder / file):
                 raise ExportError(
                     str(self.folder),
                     f"has no {file}, which {CONFIG_FILE} looks things up in for {table}",

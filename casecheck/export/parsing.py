@@ -15,6 +15,8 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from casecheck.calendar import YEARS
+
 DATE_STYLES = "YYYY-MM-DD or DD/MM/YYYY, optionally followed by HH:MM or HH:MM:SS"
 DATE_SHAPE = (
     r"(?:\d{4}-\d{1,2}-\d{1,2}|\d{1,2}/\d{1,2}/\d{4})"
@@ -37,9 +39,11 @@ FORMAT_OF_SHAPE = {
     19: "%d/%m/%Y %H:%M:%S.%f",
 }
 YEAR_IN_DATE = r"^(\d{4})-.*$|^\d{1,2}/\d{1,2}/(\d{4}).*$"
-# Dates are held as datetime64[ns], which reaches from 1677-09-21 to 2262-04-11.
-MIN_YEAR, MAX_YEAR = 1678, 2261
-OUT_OF_RANGE = f"is outside the dates casecheck can read (years {MIN_YEAR} to {MAX_YEAR})"
+# Dates are held as datetime64[ns] (1677-09-21 to 2262-04-11), but only the years the working
+# calendar can count from (calendar.YEARS) are accepted: a rule must never error on an
+# accepted date.
+MIN_YEAR, MAX_YEAR = YEARS.start, YEARS.stop - 1
+OUT_OF_RANGE = f"is outside the dates casecheck can work with (years {MIN_YEAR} to {MAX_YEAR})"
 
 FLAG_VALUES = {
     "y": True,

@@ -16,6 +16,7 @@ from pathlib import Path
 from casecheck.errors import ExportError
 from casecheck.export.config import CONFIG_FILE, CouncilConfig, Lookup, Source, TableConfig
 from casecheck.export.schema import TABLES
+from casecheck.files import exists
 
 GLOB_CHARACTERS = "*?["
 
@@ -99,13 +100,13 @@ def files_of(folder: Path, table: str, config: CouncilConfig) -> list[tuple[str,
     under = f"tables: > {table}: > files:"
     if not listed and not is_glob(sources[0].entry):
         name = sources[0].entry
-        if (folder / name).is_file():
+        if exists(folder / name):  # a folder or pipe named so is refused when read
             return [(name, sources[0])]
         return _absent(folder, table, name)
-    if not any(is_glob(s.entry) or (folder / s.entry).is_file() for s in sources):
+    if not any(is_glob(s.entry) or exists(folder / s.entry) for s in sources):
         # None of the listed files: the table is absent, as when its one file is missing.
         return _absent(folder, table, label_of(table, config))
-    names = sorted(p.name for p in folder.iterdir() if p.is_file()) if folder.is_dir() else []
+    names = sorted(p.name for p in folder.iterdir()) if folder.is_dir() else []
     found: list[tuple[str, SourceSpec]] = []
     matched_by: dict[str, str] = {}
     for source in sources:
@@ -118,7 +119,7 @@ def files_of(folder: Path, table: str, config: CouncilConfig) -> list[tuple[str,
                     "Correct the pattern, or remove it from the list.",
                 )
         else:
-            if not (folder / source.entry).is_file():
+            if not exists(folder / source.entry):
                 raise ExportError(
                     str(folder),
                     f"has no {source.entry} (listed under {under})",

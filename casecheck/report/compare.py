@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from casecheck.engine.run import RunResult
 from casecheck.errors import CasecheckError
+from casecheck.files import read_limited
 from casecheck.report.results import RESULTS_SCHEMA_VERSION
 
 RESOLVED_COLUMNS = ["fingerprint", "rule_id", "check", "PERSON_ID", "team", "worker", "message"]
@@ -43,20 +44,37 @@ class PreviousRun(BaseModel):
     exceptions: list[PreviousException]
 
 
+PREVIOUS_SIZE_LIMIT = 1 << 30  # bytes: a results file of several hundred thousand exceptions
+
+
 def read_previous(path: Path) -> PreviousRun:
     """Read a previous run's JSON; anything else is a clear error (exit 2)."""
     fix = "Give --previous the JSON file an earlier `casecheck check --format json` wrote."
+    data = read_limited(path, CasecheckError, PREVIOUS_SIZE_LIMIT)
     try:
-        raw = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise CasecheckError(str(path), "file not found", fix) from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise CasecheckError(str(path), f"is not a JSON results file ({exc})", fix) from None
+        raw = json.loads(data.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise CasecheckError(str(path), f"is not UTF-8 text ({exc.reason})", fix) from None
+    except json.JSONDecodeError as exc:
+        raise CasecheckError(
+            f"{path}, line {exc.lineno}", f"is not a JSON results file ({exc.msg})", fix
+        ) from None
+    except RecursionError:
+        raise CasecheckError(
+            str(path), "is not a JSON results file (its values nest too deeply to read)", fix
+        ) from None
+    if not isinstance(raw, dict):
+        raise CasecheckError(
+            str(path),
+            f"is not a results file (it holds a JSON {_JSON_TYPES.get(type(raw), 'value')}, "
+            "not an object with schema_version, as_of and exceptions)",
+            fix,
+        )
     try:
         previous = PreviousRun.model_validate(raw)
     except ValidationError as exc:
         first = exc.errors()[0]
-        where = " > ".join(str(p) for p in first["loc"])
+        where = " > ".join(str(p) for p in first["loc"]) or "the top level"
         raise CasecheckError(
             str(path), f"is not a results file (at {where}: {first['msg']})", fix
         ) from None
@@ -77,6 +95,16 @@ def read_previous(path: Path) -> PreviousRun:
             "Compare with a results file written by this version.",
         )
     return previous
+
+
+_JSON_TYPES = {
+    list: "list",
+    str: "string",
+    int: "number",
+    float: "number",
+    bool: "true/false",
+    type(None): "null",
+}
 
 
 def with_previous(result: RunResult, previous: PreviousRun) -> RunResult:
