@@ -15,7 +15,7 @@ import click
 
 from casecheck import __version__
 from casecheck.errors import CasecheckError, ExitCode
-from casecheck.export.config import CouncilConfig, load_config
+from casecheck.export.config import CouncilConfig, load_config, preset_config
 from casecheck.export.load import Export, load_export
 
 if TYPE_CHECKING:
@@ -35,7 +35,13 @@ rules_option = click.option(
     "--rules",
     "rules_dir",
     type=RULES_DIR,
-    help="Folder of rule files (default: the shipped rules/).",
+    help="Folder of rule files (default: the preset's rule pack, else the shipped rules/).",
+)
+preset_option = click.option(
+    "--preset",
+    "preset_name",
+    metavar="NAME",
+    help="Start from a preset shipped with casecheck: ssda903 or ssd (see the README).",
 )
 
 
@@ -63,9 +69,18 @@ def _rich_terminal() -> bool:
     return sys.stdout.isatty() and not os.environ.get("NO_COLOR")
 
 
-def _load(export_dir: Path, config_file: Path | None) -> tuple[CouncilConfig, Export]:
-    config = load_config(export_dir, config_file)
+def _load(
+    export_dir: Path, config_file: Path | None, preset_name: str | None
+) -> tuple[CouncilConfig, Export]:
+    config = load_config(export_dir, config_file, preset_name)
     return config, load_export(export_dir, config)
+
+
+def _config_only(config_file: Path | None, preset_name: str | None) -> CouncilConfig:
+    """The config for the rules commands: --config and/or --preset, else the defaults."""
+    if config_file is not None:
+        return load_config(Path("."), config_file, preset_name)
+    return CouncilConfig() if preset_name is None else preset_config(preset_name)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -81,6 +96,7 @@ def cli(ctx: click.Context, debug: bool) -> None:
 @cli.command()
 @click.argument("export_dir", type=EXPORT_DIR)
 @config_option
+@preset_option
 @click.option(
     "--format",
     "fmt",
@@ -94,14 +110,20 @@ def cli(ctx: click.Context, debug: bool) -> None:
     type=click.Path(dir_okay=False, path_type=Path),
     help="Write here instead of stdout.",
 )
-def validate(export_dir: Path, config_file: Path | None, fmt: str, output: Path | None) -> int:
+def validate(
+    export_dir: Path,
+    config_file: Path | None,
+    preset_name: str | None,
+    fmt: str,
+    output: Path | None,
+) -> int:
     """Check an export and its config only, and list every input problem.
 
     Exit code 0: no problems; 1: problems (rows set aside or cells ignored); 2: unusable.
     """
     from casecheck.report.validation import validation_document, validation_text
 
-    _, export = _load(export_dir, config_file)
+    _, export = _load(export_dir, config_file, preset_name)
     if fmt == "json":
         _write(json.dumps(validation_document(export), indent=2) + "\n", output)
     elif fmt == "auto" and output is None and _rich_terminal():
@@ -114,14 +136,18 @@ def validate(export_dir: Path, config_file: Path | None, fmt: str, output: Path 
 
 
 def _prepare(
-    export_dir: Path, config_file: Path | None, rules_dir: Path | None, as_of: str | None
+    export_dir: Path,
+    config_file: Path | None,
+    preset_name: str | None,
+    rules_dir: Path | None,
+    as_of: str | None,
 ) -> RunResult:
     """Load the config, the export and the rules, and run them: the one path to a result."""
     from casecheck.engine.run import run_rules
     from casecheck.report.terminal import progress
 
     with progress(f"Reading the export in {export_dir}"):
-        config, export = _load(export_dir, config_file)
+        config, export = _load(export_dir, config_file, preset_name)
     date = parse_as_of(as_of, config)
     rules = _rules(config, rules_dir)
     with progress(f"Checking {len(rules)} rules as of {date:%d/%m/%Y}"):
@@ -130,8 +156,11 @@ def _prepare(
 
 def _rules(config: CouncilConfig, rules_dir: Path | None) -> list[Rule]:
     from casecheck.engine.rulefiles import DEFAULT_RULES, load_rules
+    from casecheck.export.preset import PRESETS
 
-    return load_rules(rules_dir or DEFAULT_RULES, config)
+    if rules_dir is None:
+        rules_dir = PRESETS[config.preset].rules if config.preset else DEFAULT_RULES
+    return load_rules(rules_dir, config)
 
 
 def _emit(result: RunResult, formats: list[str], output: Path | None) -> None:
@@ -162,6 +191,7 @@ def _emit(result: RunResult, formats: list[str], output: Path | None) -> None:
 @cli.command()
 @click.argument("export_dir", type=EXPORT_DIR)
 @config_option
+@preset_option
 @rules_option
 @click.option(
     "--as-of",
@@ -198,6 +228,7 @@ def _emit(result: RunResult, formats: list[str], output: Path | None) -> None:
 def check(
     export_dir: Path,
     config_file: Path | None,
+    preset_name: str | None,
     rules_dir: Path | None,
     as_of: str | None,
     formats: tuple[str, ...],
@@ -215,7 +246,7 @@ def check(
     from casecheck.engine.model import Severity
     from casecheck.report.summary import narrow, teams
 
-    result = _prepare(export_dir, config_file, rules_dir, as_of)
+    result = _prepare(export_dir, config_file, preset_name, rules_dir, as_of)
     if team is not None and team not in teams(result):
         known = ", ".join(teams(result)) or "none"
         raise click.BadParameter(
@@ -242,6 +273,7 @@ def check(
 @click.argument("person_id")
 @click.argument("export_dir", type=EXPORT_DIR)
 @config_option
+@preset_option
 @rules_option
 @click.option("--as-of", "as_of", metavar="YYYY-MM-DD", help="Check as of this date.")
 @click.option(
@@ -255,6 +287,7 @@ def case(
     person_id: str,
     export_dir: Path,
     config_file: Path | None,
+    preset_name: str | None,
     rules_dir: Path | None,
     as_of: str | None,
     fmt: str,
@@ -265,7 +298,7 @@ def case(
     """
     from casecheck.report.case import case_text, case_view
 
-    result = _prepare(export_dir, config_file, rules_dir, as_of)
+    result = _prepare(export_dir, config_file, preset_name, rules_dir, as_of)
     view = case_view(result, person_id)
     if fmt == "json":
         _write(json.dumps(view, indent=2, ensure_ascii=False) + "\n", None)
@@ -287,10 +320,11 @@ def rules() -> None:
 @click.option(
     "--config", "config_file", type=CONFIG_FILE, help="Council config whose overrides apply."
 )
+@preset_option
 @rules_option
-def rules_list(config_file: Path | None, rules_dir: Path | None) -> int:
+def rules_list(config_file: Path | None, preset_name: str | None, rules_dir: Path | None) -> int:
     """One line per rule: id, severity and title."""
-    config = load_config(Path("."), config_file) if config_file else CouncilConfig()
+    config = _config_only(config_file, preset_name)
     loaded = _rules(config, rules_dir)
     width = max(len(r.id) for r in loaded)
     for rule in loaded:
@@ -304,12 +338,15 @@ def rules_list(config_file: Path | None, rules_dir: Path | None) -> int:
 @click.option(
     "--config", "config_file", type=CONFIG_FILE, help="Council config whose overrides apply."
 )
+@preset_option
 @rules_option
-def rules_explain(rule_id: str, config_file: Path | None, rules_dir: Path | None) -> int:
+def rules_explain(
+    rule_id: str, config_file: Path | None, preset_name: str | None, rules_dir: Path | None
+) -> int:
     """The rule's why, source, logic and parameters, in words."""
     from casecheck.engine.explain import explain
 
-    config = load_config(Path("."), config_file) if config_file else CouncilConfig()
+    config = _config_only(config_file, preset_name)
     loaded = {r.id: r for r in _rules(config, rules_dir)}
     if rule_id not in loaded:
         raise click.BadParameter(

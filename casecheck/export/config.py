@@ -15,8 +15,9 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from casecheck.errors import ConfigError
-from casecheck.export.schema import TABLES, Kind
-from casecheck.yamlfile import KeyedProblems, Loc, read_yaml, validate
+from casecheck.export.preset import PRESETS, merge, preset, preset_settings
+from casecheck.export.schema import PERIODS, TABLES, Kind
+from casecheck.yamlfile import KeyedProblems, Loc, YamlDocument, read_yaml, validate
 
 CONFIG_FILE = "casecheck.yaml"
 EVIDENCE_SOURCES = ("step_types", "document_categories", "note_types")
@@ -93,6 +94,8 @@ class TableConfig(BaseModel):
     flags: dict[str, Membership] = Field(default_factory=dict)  # flag column -> membership
     keep: dict[str, list[str]] = Field(default_factory=dict)  # only rows with these values
     extra_columns: dict[str, ExtraColumn] = Field(default_factory=dict)
+    # Back-to-back rows of one child with equal values here become one row (903 episodes).
+    join_consecutive: list[str] = Field(default_factory=list)
 
 
 class EvidenceKind(BaseModel):
@@ -197,6 +200,7 @@ def table_config_problems(tables: Mapping[str, TableConfig]) -> list[tuple[Loc, 
                     )
                 )
             council_names.setdefault(council.strip().casefold(), column)
+        problems.extend(_join_problems(name, table))
         dates = ", ".join(declared.date_columns)
         for column, fmt in table.date_formats.items():
             at = (name, "date_formats", column)
@@ -220,6 +224,31 @@ def table_config_problems(tables: Mapping[str, TableConfig]) -> list[tuple[Loc, 
                     )
                 )
     return problems
+
+
+def _join_problems(name: str, table: TableConfig) -> list[tuple[Loc, str, str]]:
+    """join_consecutive needs a table with a start and an end, and columns it has."""
+    if not table.join_consecutive:
+        return []
+    if name not in PERIODS:
+        return [
+            (
+                (name, "join_consecutive"),
+                f"{name} rows have no start and end to join "
+                f"(only {', '.join(PERIODS)} can join consecutive rows)",
+                "Remove join_consecutive from this table.",
+            )
+        ]
+    known = [c.name for c in TABLES[name].columns] + list(table.extra_columns)
+    return [
+        (
+            (name, "join_consecutive", i),
+            f'"{column}" is not a column of {name} (its columns are: {", ".join(known)})',
+            "Name contract columns, or columns declared under extra_columns.",
+        )
+        for i, column in enumerate(table.join_consecutive)
+        if column not in known
+    ]
 
 
 @dataclass(frozen=True)
@@ -276,20 +305,72 @@ def normalise_names(values: pd.Series) -> pd.Series:
     return pd.Series(out, index=values.index, dtype=object)
 
 
-def load_config(export_dir: Path, config_file: Path | None = None) -> CouncilConfig:
-    """Read `config_file`, else `casecheck.yaml` in the export folder, else use the defaults."""
+def load_config(
+    export_dir: Path, config_file: Path | None = None, preset_name: str | None = None
+) -> CouncilConfig:
+    """Read `config_file`, else `casecheck.yaml` in the export folder, else use the defaults.
+
+    A preset (named in the file as `preset:` or `extends:`, or given as `preset_name`, the
+    `--preset` option) is read first and the council's settings are merged over it.
+    """
     path = config_file if config_file is not None else export_dir / CONFIG_FILE
     if config_file is None and not path.exists():
-        return CouncilConfig()
+        return CouncilConfig() if preset_name is None else preset_config(preset_name)
     doc = read_yaml(path, ConfigError)
-    if doc.data is None:
-        return CouncilConfig()
-    if not isinstance(doc.data, dict):
+    data = {} if doc.data is None else doc.data
+    if not isinstance(data, dict):
         raise ConfigError(
             f"{path}, line {doc.line_of([])}",
             "must be a set of settings (council:, tables:, evidence:, closure_days:), "
             "not a list or a single value",
             'Write one setting a line, like "council: Anytown".',
         )
-    config: CouncilConfig = validate(doc, CouncilConfig, ConfigError)
+    named = _named_preset(doc, data, preset_name)
+    if named is None:
+        config: CouncilConfig = validate(doc, CouncilConfig, ConfigError, data=data)
+        return config
+    key, name = named
+    if key is None:
+        found = preset(name, "--preset")
+    else:
+        found = preset(name, f"{path}, line {doc.line_of([key])}", f"at {key}: ")
+    own = {k: v for k, v in data.items() if k not in ("preset", "extends")}
+    merged = merge(preset_settings(found), own) | {"preset": found.name}
+    config = validate(doc, CouncilConfig, ConfigError, data=merged)
     return config
+
+
+def preset_config(name: str) -> CouncilConfig:
+    """A preset's config on its own (`--preset NAME` with no council file)."""
+    found = preset(name, "--preset")
+    return CouncilConfig.model_validate(preset_settings(found) | {"preset": found.name})
+
+
+def _named_preset(
+    doc: YamlDocument, data: dict[str, Any], option: str | None
+) -> tuple[str | None, str] | None:
+    """(the key that names it, or None for --preset; the name), or None when there is none."""
+    keys = [k for k in ("preset", "extends") if data.get(k) is not None]
+    if len(keys) == 2:
+        raise ConfigError(
+            f"{doc.path}, line {doc.line_of(['extends'])}",
+            "at extends: preset and extends say the same thing",
+            "Keep one of them (preset: is the documented way).",
+        )
+    if not keys:
+        return None if option is None else (None, option)
+    key = keys[0]
+    value = data[key]
+    if not isinstance(value, str):
+        raise ConfigError(
+            f"{doc.path}, line {doc.line_of([key])}",
+            f"at {key}: must be the name of a preset (one of: {', '.join(PRESETS)})",
+            f'Write it like "{key}: ssda903".',
+        )
+    if option is not None and option.strip().casefold() != value.strip().casefold():
+        raise ConfigError(
+            f"{doc.path}, line {doc.line_of([key])}",
+            f'at {key}: the config names the preset "{value}" but --preset names "{option}"',
+            "Give one of them: remove --preset, or correct the config.",
+        )
+    return key, value

@@ -11,6 +11,7 @@ import pandas as pd
 
 from casecheck.errors import ExportError
 from casecheck.export.config import CouncilConfig, TableConfig
+from casecheck.export.consecutive import join_consecutive
 from casecheck.export.parsing import Parsed, parse_choices, parse_dates, parse_flags, parse_text
 from casecheck.export.reading import read_table
 from casecheck.export.schema import PERIODS, TABLES, Kind, Table
@@ -52,6 +53,7 @@ class Export:
     files: dict[str, str] = field(default_factory=dict)
     absent_columns: dict[str, tuple[str, ...]] = field(default_factory=dict)
     encodings: dict[str, str] = field(default_factory=dict)
+    joined: dict[str, int] = field(default_factory=dict)  # rows joined into the row before
 
     def has(self, table: str) -> bool:
         return table in self.tables
@@ -304,6 +306,7 @@ def load_export(folder: Path, config: CouncilConfig) -> Export:
     encodings: dict[str, str] = {}
     files: dict[str, str] = {}
     person_ids: pd.Index = pd.Index([], dtype=str)
+    joined: dict[str, int] = {}
     for name, table in TABLES.items():  # persons first: the others are checked against it
         tconf = config.tables.get(name, TableConfig())
         raw = read_table(folder, table, tconf)
@@ -326,6 +329,10 @@ def load_export(folder: Path, config: CouncilConfig) -> Export:
             aside.loc[p["row"].to_numpy()] = True
             found.append(p)
         used = frame[~aside.to_numpy()]
+        if tconf.join_consecutive:
+            used_rows = len(used)
+            used = join_consecutive(used, *PERIODS[name], tconf.join_consecutive)
+            joined[name] = used_rows - len(used)
         if name == "persons":
             person_ids = pd.Index(used["PERSON_ID"])
         tables[name] = used
@@ -333,7 +340,9 @@ def load_export(folder: Path, config: CouncilConfig) -> Export:
             for p in found:
                 p["header"] = p["column"].map(raw.headers).fillna(p["column"]).astype(str)
         problems.extend(found)
-        counts[name] = TableCount(read=len(frame), used=len(used), set_aside=int(aside.sum()))
+        counts[name] = TableCount(
+            read=len(frame), used=len(frame) - int(aside.sum()), set_aside=int(aside.sum())
+        )
         absent[name] = raw.absent_columns
         encodings[name] = raw.encoding
         files[name] = file
@@ -346,6 +355,7 @@ def load_export(folder: Path, config: CouncilConfig) -> Export:
         files=files,
         absent_columns=absent,
         encodings=encodings,
+        joined=joined,
     )
 
 
