@@ -366,6 +366,13 @@ def rules_explain(
     type=click.Path(file_okay=False, path_type=Path),
     help="Folder to write the export into.",
 )
+@click.option(
+    "--shape",
+    type=click.Choice(["default", "ssda903", "ssd"]),
+    default="default",
+    show_default=True,
+    help="The files and columns to write: the default contract, an SSDA903 return, or the SSD.",
+)
 @click.option("--children", default=300, show_default=True, type=click.IntRange(1, 2_000_000))
 @click.option("--seed", default=1, show_default=True, type=int)
 @click.option(
@@ -375,9 +382,9 @@ def rules_explain(
     metavar="YYYY-MM-DD",
     help="The day the synthetic export was taken.",
 )
-def generate(out_dir: Path, children: int, seed: int, end_date: str) -> int:
-    """Write a synthetic export (never real people) in the default contract."""
-    from casecheck.generate import generate_export
+def generate(out_dir: Path, shape: str, children: int, seed: int, end_date: str) -> int:
+    """Write a synthetic export (never real people) in the default contract or a preset's shape."""
+    from casecheck.shapes import generate_shape
 
     try:
         end = dt.date.fromisoformat(end_date)
@@ -385,7 +392,7 @@ def generate(out_dir: Path, children: int, seed: int, end_date: str) -> int:
         raise click.BadParameter(
             f'"{end_date}" is not a date; write it as YYYY-MM-DD', param_hint="--end-date"
         ) from None
-    written = generate_export(out_dir, children=children, seed=seed, end_date=end)
+    written = generate_shape(out_dir, shape, children=children, seed=seed, end_date=end)
     click.echo(
         f"Wrote a synthetic export of {children} children to {out_dir}: "
         + ", ".join(f"{k} {v}" for k, v in written.items()),
