@@ -401,6 +401,34 @@ def generate(out_dir: Path, shape: str, children: int, seed: int, end_date: str)
     return ExitCode.CLEAN
 
 
+@cli.command()
+@click.argument("export_dir", type=EXPORT_DIR)
+@click.option(
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Where to write it (default: EXPORT_DIR/casecheck.yaml). An existing file is kept.",
+)
+def init(export_dir: Path, output: Path | None) -> int:
+    """Write a starter casecheck.yaml from the export's CSV headers and label values.
+
+    Exit code 0: written; 2: the file already exists (it is never overwritten) or no CSV files.
+    """
+    from casecheck.export.config import CONFIG_FILE
+    from casecheck.export.starter import starter_config
+
+    target = output if output is not None else export_dir / CONFIG_FILE
+    if target.exists():
+        raise CasecheckError(
+            str(target),
+            "already exists, and casecheck init never overwrites a file",
+            "Move it aside, or give --output another path.",
+        )
+    text = starter_config(export_dir)
+    _write(text, target)
+    click.echo(f"Wrote {target}: check it, then run casecheck validate {export_dir}", err=True)
+    return ExitCode.CLEAN
+
+
 def parse_as_of(value: str | None, config: CouncilConfig) -> dt.date:
     """--as-of, else the config's export_date, else today: the one place that reads the clock."""
     if value is None:
