@@ -114,7 +114,7 @@ def suggest_preset(files: list[Found]) -> str | None:
 def _table_block(name: str, table: Table, found: Found | None) -> list[str]:
     if found is None:
         return [
-            f"  # {name}:            # no file found for this table ({table.row_is})",
+            f"  # {name}:    # no file found for this table",
             f"  #   file: {table.file}",
         ]
     lines = [f"  {name}:", f"    file: {found.path.name}"]
@@ -123,15 +123,19 @@ def _table_block(name: str, table: Table, found: Found | None) -> list[str]:
     taken = {h for h in matched.values() if h is not None}
     free = [h for h in found.headers if h not in taken]
     renames = [(c, h) for c, h in matched.items() if h is not None and h != c]
-    missing = [c.name for c in table.columns if matched[c.name] is None]
-    if renames or missing:
+    missing = [c for c in table.columns if matched[c.name] is None]
+    if renames:
         lines.append("    columns:                 # contract name: the header in the file")
-    for column, header in renames:
-        lines.append(f"      {column}: {_quote(header)}")
-    choices = ", ".join(free) if free else "none left"
-    for column in missing:
-        need = "required" if table.column(column).required else "optional"
-        lines.append(f"      # {column}:            # {need}; headers not yet used: {choices}")
+    elif missing:
+        lines.append("    # columns:               # contract name: the header in the file")
+    lines.extend(f"      {column}: {_quote(header)}" for column, header in renames)
+    width = max((len(c.name) for c in missing), default=0) + 1
+    lines.extend(
+        f"      # {c.name + ':':<{width}}  # {'required' if c.required else 'optional'}"
+        for c in missing
+    )
+    if missing and free:
+        lines.append(f"    # headers not matched to a column: {', '.join(free)}")
     return lines
 
 
