@@ -499,7 +499,15 @@ def test_validate_json_shape() -> None:
     result = run("validate", SAMPLE, "--format", "json")
     assert result.code == 0
     document = json.loads(result.out)
-    assert set(document) == {"schema_version", "export", "tables", "absent_tables", "problems"}
+    assert set(document) == {
+        "schema_version",
+        "export",
+        "tables",
+        "mapping",
+        "lookup_files",
+        "absent_tables",
+        "problems",
+    }
     assert document["schema_version"] == 1
     assert document["export"] == str(SAMPLE)
     assert document["problems"] == []

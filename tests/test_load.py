@@ -440,9 +440,9 @@ def test_counts(write_export: WriteExport) -> None:
     )
     export = load(folder)
     assert {name: vars(count) for name, count in export.counts.items()} == {
-        "persons": {"read": 4, "used": 2, "set_aside": 2},
-        "visits": {"read": 2, "used": 1, "set_aside": 1},
-        "contacts": {"read": 0, "used": 0, "set_aside": 0},
+        "persons": {"read": 4, "used": 2, "set_aside": 2, "filtered": 0},
+        "visits": {"read": 2, "used": 1, "set_aside": 1, "filtered": 0},
+        "contacts": {"read": 0, "used": 0, "set_aside": 0, "filtered": 0},
     }
     for name, count in export.counts.items():
         assert len(export.tables[name]) == count.used

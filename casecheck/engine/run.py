@@ -94,7 +94,7 @@ class RunResult:
 
 
 def _file(ctx: Context, table: str) -> str:
-    return ctx.export.files.get(table, f"{table}.csv")
+    return ctx.export.file_of(table)
 
 
 def _missing(rule: Rule, ctx: Context) -> str:
@@ -119,7 +119,7 @@ def _missing(rule: Rule, ctx: Context) -> str:
         tables = ctx.evidence_tables(kind, in_documents)
         present = [t for t in tables if ctx.has(t)]
         if not present:
-            names = " or ".join(f"{t}.csv" for t in tables) or "table"
+            names = " or ".join(_file(ctx, t) for t in tables) or "table"
             return f"no {names} in this export (needed for {kind.replace('_', ' ')} evidence)"
         for field in require:
             if not any(ctx.has_column(t, field) for t in present):

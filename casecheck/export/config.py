@@ -1,4 +1,4 @@
-"""The council config (casecheck.yaml): file names, column renames, date formats, evidence kinds."""
+"""The council config (casecheck.yaml): sources, renames, generated columns, evidence kinds."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from casecheck.errors import ConfigError
 from casecheck.export.preset import PRESETS, merge, preset, preset_settings
-from casecheck.export.schema import PERIODS, TABLES, Kind
+from casecheck.export.schema import PERIODS, TABLES, Column, Kind, Table
 from casecheck.yamlfile import KeyedProblems, Loc, YamlDocument, read_yaml, validate
 
 CONFIG_FILE = "casecheck.yaml"
@@ -29,7 +29,7 @@ ColumnKind = Literal["id", "date", "flag", "choice", "text", "free_text"]
 class ExtraColumn(BaseModel):
     """A column the council declares beyond the contract: parsed, validated, usable in rules."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", coerce_numbers_to_str=True)
 
     kind: ColumnKind
     column: str | None = None  # the council's header (default: the name it is declared as)
@@ -45,7 +45,7 @@ class Lookup(BaseModel):
     lookup file. An unmatched or duplicated key is an input problem, never a silent drop.
     """
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", coerce_numbers_to_str=True)
 
     file: str  # a file of the export folder, e.g. DM_WORKFLOW_STEP_TYPES.csv
     on: dict[str, str]  # this source's column -> the lookup file's key column
@@ -55,7 +55,7 @@ class Lookup(BaseModel):
 class Membership(BaseModel):
     """A flag that is true when the row's key appears in another file (UASC: in uasc.csv)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", coerce_numbers_to_str=True)
 
     present_in: str  # a file of the export folder
     key: str | dict[str, str]  # one column named alike in both, or {this column: that column}
@@ -64,7 +64,7 @@ class Membership(BaseModel):
 class Source(BaseModel):
     """One source file of a table (a table may be read from several), with its own mapping."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", coerce_numbers_to_str=True)
 
     file: str  # a file name, or a glob such as visits_*.csv
     columns: dict[str, str] = Field(default_factory=dict)  # contract name -> council's name
@@ -81,7 +81,7 @@ class TableConfig(BaseModel):
     source's own settings add to them (and win where both name a column).
     """
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", coerce_numbers_to_str=True)
 
     file: str | None = None
     files: list[str | Source] | None = None
@@ -123,6 +123,16 @@ class CouncilConfig(BaseModel):
     closure_days: list[dt.date] = Field(default_factory=list)
     rules: dict[str, dict[str, Any]] = Field(default_factory=dict)
 
+    @field_validator("null_values", mode="before")
+    @classmethod
+    def _null_is_text(cls, values: Any) -> Any:
+        """YAML reads NULL (unquoted) as nothing: here it means the text NULL."""
+        if isinstance(values, list):
+            return [
+                "NULL" if v is None else str(v) if isinstance(v, int | float) else v for v in values
+            ]
+        return values
+
     @field_validator("tables")
     @classmethod
     def _known_tables(cls, tables: dict[str, TableConfig]) -> dict[str, TableConfig]:
@@ -158,9 +168,30 @@ def _suggest_format(fmt: str) -> str:
     return out if _date_format_problem(out) is None else "%d/%m/%Y %H:%M"
 
 
-def table_config_problems(tables: Mapping[str, TableConfig]) -> list[tuple[Loc, str, str]]:
-    """Every unknown table, unknown column and unusable date format, each at its key."""
-    problems: list[tuple[Loc, str, str]] = []
+Problem = tuple[Loc, str, str]
+VALUE_MAP_KINDS = (Kind.CHOICE, Kind.FLAG, Kind.TEXT)
+
+
+def effective_table(name: str, table: TableConfig) -> Table:
+    """The contract's table with the council's extra columns after its own."""
+    declared = TABLES[name]
+    if not table.extra_columns:
+        return declared
+    extras = tuple(
+        Column(
+            name=extra,
+            kind=Kind(spec.kind),
+            required=spec.required,
+            choices=tuple(spec.choices),
+        )
+        for extra, spec in table.extra_columns.items()
+    )
+    return declared.model_copy(update={"columns": declared.columns + extras})
+
+
+def table_config_problems(tables: Mapping[str, TableConfig]) -> list[Problem]:
+    """Every unknown table, unknown column and unusable setting, each at its key."""
+    problems: list[Problem] = []
     for name, table in tables.items():
         if name not in TABLES:
             problems.append(
@@ -171,58 +202,281 @@ def table_config_problems(tables: Mapping[str, TableConfig]) -> list[tuple[Loc, 
                 )
             )
             continue
-        declared = TABLES[name]
-        names = {c.name for c in declared.columns}
-        known = ", ".join(c.name for c in declared.columns)
-        council_names: dict[str, str] = {}
-        for column, council in table.columns.items():
-            if column not in names:
-                reversed_ = next((n for n in names if n.casefold() == council.casefold()), None)
-                problems.append(
-                    (
-                        (name, "columns", column),
-                        f'"{column}" is not a column of {name} (its columns are: {known})',
-                        f"The key is the contract's name and the value the council's: "
-                        f"write {reversed_}: {column}."
-                        if reversed_
-                        else "The key is the contract's name (one of those) and the value "
-                        "the council's name for it.",
-                    )
+        problems.extend(_table_problems(name, table))
+    return problems
+
+
+def _not_a_column(name: str, declared: Table, column: str, at: Loc) -> Problem:
+    known = ", ".join(c.name for c in declared.columns)
+    return (
+        at,
+        f'"{column}" is not a column of {name} (its columns are: {known})',
+        "Correct its spelling, or declare it under extra_columns.",
+    )
+
+
+def _extra_problems(name: str, table: TableConfig) -> list[Problem]:
+    contract = {c.name.casefold(): c.name for c in TABLES[name].columns}
+    renamed = {council.strip().casefold(): column for column, council in table.columns.items()}
+    for part in table.files or []:
+        if isinstance(part, Source):
+            renamed |= {h.strip().casefold(): c for c, h in part.columns.items()}
+    problems: list[Problem] = []
+    for extra, spec in table.extra_columns.items():
+        at: Loc = ("extra_columns", extra)
+        header = (spec.column or extra).strip().casefold()
+        if header in renamed and renamed[header] != extra:
+            problems.append(
+                (
+                    at,
+                    f'"{spec.column or extra}" is already the column read as {renamed[header]}',
+                    "A column can be read as one column only: correct one of them.",
                 )
+            )
+        if extra.casefold() in contract:
+            problems.append(
+                (
+                    at,
+                    f"{extra} is a column of the contract's {name} table",
+                    f"Give the extra column another name, or map the council's column "
+                    f"under columns: > {contract[extra.casefold()]}.",
+                )
+            )
+        if spec.kind == "choice" and not spec.choices:
+            problems.append(
+                (at, "a choice column needs its choices", "List them under choices: [a, b].")
+            )
+        if spec.kind != "choice" and spec.choices:
+            problems.append(
+                (
+                    (*at, "choices"),
+                    f"choices are for choice columns, and {extra} is a {spec.kind} column",
+                    "Remove them, or make it kind: choice.",
+                )
+            )
+    return problems
+
+
+def _value_problem(column: Column, value: str, values: Mapping[str, str]) -> str | None:
+    """What is wrong with `value` as a value of `column` (after the value map), or None."""
+    from casecheck.export.parsing import fold, parse_choices, parse_dates, parse_flags
+
+    mapped = {fold(k): v for k, v in values.items()}.get(fold(value), value)
+    cell = pd.Series([mapped], dtype=str)
+    if column.kind is Kind.CHOICE:
+        parsed = parse_choices(cell, column.choices)
+    elif column.kind is Kind.FLAG:
+        parsed = parse_flags(cell)
+    elif column.kind is Kind.DATE:
+        parsed = parse_dates(cell)
+    else:
+        return None
+    return str(parsed.why.iloc[0]) if bool(parsed.bad.iloc[0]) else None
+
+
+def _mapping_problems(
+    name: str, table: TableConfig, columns: Mapping[str, Column], at: Loc, part: Source | None
+) -> list[Problem]:
+    """Problems of the column mapping a table (part None) or one of its sources gives."""
+    declared = effective_table(name, table)
+    problems: list[Problem] = []
+    here = part if part is not None else table
+    council_names: dict[str, str] = {}
+    for column, council in here.columns.items():
+        if column not in columns:
+            reversed_ = next((n for n in columns if n.casefold() == council.casefold()), None)
+            problems.append(
+                (
+                    (*at, "columns", column),
+                    f'"{column}" is not a column of {name} (its columns are: {", ".join(columns)})',
+                    f"The key is the contract's name and the value the council's: "
+                    f"write {reversed_}: {column}."
+                    if reversed_
+                    else "The key is the contract's name (one of those) and the value "
+                    "the council's name for it.",
+                )
+            )
+            continue
+        earlier = council_names.get(council.strip().casefold())
+        if earlier is not None:
+            problems.append(
+                (
+                    (*at, "columns", column),
+                    f'"{council}" is already the column read as {earlier}',
+                    "A column can be read as one contract column only: correct one of them.",
+                )
+            )
+        council_names.setdefault(council.strip().casefold(), column)
+    filled: dict[str, str] = {}  # column -> what fills it (constant, lookup, flag, id)
+    filled.update(dict.fromkeys(table.flags, "a membership flag"))
+    if table.id is not None and declared.key is not None:
+        filled[declared.key] = "id:"
+    for column, value in here.constants.items():
+        if column not in columns:
+            problems.append(_not_a_column(name, declared, column, (*at, "constants", column)))
+            continue
+        if column in filled:
+            problems.append(
+                (
+                    (*at, "constants", column),
+                    f"{column} is filled by {filled[column]} already",
+                    "Keep one of them.",
+                )
+            )
+        filled[column] = "a constant"
+        wrong = _value_problem(columns[column], value, table.values.get(column, {}))
+        if wrong is not None:
+            problems.append(
+                (
+                    (*at, "constants", column),
+                    f'the constant "{value}" {wrong}',
+                    "Correct the value.",
+                )
+            )
+    for i, lookup in enumerate(here.lookups):
+        for column in lookup.columns:
+            key: Loc = (*at, "lookups", i, "columns", column)
+            if column not in columns:
+                problems.append(_not_a_column(name, declared, column, key))
                 continue
-            earlier = council_names.get(council.strip().casefold())
-            if earlier is not None:
+            if column in filled:
                 problems.append(
-                    (
-                        (name, "columns", column),
-                        f'"{council}" is already the column read as {earlier}',
-                        "A column can be read as one contract column only: correct one of them.",
-                    )
+                    (key, f"{column} is filled by {filled[column]} already", "Keep one of them.")
                 )
-            council_names.setdefault(council.strip().casefold(), column)
-        problems.extend(_join_problems(name, table))
-        dates = ", ".join(declared.date_columns)
-        for column, fmt in table.date_formats.items():
-            at = (name, "date_formats", column)
-            if column not in names or declared.column(column).kind is not Kind.DATE:
-                problems.append(
-                    (
-                        at,
-                        f"{column} is not a date column of {name} (its date columns are: {dates})",
-                        "Remove it, or correct its spelling.",
-                    )
+            filled[column] = f"the lookup in {lookup.file}"
+        if not lookup.on:
+            problems.append(
+                (
+                    (*at, "lookups", i, "on"),
+                    "a lookup needs the key it joins on",
+                    "Write on: {this file's column: the lookup file's column}.",
                 )
-                continue
-            wrong = _date_format_problem(fmt)
+            )
+        if not lookup.columns:
+            problems.append(
+                (
+                    (*at, "lookups", i, "columns"),
+                    "a lookup brings at least one column",
+                    "Write columns: {column of this table: the lookup file's column}.",
+                )
+            )
+    for column in here.columns:
+        if column in filled:
+            problems.append(
+                (
+                    (*at, "columns", column),
+                    f"{column} is filled by {filled[column]}, so it is not read from a column",
+                    "Keep one of them.",
+                )
+            )
+    for column, allowed in here.keep.items():
+        if not allowed:
+            problems.append(
+                (
+                    (*at, "keep", column),
+                    "an empty list would leave out every row",
+                    "List the values of the rows to keep.",
+                )
+            )
+    return problems
+
+
+def _table_problems(name: str, table: TableConfig) -> list[Problem]:
+    declared = effective_table(name, table)
+    columns = {c.name: c for c in declared.columns}
+    problems = [((name, *at), what, fix) for at, what, fix in _extra_problems(name, table)]
+    if table.file is not None and table.files is not None:
+        problems.append(
+            (
+                (name, "files"),
+                "a table is read from file: or from files:, not both",
+                "Move the file: into the files: list.",
+            )
+        )
+    if table.files is not None and not table.files:
+        problems.append(
+            ((name, "files"), "the list of files is empty", "List the table's files, or remove it.")
+        )
+    problems.extend(_mapping_problems(name, table, columns, (name,), None))
+    for i, part in enumerate(table.files or []):
+        if isinstance(part, Source):
+            problems.extend(_mapping_problems(name, table, columns, (name, "files", i), part))
+    if table.id is not None and name == "persons":
+        problems.append(
+            (
+                (name, "id"),
+                "a child's PERSON_ID cannot be generated: the other tables refer to it",
+                "Remove id:, and map the council's child ID under columns: > PERSON_ID.",
+            )
+        )
+    elif isinstance(table.id, list):
+        if not table.id:
+            problems.append(
+                (
+                    (name, "id"),
+                    "an empty list of columns cannot identify a row",
+                    "List the columns that together identify a row, or write id: row.",
+                )
+            )
+        elif len(set(table.id)) < len(table.id):
+            problems.append(((name, "id"), "a column is listed twice", "List each column once."))
+    for column, mapping in table.values.items():
+        at: Loc = (name, "values", column)
+        if column not in columns:
+            problems.append(_not_a_column(name, declared, column, at))
+            continue
+        kind = columns[column].kind
+        if kind not in VALUE_MAP_KINDS:
+            problems.append(
+                (
+                    at,
+                    f"{column} is a{'n' if kind is Kind.ID else ''} {kind.value} column; "
+                    "value maps are for choice, flag and text columns",
+                    "Remove it.",
+                )
+            )
+            continue
+        for council, ours in mapping.items():
+            wrong = _value_problem(columns[column], ours, {})
             if wrong is not None:
                 problems.append(
-                    (
-                        at,
-                        f'the date format "{fmt}" {wrong}',
-                        f'Write it with strftime codes, like "{_suggest_format(fmt)}" '
-                        "(%d day, %m month, %Y year, %H hour, %M minute, %S second).",
-                    )
+                    ((*at, council), f'"{ours}" {wrong}', "Map it to one of the listed values.")
                 )
+    for flag in table.flags:
+        at = (name, "flags", flag)
+        if flag not in columns:
+            problems.append(_not_a_column(name, declared, flag, at))
+        elif columns[flag].kind is not Kind.FLAG:
+            problems.append(
+                (
+                    at,
+                    f"{flag} is a {columns[flag].kind.value} column, not a flag",
+                    "Membership fills flag columns only (Y when the key is present, else N).",
+                )
+            )
+    problems.extend(_join_problems(name, table))
+    dates = ", ".join(c.name for c in declared.columns if c.kind is Kind.DATE)
+    for column, fmt in table.date_formats.items():
+        at = (name, "date_formats", column)
+        if column not in columns or columns[column].kind is not Kind.DATE:
+            problems.append(
+                (
+                    at,
+                    f"{column} is not a date column of {name} (its date columns are: {dates})",
+                    "Remove it, or correct its spelling.",
+                )
+            )
+            continue
+        wrong = _date_format_problem(fmt)
+        if wrong is not None:
+            problems.append(
+                (
+                    at,
+                    f'the date format "{fmt}" {wrong}',
+                    f'Write it with strftime codes, like "{_suggest_format(fmt)}" '
+                    "(%d day, %m month, %Y year, %H hour, %M minute, %S second).",
+                )
+            )
     return problems
 
 

@@ -12,6 +12,8 @@ import csv
 import io
 import re
 from collections import defaultdict
+from collections.abc import Mapping
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from casecheck.errors import ExportError
-from casecheck.export.config import CONFIG_FILE, TableConfig
+from casecheck.export.config import CONFIG_FILE
 from casecheck.export.schema import Table
 
 UTF8_BOM = b"\xef\xbb\xbf"
@@ -241,14 +243,22 @@ def parse_csv_bytes(data: bytes, file: str) -> tuple[pd.DataFrame, str]:
     return frame, encoding
 
 
-def _header_map(table: Table, config: TableConfig) -> dict[str, str]:
+def _header_map(
+    table: Table, council: Mapping[str, str], filled: AbstractSet[str]
+) -> dict[str, str]:
     """Map each accepted header (trimmed, case-folded) to its contract name.
 
-    A column renamed in the config is read only from the council's name.
+    A column renamed in the config is read only from the council's name; a column the config
+    fills (a constant, a lookup, a flag, a generated key) is not read from the file at all.
     """
-    accepted = {c.name.casefold(): c.name for c in table.columns if c.name not in config.columns}
-    for contract, council in config.columns.items():
-        accepted[council.strip().casefold()] = contract
+    accepted = {
+        c.name.casefold(): c.name
+        for c in table.columns
+        if c.name not in council and c.name not in filled
+    }
+    for contract, name in council.items():
+        if contract not in filled:
+            accepted[name.strip().casefold()] = contract
     return accepted
 
 
@@ -260,19 +270,22 @@ def _delimiter_hint(columns: list[str]) -> str:
     return ""
 
 
-def read_table(folder: Path, table: Table, config: TableConfig) -> RawTable | None:
-    """Read `table` from `folder`; None when its file is absent and the table is optional."""
-    name = config.file or table.file
+def blank_nulls(frame: pd.DataFrame, null_values: AbstractSet[str]) -> pd.DataFrame:
+    """Cells that are one of the council's null markers (any case, trimmed) become blank."""
+    if not null_values or not len(frame):
+        return frame
+    out = {}
+    for column in frame.columns:
+        codes, uniques = pd.factorize(frame[column])
+        folded = pd.Series(uniques, dtype=object).astype(str).str.casefold()
+        null = folded.isin(null_values).to_numpy(dtype=bool)
+        out[column] = frame[column].where(~null[codes], "") if null.any() else frame[column]
+    return pd.DataFrame(out, columns=frame.columns, index=frame.index)
+
+
+def read_file(folder: Path, name: str, null_values: AbstractSet[str]) -> tuple[pd.DataFrame, str]:
+    """Read one CSV file of `folder` as trimmed strings indexed by spreadsheet row; its encoding."""
     path = folder / name
-    if not path.is_file():
-        if table.mandatory:
-            raise ExportError(
-                str(folder),
-                f"has no {name}, which every export needs (one row per {table.row_is})",
-                f"Add {name}, or name the council's file in {CONFIG_FILE} under "
-                f"tables: > {table.name}: > file:.",
-            )
-        return None
     try:
         data = path.read_bytes()
     except OSError as exc:
@@ -280,8 +293,38 @@ def read_table(folder: Path, table: Table, config: TableConfig) -> RawTable | No
             name, f"cannot be read ({exc.strerror})", "Check its permissions."
         ) from None
     frame, encoding = parse_csv_bytes(data, name)
+    frame = (
+        pd.DataFrame({c: frame[c].str.strip() for c in frame.columns}, columns=frame.columns)
+        if len(frame)
+        else frame.astype(str)
+    )
+    frame.index = pd.RangeIndex(2, len(frame) + 2, name="row")
+    return blank_nulls(frame, null_values), encoding
 
-    accepted = _header_map(table, config)
+
+def find_header(frame: pd.DataFrame, name: str) -> str | None:
+    """The column of `frame` headed `name` (trimmed, any case), or None."""
+    wanted = name.strip().casefold()
+    return next((str(c) for c in frame.columns if str(c).strip().casefold() == wanted), None)
+
+
+def read_table(
+    folder: Path,
+    table: Table,
+    name: str,
+    council: Mapping[str, str] | None = None,
+    filled: AbstractSet[str] = frozenset(),
+    null_values: AbstractSet[str] = frozenset(),
+    generated_key: bool = False,
+) -> RawTable:
+    """Read `table` from the file `name` of `folder` (which exists), its columns renamed.
+
+    `council` maps contract (and extra) columns to the council's headers; the columns in
+    `filled` are filled by the config, not read. Headers the table does not know are kept.
+    """
+    council = council or {}
+    frame, encoding = read_file(folder, name, null_values)
+    accepted = _header_map(table, council, filled)
     renames: dict[str, str] = {}
     for header in frame.columns:
         contract = accepted.get(str(header).strip().casefold())
@@ -295,13 +338,14 @@ def read_table(folder: Path, table: Table, config: TableConfig) -> RawTable | No
                 f"Remove one of them, or correct the mapping in {CONFIG_FILE}.",
             )
         renames[str(header)] = contract
+    known = {c.name for c in table.columns}
     for header in frame.columns:
         # An extra column named like a contract column the config reads from elsewhere.
-        if header not in renames and header in accepted.values():
+        if header not in renames and header in known:
             renames[str(header)] = f"{header} (not used)"
     frame = frame.rename(columns=renames)
 
-    missing = [c for c in table.required if c not in frame.columns]
+    missing = [c for c in table.required if c not in frame.columns and c not in filled]
     if missing:
         recognised = [c for c in frame.columns if str(c).split(" (")[0] in accepted.values()]
         # Without a single recognised name the first line is probably data, not a header:
@@ -312,7 +356,6 @@ def read_table(folder: Path, table: Table, config: TableConfig) -> RawTable | No
             else "no column name in the first line is one casecheck knows: "
             "is the header row missing?"
         )
-        council = config.columns
         names = ", ".join(f'"{council[c]}" (for {c})' if c in council else c for c in missing)
         hint = _delimiter_hint([str(c) for c in frame.columns])
         if hint:
@@ -328,23 +371,25 @@ def read_table(folder: Path, table: Table, config: TableConfig) -> RawTable | No
                 f"{CONFIG_FILE} under tables: > {table.name}: > columns: > {missing[0]}: "
                 "<its name>."
             )
+        if table.key in missing and table.key != "PERSON_ID" and not generated_key and not hint:
+            fix += (
+                f" If the file has no {table.key} at all, casecheck can make one: write "
+                f"id: row (the file and row number) or id: [the columns that identify a row] "
+                f"under tables: > {table.name}:."
+            )
         raise ExportError(
             name,
             f"is missing the required column{'s' if len(missing) > 1 else ''} {names} "
             f"({found}){hint}",
             fix,
         )
-    absent = tuple(c.name for c in table.columns if c.name not in frame.columns)
+    absent = tuple(
+        c.name for c in table.columns if c.name not in frame.columns and c.name not in filled
+    )
     for column in absent:
         frame[column] = ""
-    in_contract = [c.name for c in table.columns]
-    extra = [str(c) for c in frame.columns if c not in set(in_contract)]
-    frame = frame.loc[:, in_contract + extra]
-    frame = (
-        pd.DataFrame({c: frame[c].str.strip() for c in frame.columns}, columns=frame.columns)
-        if len(frame)
-        else frame.astype(str)
-    )
-    frame.index = pd.RangeIndex(2, len(frame) + 2, name="row")
-    headers = {c: h.strip() for h, c in renames.items() if c in in_contract}
+    in_file = [c.name for c in table.columns if c.name in frame.columns]
+    extra = [str(c) for c in frame.columns if c not in set(in_file)]
+    frame = frame.loc[:, in_file + extra]
+    headers = {c: h.strip() for h, c in renames.items() if c in known}
     return RawTable(frame=frame, encoding=encoding, absent_columns=absent, headers=headers)

@@ -15,7 +15,7 @@ from rich.text import Text
 from casecheck.engine.run import RunResult
 from casecheck.export.load import Export
 from casecheck.report import summary
-from casecheck.report.validation import load_summary, problem_lines
+from casecheck.report.validation import load_summary, mapping_lines, problem_lines
 
 
 def console() -> Console:
@@ -27,13 +27,15 @@ def print_validation(export: Export, out: Console | None = None) -> None:
     """The load report: rows per table, then every input problem."""
     out = out or console()
     table = Table(title=Text(f"Export {export.folder}"), title_justify="left")
+    filtering = any(c.filtered for c in export.counts.values())
     for column, justify in (
         ("file", "left"),
         ("read", "right"),
         ("used", "right"),
         ("set aside", "right"),
+        *((("filtered", "right"),) if filtering else ()),
     ):
-        table.add_column(column, justify=justify)  # type: ignore[arg-type]
+        table.add_column(column, justify=justify)
     for info in load_summary(export).values():
         aside = info["set_aside"]
         table.add_row(
@@ -41,8 +43,22 @@ def print_validation(export: Export, out: Console | None = None) -> None:
             str(info["read"]),
             str(info["used"]),
             f"[yellow]{aside}[/]" if aside else "0",
+            *((str(info["filtered"]),) if filtering else ()),
         )
     out.print(table)
+    applied = [(name, mapping_lines(export, name)) for name in export.counts]
+    if any(lines for _, lines in applied):
+        out.print("The council's mapping, as applied:")
+        for name, lines in applied:
+            if lines:
+                out.print(Text(f"  {name}:"))
+                for line in lines:
+                    out.print(Text("  " + line))
+    for file, read in export.lookup_files.items():
+        aside = f", set aside {read.count.set_aside}" if read.count.set_aside else ""
+        out.print(
+            Text(f"{file} (looked up for {', '.join(read.used_by)}): read {read.count.read}{aside}")
+        )
     lines = problem_lines(export.problems)
     if not lines:
         out.print("[green]No problems found.[/]")
