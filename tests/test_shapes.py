@@ -256,3 +256,19 @@ def test_the_readmes_preset_commands_run_end_to_end(
         if args[0] == "check":
             assert '"status": "errored"' not in done.out
             assert '"exceptions": [' in done.out
+
+
+@pytest.mark.parametrize("shape", ["ssda903", "ssd"])
+def test_generated_exports_round_trip_through_their_preset(shape: str, tmp_path: Path) -> None:
+    """What the generator writes in a preset's shape, the preset reads without a problem."""
+    written = _generate(tmp_path, shape, seed=11)
+    config = load_config(tmp_path, None, shape)
+    export = load_export(tmp_path, config)
+    assert export.problems.empty, export.problems.head().to_string()
+    for table, count in export.counts.items():
+        assert count.read == count.used + count.set_aside + count.filtered, table
+    read = sum(c.read for c in export.counts.values())
+    looked_up = sum(r.count.read for r in export.lookup_files.values())
+    assert read + looked_up == sum(written.values())
+    result = run_rules(export, load_rules(PRESETS[shape].rules, config), AS_OF)
+    assert not result.errored

@@ -23,21 +23,27 @@ def join_consecutive(
     """
     if frame.empty or not on:
         return frame
-    order = frame.sort_values([person, start], kind="stable")
-    same = order[person].eq(order[person].shift())
-    previous_end = order[end].shift()
-    same &= order[start].dt.normalize().eq(previous_end.dt.normalize()).fillna(False)
-    for column in on:
-        values = order[column]
-        before = values.shift()
-        equal = values.eq(before) | (values.isna() & before.isna())
-        same &= equal.fillna(False).astype(bool)
-    run = np.cumsum(~same.to_numpy(dtype=bool))
-    first = ~same.to_numpy(dtype=bool)
-    last_end = order[end].groupby(run).last()
-    # groupby.last skips missing values: an open (blank) end must stay open.
-    open_end = order[end].isna().groupby(run).last()
-    joined = order[first].copy()
-    joined[end] = last_end.where(~open_end).to_numpy()
-    kept: pd.DataFrame = joined.loc[frame.index.intersection(joined.index, sort=False)]
-    return kept
+    person_codes, _ = pd.factorize(frame[person])
+    starts = frame[start].to_numpy(dtype="datetime64[ns]")
+    ends = frame[end].to_numpy(dtype="datetime64[ns]")
+    order = np.lexsort((starts, person_codes))  # by child, then start; stable
+    s_start = starts[order].astype("datetime64[D]")
+    s_end = ends[order]
+    prev_end = np.concatenate(([np.datetime64("NaT")], s_end[:-1])).astype("datetime64[D]")
+    same = np.zeros(len(order), dtype=bool)
+    same[1:] = person_codes[order][1:] == person_codes[order][:-1]
+    same &= s_start == prev_end  # starts the day the one before ended (NaT equals nothing)
+    for column in on:  # equal values; a blank equals a blank
+        codes, _ = pd.factorize(frame[column], use_na_sentinel=False)
+        ordered = codes[order]
+        same[1:] &= ordered[1:] == ordered[:-1]
+    same[0] = False
+    run = np.cumsum(~same) - 1
+    last_of_run = np.append(np.flatnonzero(~same)[1:] - 1, len(order) - 1)
+    first = np.zeros(len(frame), dtype=bool)
+    first[order[~same]] = True
+    run_end = np.empty(len(frame), dtype="datetime64[ns]")
+    run_end[order] = s_end[last_of_run[run]]
+    joined = frame[first].copy()
+    joined[end] = pd.Series(run_end[first], index=joined.index).astype(frame[end].dtype)
+    return joined

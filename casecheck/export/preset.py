@@ -13,9 +13,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from casecheck.errors import ConfigError
+from casecheck.yamlfile import read_yaml
 
 
 @dataclass(frozen=True)
@@ -67,7 +66,7 @@ def preset(name: str, where: str, at: str = "") -> Preset:
 
 def preset_settings(found: Preset) -> dict[str, Any]:
     """The preset's own settings, as read from its YAML file."""
-    data = yaml.safe_load(found.config_file.read_text(encoding="utf-8"))
+    data = read_yaml(found.config_file, ConfigError).data  # read as a council's file is
     assert isinstance(data, dict), f"{found.config_file} is not a mapping"
     return data
 
