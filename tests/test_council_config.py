@@ -7,12 +7,15 @@ problems, messages asserted whole.
 
 from __future__ import annotations
 
+import tempfile
 import textwrap
 from pathlib import Path
 
 import pandas as pd
 import pytest
 from conftest import PERSONS, WriteExport, lines, load
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from casecheck.errors import ConfigError, ExportError
 from casecheck.export.config import load_config
@@ -452,6 +455,7 @@ def test_several_files_with_their_own_mapping(write_export: WriteExport) -> None
         TableCount(read=1, used=1, set_aside=0),
     ]
     assert export.files["visits"] == "visits_cin.csv, visits_cla.csv, cp.csv"
+    assert export.file_counts["visits"]["visits_cla.csv"] == TableCount(read=2, used=1, set_aside=1)
 
 
 def test_a_duplicate_key_in_another_file(write_export: WriteExport) -> None:
@@ -1050,4 +1054,69 @@ def test_an_extra_column_read_from_a_renamed_column(write_export: WriteExport) -
         'casecheck.yaml, line 5: at tables > placements > extra_columns > PLACE_CODE: "place" '
         "is already the column read as PLACEMENT_TYPE. A column can be read as one column only: "
         "correct one of them."
+    )
+
+
+# --- properties -----------------------------------------------------------------------------
+
+ROLES = ["Allocated Social Worker", "allocated-social_worker", "Team Manager", "", " ", "Other"]
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    rows=st.lists(
+        st.tuples(st.sampled_from(ROLES), st.sampled_from(["2024-01-01", "bad", ""])),
+        max_size=12,
+    ),
+    files=st.integers(min_value=1, max_value=3),
+)
+def test_every_row_is_used_set_aside_or_filtered(rows: list[tuple[str, str]], files: int) -> None:
+    """read = used + set aside + filtered, per file and per table, whatever the rows hold."""
+    header = "PERSON_ID,WORKER_ID,TEAM_NAME,START_DATE,ROLE\n"
+    written = {f"inv_{i}.csv": header for i in range(files)}
+    for n, (role, start) in enumerate(rows):
+        name = f"inv_{n % files}.csv"
+        written[name] += f"000123,W{n},Team,{start},{role}\n" if role != " " else ",,,,\n"
+    config = yaml(
+        """
+        tables:
+          allocations:
+            files: [inv_*.csv]
+            id: row
+            keep: {ROLE: [Allocated Social Worker]}
+        """
+    )
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        for name, text in {"casecheck.yaml": config, "persons.csv": PERSONS, **written}.items():
+            (folder / name).write_text(text, encoding="utf-8")
+        export = load(folder)
+    count = export.counts["allocations"]
+    kept = [start for role, start in rows if role in ROLES[:2]]
+    assert count.read == len(rows)
+    assert count.read == count.used + count.set_aside + count.filtered
+    assert count.filtered == sum(1 for role, _ in rows if role not in (*ROLES[:2], " "))
+    assert count.used == sum(1 for start in kept if start == "2024-01-01")
+    for source in export.sources["allocations"]:
+        c = source.count
+        assert c.read == c.used + c.set_aside + c.filtered
+    assert not export.problems["message"].str.contains("Team Manager").any()
+
+
+def test_a_date_constant_in_the_columns_own_format(write_export: WriteExport) -> None:
+    text = yaml(
+        """
+        tables:
+          visits:
+            date_formats: {ACTUAL_DATE: "%d.%m.%Y"}
+            constants: {ACTUAL_DATE: "01.02.2024"}
+          contacts:
+            constants: {RECEIVED_ON: "01.02.2024"}
+        """
+    )
+    folder = write_export({"casecheck.yaml": text})
+    assert config_error(folder) == (
+        "casecheck.yaml, line 6: at tables > contacts > constants > RECEIVED_ON: the constant "
+        '"01.02.2024" is not a date (expected YYYY-MM-DD or DD/MM/YYYY, optionally followed by '
+        "HH:MM or HH:MM:SS; slash dates are day-first). Correct the value."
     )

@@ -257,7 +257,9 @@ def _extra_problems(name: str, table: TableConfig) -> list[Problem]:
     return problems
 
 
-def _value_problem(column: Column, value: str, values: Mapping[str, str]) -> str | None:
+def _value_problem(
+    column: Column, value: str, values: Mapping[str, str], fmt: str | None = None
+) -> str | None:
     """What is wrong with `value` as a value of `column` (after the value map), or None."""
     from casecheck.export.parsing import fold, parse_choices, parse_dates, parse_flags
 
@@ -268,7 +270,7 @@ def _value_problem(column: Column, value: str, values: Mapping[str, str]) -> str
     elif column.kind is Kind.FLAG:
         parsed = parse_flags(cell)
     elif column.kind is Kind.DATE:
-        parsed = parse_dates(cell)
+        parsed = parse_dates(cell, fmt)
     else:
         return None
     return str(parsed.why.iloc[0]) if bool(parsed.bad.iloc[0]) else None
@@ -324,7 +326,9 @@ def _mapping_problems(
                 )
             )
         filled[column] = "a constant"
-        wrong = _value_problem(columns[column], value, table.values.get(column, {}))
+        fmt = table.date_formats.get(column)
+        usable = fmt if fmt is not None and _date_format_problem(fmt) is None else None
+        wrong = _value_problem(columns[column], value, table.values.get(column, {}), usable)
         if wrong is not None:
             problems.append(
                 (

@@ -105,6 +105,14 @@ class Export:
     def has(self, table: str) -> bool:
         return table in self.tables
 
+    @property
+    def file_counts(self) -> dict[str, dict[str, TableCount]]:
+        """Per table, the counts of each of its files (they add up to the table's counts)."""
+        return {
+            table: {source.file: source.count for source in sources}
+            for table, sources in self.sources.items()
+        }
+
     def file_of(self, table: str) -> str:
         """How messages name a table's file(s): those read, else those the config names."""
         if table in self.sources:
