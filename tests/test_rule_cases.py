@@ -89,6 +89,12 @@ def test_rule_case(pack: str, rule_id: str, case: dict[str, Any], tmp_path: Path
 
     due = sorted((r["PERSON_ID"], r["check"]) for r in result.due_soon.to_dict("records"))
     assert due == sorted((d["person"], d["check"]) for d in expect.get("due_soon", []))
+    for d in expect.get("due_soon", []):
+        if "message" in d:  # stated whole: the due date and the message too
+            assert {
+                (r["PERSON_ID"], r["check"], r["due_date"].date().isoformat(), r["message"])
+                for r in result.due_soon.to_dict("records")
+            } >= {(d["person"], d["check"], _date(d["due"]), d["message"])}
     if "in_scope" in expect:
         assert sorted(result.in_scope["PERSON_ID"]) == sorted(expect["in_scope"])
 
