@@ -100,6 +100,17 @@ def test_the_preset_option_without_a_config_file(tmp_path: Path) -> None:
     assert config.tables["persons"].file == "header.csv"
 
 
+def test_settings_naming_a_preset_are_merged_wherever_they_are_validated() -> None:
+    """Not only casecheck.yaml: a rule case's config or a library caller's dict too."""
+    config = CouncilConfig.model_validate({"preset": "ssd", "council": "Anyshire"})
+    assert config.tables["persons"].file == "ssd_person.csv"
+    assert config == CouncilConfig.model_validate(config.model_dump())  # merging again: the same
+    with pytest.raises(
+        ValueError, match=r'unknown preset "nope" \(the presets are: ssda903, ssd\)'
+    ):
+        CouncilConfig.model_validate({"preset": "nope"})
+
+
 def test_the_preset_option_with_a_config_file_that_names_none(tmp_path: Path) -> None:
     config = _config(tmp_path, "council: Anyshire\n", preset="ssd")
     assert (config.preset, config.council) == ("ssd", "Anyshire")

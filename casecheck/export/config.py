@@ -12,7 +12,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from casecheck.errors import ConfigError
 from casecheck.export.preset import PRESETS, merge, preset, preset_settings
@@ -122,6 +122,23 @@ class CouncilConfig(BaseModel):
     evidence: dict[str, EvidenceKind] = Field(default_factory=dict)
     closure_days: list[dt.date] = Field(default_factory=list)
     rules: dict[str, dict[str, Any]] = Field(default_factory=dict)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _over_its_preset(cls, data: Any) -> Any:
+        """Settings that name a preset are merged over the preset's own, wherever they come from."""
+        if isinstance(data, dict) and isinstance(data.get("preset"), str):
+            found = PRESETS.get(data["preset"].strip().casefold())
+            if found is not None:
+                return merge(preset_settings(found), data) | {"preset": found.name}
+        return data
+
+    @field_validator("preset")
+    @classmethod
+    def _known_preset(cls, name: str | None) -> str | None:
+        if name is not None and name not in PRESETS:
+            raise ValueError(f'unknown preset "{name}" (the presets are: {", ".join(PRESETS)})')
+        return name
 
     @field_validator("null_values", mode="before")
     @classmethod
@@ -593,15 +610,13 @@ def load_config(
     else:
         found = preset(name, f"{path}, line {doc.line_of([key])}", f"at {key}: ")
     own = {k: v for k, v in data.items() if k not in ("preset", "extends")}
-    merged = merge(preset_settings(found), own) | {"preset": found.name}
-    config = validate(doc, CouncilConfig, ConfigError, data=merged)
+    config = validate(doc, CouncilConfig, ConfigError, data=own | {"preset": found.name})
     return config
 
 
 def preset_config(name: str) -> CouncilConfig:
     """A preset's config on its own (`--preset NAME` with no council file)."""
-    found = preset(name, "--preset")
-    return CouncilConfig.model_validate(preset_settings(found) | {"preset": found.name})
+    return CouncilConfig.model_validate({"preset": preset(name, "--preset").name})
 
 
 def _named_preset(
