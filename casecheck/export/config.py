@@ -15,6 +15,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from casecheck.errors import ConfigError
+from casecheck.export.parsing import fold, parse_choices, parse_dates, parse_flags
 from casecheck.export.preset import PRESETS, merge, preset, preset_settings
 from casecheck.export.schema import PERIODS, TABLES, Column, Kind, Table
 from casecheck.yamlfile import KeyedProblems, Loc, YamlDocument, read_yaml, validate
@@ -278,8 +279,6 @@ def _value_problem(
     column: Column, value: str, values: Mapping[str, str], fmt: str | None = None
 ) -> str | None:
     """What is wrong with `value` as a value of `column` (after the value map), or None."""
-    from casecheck.export.parsing import fold, parse_choices, parse_dates, parse_flags
-
     mapped = {fold(k): v for k, v in values.items()}.get(fold(value), value)
     cell = pd.Series([mapped], dtype=str)
     if column.kind is Kind.CHOICE:
@@ -457,14 +456,34 @@ def _table_problems(name: str, table: TableConfig) -> list[Problem]:
                 )
             )
             continue
+        seen: dict[str, str] = {}
         for council, ours in mapping.items():
+            if fold(council) in seen:
+                problems.append(
+                    (
+                        (*at, council),
+                        f'"{council}" is "{seen[fold(council)]}" once case, spaces, hyphens '
+                        "and underscores are ignored",
+                        "Keep one of them.",
+                    )
+                )
+            seen.setdefault(fold(council), council)
             wrong = _value_problem(columns[column], ours, {})
             if wrong is not None:
                 problems.append(
                     ((*at, council), f'"{ours}" {wrong}', "Map it to one of the listed values.")
                 )
-    for flag in table.flags:
+    for flag, member in table.flags.items():
         at = (name, "flags", flag)
+        if isinstance(member.key, dict) and len(member.key) != 1:
+            problems.append(
+                (
+                    (*at, "key"),
+                    "key names one column of this table and one of the other file",
+                    "Write key: {this column: that column}, or key: COLUMN when both call it "
+                    "the same.",
+                )
+            )
         if flag not in columns:
             problems.append(_not_a_column(name, declared, flag, at))
         elif columns[flag].kind is not Kind.FLAG:

@@ -12,8 +12,16 @@ import numpy.typing as npt
 import pandas as pd
 
 from casecheck.errors import ExportError
-from casecheck.export.config import CONFIG_FILE, CouncilConfig, Lookup, TableConfig, effective_table
+from casecheck.export.config import CouncilConfig, Lookup, TableConfig, effective_table
 from casecheck.export.consecutive import join_consecutive
+from casecheck.export.lookups import (
+    KEY_SEPARATOR,
+    LookupFiles,
+    LookupRead,
+    fill_flag,
+    fill_lookup,
+    joined,
+)
 from casecheck.export.parsing import (
     Parsed,
     fold,
@@ -23,27 +31,12 @@ from casecheck.export.parsing import (
     parse_flags,
     parse_text,
 )
-from casecheck.export.reading import RawTable, find_header, read_file, read_table
+from casecheck.export.problems import empty_problems, problems_at, quoted
+from casecheck.export.reading import RawTable, needed_column, read_table
 from casecheck.export.schema import PERIODS, TABLES, Kind, Table
 from casecheck.export.sources import SourceSpec, files_of, label_of, table_config
 
-# column: the contract's name; header: the column's heading in the council's file.
-PROBLEM_COLUMNS = [
-    "table",
-    "file",
-    "row",
-    "column",
-    "header",
-    "value",
-    "message",
-    "fix",
-    "set_aside",
-]
 EMPTY_ROW_FIX = "Delete the empty row; until then it is counted as set aside."
-SHOWN_LENGTH = 60  # longer values are cut short in messages (the value column keeps them whole)
-
-
-KEY_SEPARATOR = "|"  # between the parts of a key made of several columns (id: [A, B])
 
 
 @dataclass(frozen=True)
@@ -70,16 +63,6 @@ class SourceReport:
     constants: dict[str, str]
     lookups: tuple[Lookup, ...]
     keep: dict[str, tuple[str, ...]]
-
-
-@dataclass(frozen=True)
-class LookupRead:
-    """A file read for lookups or membership flags: rows read, and rows set aside as duplicates."""
-
-    file: str
-    encoding: str
-    count: TableCount
-    used_by: tuple[str, ...]  # the tables that look things up in it
 
 
 @dataclass(frozen=True)
@@ -120,63 +103,6 @@ class Export:
         return label_of(table, self.config)
 
 
-def _problems(
-    table: Table,
-    file: str | pd.Series,
-    rows: pd.Index,
-    column: str | None,
-    values: pd.Series | None,
-    message: pd.Series | str,
-    fix: str,
-    set_aside: bool,
-) -> pd.DataFrame:
-    """Problem records for `rows`; the value is quoted into the message unless it is free text."""
-    kinds = {c.name: c.kind for c in table.columns}
-    shown = values is not None and column is not None and kinds.get(column) is not Kind.FREE_TEXT
-    msg = pd.Series(message, index=rows, dtype=str) if isinstance(message, str) else message
-    if shown and values is not None:
-        value = values.loc[rows].astype(str)
-        text = quoted(value) + " " + msg
-        value_out = value.to_numpy(dtype=object)
-    else:
-        text = msg
-        value_out = np.full(len(rows), None, dtype=object)
-    return pd.DataFrame(
-        {
-            "table": pd.Series(table.name, index=range(len(rows)), dtype=str),
-            "file": (
-                pd.Series(file, index=range(len(rows)), dtype=str)
-                if isinstance(file, str)
-                else pd.Series(file.to_numpy(dtype=object), dtype=str)
-            ),
-            "row": rows.to_numpy(dtype="int64"),
-            "column": pd.Series(column or "", index=range(len(rows)), dtype=str),
-            "header": pd.Series(column or "", index=range(len(rows)), dtype=str),
-            "value": value_out,
-            "message": pd.Series(text.to_numpy(dtype=object), dtype=str),
-            "fix": pd.Series(fix, index=range(len(rows)), dtype=str),
-            "set_aside": np.full(len(rows), set_aside, dtype=bool),
-        },
-        columns=PROBLEM_COLUMNS,
-    )
-
-
-def quoted(values: pd.Series) -> pd.Series:
-    """Values as shown in a message: in quotes, on one line, long ones cut short."""
-    shown = values
-    if shown.str.contains("[\r\n\t]", regex=True).any():
-        shown = shown.str.replace("\r\n|\r|\n", "\\\\n", regex=True).str.replace("\t", " ")
-    long = shown.str.len() > SHOWN_LENGTH
-    if long.any():
-        shown = shown.where(~long, shown.str.slice(0, SHOWN_LENGTH - 3) + "...")
-    return '"' + shown + '"'
-
-
-def empty_problems() -> pd.DataFrame:
-    """A problems frame with no rows and the same columns and types as a full one."""
-    return _problems(TABLES["persons"], "", pd.Index([], dtype="int64"), None, None, "", "", False)
-
-
 def _fix_for(table: Table, column: str, kind: Kind, required: bool, fmt: str | None) -> str:
     if kind is Kind.DATE:
         fix = (
@@ -214,7 +140,7 @@ def _parse_table(
     if blank_row.any():
         rows = raw.index[blank_row.to_numpy()]
         found.append(
-            _problems(table, file, rows, None, None, "the row is empty", EMPTY_ROW_FIX, True)
+            problems_at(table, file, rows, None, None, "the row is empty", EMPTY_ROW_FIX, True)
         )
     for column in table.columns:
         cells = raw[column.name]
@@ -235,7 +161,7 @@ def _parse_table(
         bad_rows = raw.index[parsed.bad.to_numpy(dtype=bool)]
         if len(bad_rows):
             found.append(
-                _problems(
+                problems_at(
                     table,
                     file,
                     bad_rows,
@@ -253,7 +179,7 @@ def _parse_table(
             rows = raw.index[blank.to_numpy()]
             if len(rows):
                 found.append(
-                    _problems(
+                    problems_at(
                         table,
                         file,
                         rows,
@@ -269,7 +195,7 @@ def _parse_table(
 
 def _duplicates(table: Table, tconf: TableConfig, parts: list[_Part]) -> list[pd.DataFrame]:
     """Every row whose key an earlier row (of any of the table's files) has is a duplicate."""
-    if table.key is None or not parts:
+    if table.key is None or not parts or tconf.id == "row":  # file and row: unique as made
         return []
     keys = (
         parts[0].raw[table.key]
@@ -310,7 +236,7 @@ def _duplicates(table: Table, tconf: TableConfig, parts: list[_Part]) -> list[pd
             np.array([f" of {p.file}" for p in parts], dtype=object)[other_part], index=rows
         ).where(other_part != i, "")
         found.append(
-            _problems(
+            problems_at(
                 table,
                 part.file,
                 rows,
@@ -335,7 +261,7 @@ def _periods(
     if not len(rows):
         return []
     return [
-        _problems(
+        problems_at(
             table,
             file,
             rows,
@@ -374,7 +300,7 @@ def _orphans(
     if not len(rows):
         return []
     return [
-        _problems(
+        problems_at(
             table,
             file,
             rows,
@@ -403,129 +329,6 @@ class _Part:
     filtered: int
 
 
-class _Lookups:
-    """Files read for lookups and membership flags, each read once, with their problems."""
-
-    def __init__(self, folder: Path, null_values: AbstractSet[str]) -> None:
-        self.folder = folder
-        self.null_values = null_values
-        self.frames: dict[str, tuple[pd.DataFrame, str]] = {}
-        self.aside: dict[str, set[int]] = {}
-        self.used_by: dict[str, list[str]] = {}
-        self.problems: list[pd.DataFrame] = []
-        self.keyed: dict[tuple[str, tuple[str, ...]], pd.DataFrame] = {}
-
-    def frame(self, file: str, table: str) -> pd.DataFrame:
-        if file not in self.frames:
-            if not (self.folder / file).is_file():
-                raise ExportError(
-                    str(self.folder),
-                    f"has no {file}, which {CONFIG_FILE} looks things up in for {table}",
-                    f"Add the file, or correct its name in {CONFIG_FILE}.",
-                )
-            self.frames[file] = read_file(self.folder, file, self.null_values)
-            self.aside[file] = set()
-            self.used_by[file] = []
-        if table not in self.used_by[file]:
-            self.used_by[file].append(table)
-        return self.frames[file][0]
-
-    def column(self, file: str, table: str, name: str, key: str) -> str:
-        header = find_header(self.frame(file, table), name)
-        if header is None:
-            raise ExportError(
-                file,
-                f'has no column "{name}", which {CONFIG_FILE} names under {key}',
-                f"Correct the name in {CONFIG_FILE}, or add the column to {file}.",
-            )
-        return header
-
-    def unique(self, file: str, table: Table, keys: list[str]) -> pd.DataFrame:
-        """The lookup file's rows, first of each key only; later duplicates are problems."""
-        at = (file, tuple(keys))
-        if at in self.keyed:
-            return self.keyed[at]
-        frame = self.frame(file, table.name)
-        key = _joined(frame, keys)
-        blank = (frame[keys] == "").any(axis=1).to_numpy()
-        repeated = key.duplicated(keep="first").to_numpy() & ~blank
-        if repeated.any():
-            rows = frame.index[repeated]
-            first = pd.Series(frame.index[~repeated], index=key[~repeated].to_numpy())
-            other = key[repeated].map(first).astype(str)
-            named = " and ".join(keys)
-            self.problems.append(
-                _problems(
-                    table,
-                    file,
-                    rows,
-                    keys[0] if len(keys) == 1 else named,
-                    key,
-                    f"is a duplicate {named} in {file}: row " + other + " has it too",
-                    f"Remove the duplicate row from {file}, or correct its key; until then "
-                    "the first row with this key is the one looked up.",
-                    True,
-                )
-            )
-            self.aside[file] |= set(rows.tolist())
-        out = frame[~repeated & ~blank].set_index(key[~repeated & ~blank].to_numpy())
-        self.keyed[at] = out
-        return out
-
-    def reads(self) -> dict[str, LookupRead]:
-        return {
-            file: LookupRead(
-                file=file,
-                encoding=encoding,
-                count=TableCount(
-                    read=len(frame),
-                    used=len(frame) - len(self.aside[file]),
-                    set_aside=len(self.aside[file]),
-                ),
-                used_by=tuple(self.used_by[file]),
-            )
-            for file, (frame, encoding) in self.frames.items()
-        }
-
-
-def _joined(frame: pd.DataFrame, columns: list[str]) -> pd.Series:
-    """The values of `columns` as one key: "|" between parts, "|" and "\\" in a part escaped."""
-    if len(columns) == 1:
-        return frame[columns[0]]
-    parts = []
-    for column in columns:
-        part = frame[column]
-        if part.str.contains(r"[|\\]", regex=True).any():
-            part = part.str.replace("\\", "\\\\", regex=False).str.replace("|", "\\|", regex=False)
-        parts.append(part)
-    out = parts[0]
-    for part in parts[1:]:
-        out = out + KEY_SEPARATOR + part
-    return out
-
-
-def _source_column(raw: RawTable, frame: pd.DataFrame, name: str) -> str | None:
-    """The column of `frame` that `name` means: a contract column, or a header of the file."""
-    if name in frame.columns:
-        return name
-    wanted = name.strip().casefold()
-    for contract, header in raw.headers.items():
-        if header.casefold() == wanted and contract in frame.columns:
-            return contract
-    return find_header(frame, name)
-
-
-def _needed_column(raw: RawTable, frame: pd.DataFrame, name: str, file: str, key: str) -> str:
-    column = _source_column(raw, frame, name)
-    if column is None:
-        raise ExportError(
-            file,
-            f'has no column "{name}", which {CONFIG_FILE} names under {key}',
-            f"Correct the name in {CONFIG_FILE}, or add the column to {file}.",
-        )
-    return column
-
-
 def _keep_mask(
     raw: RawTable, frame: pd.DataFrame, spec: SourceSpec, file: str, table: str
 ) -> npt.NDArray[np.bool_] | None:
@@ -534,57 +337,11 @@ def _keep_mask(
         return None
     keep = np.ones(len(frame), dtype=bool)
     for name, allowed in spec.keep.items():
-        column = _needed_column(raw, frame, name, file, f"tables: > {table}: > keep:")
+        column = needed_column(raw, frame, name, file, f"tables: > {table}: > keep:")
         codes, _, folded = folded_codes(frame[column])
         ok = folded.isin({fold(value) for value in allowed}).to_numpy(dtype=bool)
         keep &= ok[codes] if len(codes) else np.zeros(0, dtype=bool)
     return keep
-
-
-def _lookup(
-    lookups: _Lookups,
-    table: Table,
-    part_raw: RawTable,
-    frame: pd.DataFrame,
-    lookup: Lookup,
-    file: str,
-) -> pd.DataFrame | None:
-    """Fill the columns `lookup` brings; return the problems of unmatched keys (or None)."""
-    under = f"tables: > {table.name}: > lookups:"
-    ours = [_needed_column(part_raw, frame, k, file, f"{under} > on:") for k in lookup.on]
-    theirs = [
-        lookups.column(lookup.file, table.name, k, f"{under} > on:") for k in lookup.on.values()
-    ]
-    brought = {
-        column: lookups.column(lookup.file, table.name, name, f"{under} > columns:")
-        for column, name in lookup.columns.items()
-    }
-    found = lookups.unique(lookup.file, table, theirs)
-    key = _joined(frame, ours)
-    blank = (frame[ours] == "").any(axis=1).to_numpy()
-    codes = found.index.get_indexer(pd.Index(key))
-    matched = codes >= 0
-    for column, name in brought.items():
-        values = found[name].to_numpy(dtype=object)
-        filled = np.where(matched, values[np.maximum(codes, 0)] if len(values) else "", "")
-        frame[column] = pd.Series(filled, index=frame.index, dtype=str)
-    unmatched = ~matched & ~blank
-    if not unmatched.any():
-        return None
-    rows = frame.index[unmatched]
-    required = [c for c in lookup.columns if table.column(c).required]
-    named = " and ".join(lookup.on)
-    return _problems(
-        table,
-        file,
-        rows,
-        named if len(ours) > 1 else ours[0],
-        key,
-        f"has no row in {lookup.file} (looked up for {', '.join(lookup.columns)})",
-        f"Add it to {lookup.file}, or correct it; until then "
-        + ("the row is set aside." if required else "the cell is treated as blank."),
-        bool(required),
-    )
 
 
 def _read_part(
@@ -594,7 +351,7 @@ def _read_part(
     file: str,
     spec: SourceSpec,
     null_values: AbstractSet[str],
-    lookups: _Lookups,
+    lookups: LookupFiles,
 ) -> _Part:
     """Read one file of a table: filter, generate and fill columns, map values, parse."""
     key = table.key
@@ -623,35 +380,21 @@ def _read_part(
     found: list[pd.DataFrame] = []
     explained: dict[str, npt.NDArray[np.bool_]] = {}
     for lookup in spec.lookups:
-        unmatched = _lookup(lookups, table, source, frame, lookup, file)
+        unmatched = fill_lookup(lookups, table, source, frame, lookup, file)
         if unmatched is not None:
             found.append(unmatched)
             missed = frame.index.isin(unmatched["row"].to_numpy())
             explained.update(dict.fromkeys(lookup.columns, missed))
     for flag, member in tconf.flags.items():
-        ours, theirs = (
-            (member.key, member.key)
-            if isinstance(member.key, str)
-            else next(iter(member.key.items()))
-        )
-        mine = _needed_column(source, frame, ours, file, f"tables: > {table.name}: > flags:")
-        other = lookups.column(
-            member.present_in,
-            table.name,
-            theirs,
-            f"tables: > {table.name}: > flags: > {flag}: > key:",
-        )
-        present = pd.Index(lookups.frame(member.present_in, table.name)[other].unique())
-        cells = frame[mine]
-        frame[flag] = np.where(cells == "", "", np.where(cells.isin(present), "Y", "N"))
+        fill_flag(lookups, table, source, frame, flag, member, file)
     if key is not None and tconf.id == "row":
         frame[key] = file + ":" + pd.Series(frame.index, index=frame.index).astype(str)
     elif key is not None and isinstance(tconf.id, list):
         parts = [
-            _needed_column(source, frame, c, file, f"tables: > {table.name}: > id:")
+            needed_column(source, frame, c, file, f"tables: > {table.name}: > id:")
             for c in tconf.id
         ]
-        frame[key] = _joined(frame, parts).where(~(frame[parts] == "").all(axis=1), "")
+        frame[key] = joined(frame, parts).where(~(frame[parts] == "").all(axis=1), "")
     for column, mapping in tconf.values.items():
         if column in frame.columns and mapping:
             codes, distinct, folded = folded_codes(frame[column])
@@ -686,9 +429,9 @@ def load_export(folder: Path, config: CouncilConfig) -> Export:
     generated: dict[str, dict[str, str]] = {}
     columns: dict[str, dict[str, Kind]] = {}
     null_values = frozenset(v.strip().casefold() for v in config.null_values if v.strip())
-    lookups = _Lookups(folder, null_values)
+    lookups = LookupFiles(folder, null_values)
     person_ids: pd.Index = pd.Index([], dtype=str)
-    joined: dict[str, int] = {}
+    joined_rows: dict[str, int] = {}
     for name in TABLES:  # persons first: the others are checked against it
         tconf = table_config(name, config)
         table = effective_table(name, tconf)
@@ -739,7 +482,7 @@ def load_export(folder: Path, config: CouncilConfig) -> Export:
         used_rows = len(used)
         if tconf.join_consecutive:
             used = join_consecutive(used, *PERIODS[name], tconf.join_consecutive)
-            joined[name] = used_rows - len(used)
+            joined_rows[name] = used_rows - len(used)
         if name == "persons":
             person_ids = pd.Index(used["PERSON_ID"])
         tables[name] = used
@@ -775,7 +518,7 @@ def load_export(folder: Path, config: CouncilConfig) -> Export:
         generated=generated,
         lookup_files=lookups.reads(),
         columns=columns,
-        joined=joined,
+        joined=joined_rows,
     )
 
 

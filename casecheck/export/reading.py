@@ -271,15 +271,22 @@ def _delimiter_hint(columns: list[str]) -> str:
 
 
 def blank_nulls(frame: pd.DataFrame, null_values: AbstractSet[str]) -> pd.DataFrame:
-    """Cells that are one of the council's null markers (any case, trimmed) become blank."""
+    """Cells that are one of the council's null markers (trimmed, any case) become blank.
+
+    Only cells as long as a marker are compared (their length is cheap to find): a column of
+    IDs or dates is passed over without folding a single value.
+    """
     if not null_values or not len(frame):
         return frame
+    lengths = list({len(v) for v in null_values})
     out = {}
     for column in frame.columns:
-        codes, uniques = pd.factorize(frame[column])
-        folded = pd.Series(uniques, dtype=object).astype(str).str.casefold()
-        null = folded.isin(null_values).to_numpy(dtype=bool)
-        out[column] = frame[column].where(~null[codes], "") if null.any() else frame[column]
+        cells = frame[column]
+        candidate = cells.str.len().isin(lengths).to_numpy(dtype=bool)
+        null = np.zeros(len(cells), dtype=bool)
+        if candidate.any():
+            null[candidate] = cells[candidate].str.casefold().isin(null_values).to_numpy(bool)
+        out[column] = cells.where(~null, "") if null.any() else cells
     return pd.DataFrame(out, columns=frame.columns, index=frame.index)
 
 
@@ -393,3 +400,25 @@ def read_table(
     frame = frame.loc[:, in_file + extra]
     headers = {c: h.strip() for h, c in renames.items() if c in known}
     return RawTable(frame=frame, encoding=encoding, absent_columns=absent, headers=headers)
+
+
+def source_column(raw: RawTable, frame: pd.DataFrame, name: str) -> str | None:
+    """The column of `frame` that `name` means: a contract column, or a header of the file."""
+    if name in frame.columns:
+        return name
+    wanted = name.strip().casefold()
+    for contract, header in raw.headers.items():
+        if header.casefold() == wanted and contract in frame.columns:
+            return contract
+    return find_header(frame, name)
+
+
+def needed_column(raw: RawTable, frame: pd.DataFrame, name: str, file: str, key: str) -> str:
+    column = source_column(raw, frame, name)
+    if column is None:
+        raise ExportError(
+            file,
+            f'has no column "{name}", which {CONFIG_FILE} names under {key}',
+            f"Correct the name in {CONFIG_FILE}, or add the column to {file}.",
+        )
+    return column

@@ -15,7 +15,12 @@ from rich.text import Text
 from casecheck.engine.run import RunResult
 from casecheck.export.load import Export
 from casecheck.report import summary
-from casecheck.report.validation import load_summary, mapping_lines, problem_lines
+from casecheck.report.validation import (
+    load_summary,
+    lookup_line,
+    mapping_lines,
+    problem_lines,
+)
 
 
 def console() -> Console:
@@ -54,11 +59,8 @@ def print_validation(export: Export, out: Console | None = None) -> None:
                 out.print(Text(f"  {name}:"))
                 for line in lines:
                     out.print(Text("  " + line))
-    for file, read in export.lookup_files.items():
-        aside = f", set aside {read.count.set_aside}" if read.count.set_aside else ""
-        out.print(
-            Text(f"{file} (looked up for {', '.join(read.used_by)}): read {read.count.read}{aside}")
-        )
+    for read in export.lookup_files.values():
+        out.print(Text(lookup_line(read)))
     lines = problem_lines(export.problems)
     if not lines:
         out.print("[green]No problems found.[/]")

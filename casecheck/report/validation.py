@@ -7,6 +7,7 @@ from typing import Any
 import pandas as pd
 
 from casecheck.export.load import Export, SourceReport, TableCount
+from casecheck.export.lookups import LookupRead
 from casecheck.export.schema import TABLES
 from casecheck.export.sources import table_config
 
@@ -113,6 +114,12 @@ def _source_lines(source: SourceReport) -> list[str]:
     return lines
 
 
+def lookup_line(read: LookupRead) -> str:
+    """A file read for lookups: 'DM_TEAMS.csv (looked up for allocations): read 12'."""
+    aside = f", set aside {read.set_aside}" if read.set_aside else ""
+    return f"{read.file} (looked up for {', '.join(read.used_by)}): read {read.read}{aside}"
+
+
 def _label(export: Export, name: str) -> str:
     """A table's line starts with its file, and its name when the file is named otherwise."""
     if len(export.sources.get(name, ())) > 1:
@@ -178,7 +185,9 @@ def validation_document(export: Export) -> dict[str, Any]:
         "lookup_files": {
             file: {
                 "encoding": read.encoding,
-                **_counted(read.count),
+                "read": read.read,
+                "used": read.read - read.set_aside,
+                "set_aside": read.set_aside,
                 "used_by": list(read.used_by),
             }
             for file, read in export.lookup_files.items()
@@ -197,11 +206,7 @@ def validation_text(export: Export) -> str:
         label = _label(export, name)
         out.append(f"  {label}: {_counts_text(count, filtering)}")
         out.extend("  " + line for line in mapping_lines(export, name))
-    for file, read in export.lookup_files.items():
-        aside = f", set aside {read.count.set_aside}" if read.count.set_aside else ""
-        out.append(
-            f"  {file} (looked up for {', '.join(read.used_by)}): read {read.count.read}{aside}"
-        )
+    out.extend("  " + lookup_line(read) for read in export.lookup_files.values())
     missing = [t for t in TABLES if t not in export.counts]
     if missing:
         out.append("  not in this export: " + ", ".join(export.file_of(t) for t in missing))
