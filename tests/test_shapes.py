@@ -268,7 +268,7 @@ def test_generated_exports_round_trip_through_their_preset(shape: str, tmp_path:
     for table, count in export.counts.items():
         assert count.read == count.used + count.set_aside + count.filtered, table
     read = sum(c.read for c in export.counts.values())
-    looked_up = sum(r.count.read for r in export.lookup_files.values())
+    looked_up = sum(r.read for r in export.lookup_files.values())
     assert read + looked_up == sum(written.values())
     result = run_rules(export, load_rules(PRESETS[shape].rules, config), AS_OF)
     assert not result.errored
