@@ -16,7 +16,7 @@ import click
 from casecheck import __version__
 from casecheck.calendar import YEARS
 from casecheck.errors import CasecheckError, ExitCode
-from casecheck.export.config import CouncilConfig, as_of_problem, load_config
+from casecheck.export.config import CouncilConfig, as_of_problem, load_config, preset_config
 from casecheck.export.load import Export, load_export
 
 if TYPE_CHECKING:
@@ -36,7 +36,13 @@ rules_option = click.option(
     "--rules",
     "rules_dir",
     type=RULES_DIR,
-    help="Folder of rule files (default: the shipped rules/).",
+    help="Folder of rule files (default: the preset's rule pack, else the shipped rules/).",
+)
+preset_option = click.option(
+    "--preset",
+    "preset_name",
+    metavar="NAME",
+    help="Start from a preset shipped with casecheck: ssda903 or ssd (see the README).",
 )
 
 
@@ -65,9 +71,18 @@ def _rich_terminal() -> bool:
     return sys.stdout.isatty() and not os.environ.get("NO_COLOR")
 
 
-def _load(export_dir: Path, config_file: Path | None) -> tuple[CouncilConfig, Export]:
-    config = load_config(export_dir, config_file)
+def _load(
+    export_dir: Path, config_file: Path | None, preset_name: str | None
+) -> tuple[CouncilConfig, Export]:
+    config = load_config(export_dir, config_file, preset_name)
     return config, load_export(export_dir, config)
+
+
+def _config_only(config_file: Path | None, preset_name: str | None) -> CouncilConfig:
+    """The config for the rules commands: --config and/or --preset, else the defaults."""
+    if config_file is not None:
+        return load_config(Path("."), config_file, preset_name)
+    return CouncilConfig() if preset_name is None else preset_config(preset_name)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -83,6 +98,7 @@ def cli(ctx: click.Context, debug: bool) -> None:
 @cli.command()
 @click.argument("export_dir", type=EXPORT_DIR)
 @config_option
+@preset_option
 @click.option(
     "--format",
     "fmt",
@@ -96,14 +112,20 @@ def cli(ctx: click.Context, debug: bool) -> None:
     type=click.Path(dir_okay=False, path_type=Path),
     help="Write here instead of stdout.",
 )
-def validate(export_dir: Path, config_file: Path | None, fmt: str, output: Path | None) -> int:
+def validate(
+    export_dir: Path,
+    config_file: Path | None,
+    preset_name: str | None,
+    fmt: str,
+    output: Path | None,
+) -> int:
     """Check an export and its config only, and list every input problem.
 
     Exit code 0: no problems; 1: problems (rows set aside or cells ignored); 2: unusable.
     """
     from casecheck.report.validation import validation_document, validation_text
 
-    _, export = _load(export_dir, config_file)
+    _, export = _load(export_dir, config_file, preset_name)
     if fmt == "json":
         _write(json.dumps(validation_document(export), indent=2) + "\n", output)
     elif fmt == "auto" and output is None and _rich_terminal():
@@ -116,14 +138,18 @@ def validate(export_dir: Path, config_file: Path | None, fmt: str, output: Path 
 
 
 def _prepare(
-    export_dir: Path, config_file: Path | None, rules_dir: Path | None, as_of: str | None
+    export_dir: Path,
+    config_file: Path | None,
+    preset_name: str | None,
+    rules_dir: Path | None,
+    as_of: str | None,
 ) -> RunResult:
     """Load the config, the export and the rules, and run them: the one path to a result."""
     from casecheck.engine.run import run_rules
     from casecheck.report.terminal import progress
 
     with progress(f"Reading the export in {export_dir}"):
-        config, export = _load(export_dir, config_file)
+        config, export = _load(export_dir, config_file, preset_name)
     date = parse_as_of(as_of, config)
     rules = _rules(config, rules_dir)
     with progress(f"Checking {len(rules)} rules as of {date:%d/%m/%Y}"):
@@ -132,8 +158,11 @@ def _prepare(
 
 def _rules(config: CouncilConfig, rules_dir: Path | None) -> list[Rule]:
     from casecheck.engine.rulefiles import DEFAULT_RULES, load_rules
+    from casecheck.export.preset import PRESETS
 
-    return load_rules(rules_dir or DEFAULT_RULES, config)
+    if rules_dir is None:
+        rules_dir = PRESETS[config.preset].rules if config.preset else DEFAULT_RULES
+    return load_rules(rules_dir, config)
 
 
 def _emit(result: RunResult, formats: list[str], output: Path | None) -> None:
@@ -164,6 +193,7 @@ def _emit(result: RunResult, formats: list[str], output: Path | None) -> None:
 @cli.command()
 @click.argument("export_dir", type=EXPORT_DIR)
 @config_option
+@preset_option
 @rules_option
 @click.option(
     "--as-of",
@@ -200,6 +230,7 @@ def _emit(result: RunResult, formats: list[str], output: Path | None) -> None:
 def check(
     export_dir: Path,
     config_file: Path | None,
+    preset_name: str | None,
     rules_dir: Path | None,
     as_of: str | None,
     formats: tuple[str, ...],
@@ -217,7 +248,7 @@ def check(
     from casecheck.engine.model import Severity
     from casecheck.report.summary import narrow, teams
 
-    result = _prepare(export_dir, config_file, rules_dir, as_of)
+    result = _prepare(export_dir, config_file, preset_name, rules_dir, as_of)
     if team is not None and team not in teams(result):
         known = ", ".join(teams(result)) or "none"
         raise click.BadParameter(
@@ -244,6 +275,7 @@ def check(
 @click.argument("person_id")
 @click.argument("export_dir", type=EXPORT_DIR)
 @config_option
+@preset_option
 @rules_option
 @click.option("--as-of", "as_of", metavar="YYYY-MM-DD", help="Check as of this date.")
 @click.option(
@@ -257,6 +289,7 @@ def case(
     person_id: str,
     export_dir: Path,
     config_file: Path | None,
+    preset_name: str | None,
     rules_dir: Path | None,
     as_of: str | None,
     fmt: str,
@@ -267,7 +300,7 @@ def case(
     """
     from casecheck.report.case import case_text, case_view
 
-    result = _prepare(export_dir, config_file, rules_dir, as_of)
+    result = _prepare(export_dir, config_file, preset_name, rules_dir, as_of)
     view = case_view(result, person_id)
     if fmt == "json":
         _write(json.dumps(view, indent=2, ensure_ascii=False) + "\n", None)
@@ -289,10 +322,11 @@ def rules() -> None:
 @click.option(
     "--config", "config_file", type=CONFIG_FILE, help="Council config whose overrides apply."
 )
+@preset_option
 @rules_option
-def rules_list(config_file: Path | None, rules_dir: Path | None) -> int:
+def rules_list(config_file: Path | None, preset_name: str | None, rules_dir: Path | None) -> int:
     """One line per rule: id, severity and title."""
-    config = load_config(Path("."), config_file) if config_file else CouncilConfig()
+    config = _config_only(config_file, preset_name)
     loaded = _rules(config, rules_dir)
     width = max(len(r.id) for r in loaded)
     for rule in loaded:
@@ -306,12 +340,15 @@ def rules_list(config_file: Path | None, rules_dir: Path | None) -> int:
 @click.option(
     "--config", "config_file", type=CONFIG_FILE, help="Council config whose overrides apply."
 )
+@preset_option
 @rules_option
-def rules_explain(rule_id: str, config_file: Path | None, rules_dir: Path | None) -> int:
+def rules_explain(
+    rule_id: str, config_file: Path | None, preset_name: str | None, rules_dir: Path | None
+) -> int:
     """The rule's why, source, logic and parameters, in words."""
     from casecheck.engine.explain import explain
 
-    config = load_config(Path("."), config_file) if config_file else CouncilConfig()
+    config = _config_only(config_file, preset_name)
     loaded = {r.id: r for r in _rules(config, rules_dir)}
     if rule_id not in loaded:
         raise click.BadParameter(
@@ -331,6 +368,13 @@ def rules_explain(rule_id: str, config_file: Path | None, rules_dir: Path | None
     type=click.Path(file_okay=False, path_type=Path),
     help="Folder to write the export into.",
 )
+@click.option(
+    "--shape",
+    type=click.Choice(["default", "ssda903", "ssd"]),
+    default="default",
+    show_default=True,
+    help="The files and columns to write: the default contract, an SSDA903 return, or the SSD.",
+)
 @click.option("--children", default=300, show_default=True, type=click.IntRange(1, 2_000_000))
 @click.option("--seed", default=1, show_default=True, type=click.IntRange(min=0))
 @click.option(
@@ -340,9 +384,9 @@ def rules_explain(rule_id: str, config_file: Path | None, rules_dir: Path | None
     metavar="YYYY-MM-DD",
     help="The day the synthetic export was taken.",
 )
-def generate(out_dir: Path, children: int, seed: int, end_date: str) -> int:
-    """Write a synthetic export (never real people) in the default contract."""
-    from casecheck.generate import generate_export
+def generate(out_dir: Path, shape: str, children: int, seed: int, end_date: str) -> int:
+    """Write a synthetic export (never real people) in the default contract or a preset's shape."""
+    from casecheck.shapes import generate_shape
 
     try:
         end = dt.date.fromisoformat(end_date)
@@ -358,12 +402,40 @@ def generate(out_dir: Path, children: int, seed: int, end_date: str) -> int:
             f"casecheck checks dates from {YEARS[0]} to {YEARS[-1]}",
             param_hint="--end-date",
         )
-    written = generate_export(out_dir, children=children, seed=seed, end_date=end)
+    written = generate_shape(out_dir, shape, children=children, seed=seed, end_date=end)
     click.echo(
         f"Wrote a synthetic export of {children} children to {out_dir}: "
         + ", ".join(f"{k} {v}" for k, v in written.items()),
         err=True,
     )
+    return ExitCode.CLEAN
+
+
+@cli.command()
+@click.argument("export_dir", type=EXPORT_DIR)
+@click.option(
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Where to write it (default: EXPORT_DIR/casecheck.yaml). An existing file is kept.",
+)
+def init(export_dir: Path, output: Path | None) -> int:
+    """Write a starter casecheck.yaml from the export's CSV headers and label values.
+
+    Exit code 0: written; 2: the file already exists (it is never overwritten) or no CSV files.
+    """
+    from casecheck.export.config import CONFIG_FILE
+    from casecheck.export.starter import starter_config
+
+    target = output if output is not None else export_dir / CONFIG_FILE
+    if target.exists():
+        raise CasecheckError(
+            str(target),
+            "already exists, and casecheck init never overwrites a file",
+            "Move it aside, or give --output another path.",
+        )
+    text = starter_config(export_dir)
+    _write(text, target)
+    click.echo(f"Wrote {target}: check it, then run casecheck validate {export_dir}", err=True)
     return ExitCode.CLEAN
 
 

@@ -125,6 +125,7 @@ def test_json_document(write_export: WriteExport, capsys: pytest.CaptureFixture[
         "generated": {},
         "values": {},
         "extra_columns": {},
+        "join_consecutive": None,
     }
     assert doc["lookup_files"] == {}
     assert doc["absent_tables"] == [t for t in TABLES if t not in ("persons", "documents")]

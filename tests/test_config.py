@@ -146,7 +146,7 @@ def test_unknown_key_in_a_table(tmp_path: Path) -> None:
     assert error_for(tmp_path, "tables:\n  persons:\n    colums: {}\n") == (
         'casecheck.yaml, line 3: at tables > persons > colums: unknown key "colums" '
         "(the keys here are: file, files, id, columns, date_formats, constants, values, lookups, "
-        "flags, keep, extra_columns). Remove it or correct its spelling."
+        "flags, keep, extra_columns, join_consecutive). Remove it or correct its spelling."
     )
 
 

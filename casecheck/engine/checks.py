@@ -394,6 +394,8 @@ def records(check: Records, ctx: Context, scope: ScopeFrame) -> CheckResult:
         on = check.recorded_what + " on " + _fmt(recorded, check.within)
         problems = problems.where(~late, on + ", after the limit of " + limit)
         problems = problems.where(~missing, "no " + check.recorded_what + " by " + limit)
+    if check.end is not None and check.lasted_more_than is not None:
+        due, pending, problems = _lasted(check, check.end, check.lasted_more_than, ctx, rows)
     for field, requirement in check.require.items():
         bad = ~_meets(rows[field], requirement)
         text = _requirement_words(field, requirement)
@@ -424,9 +426,12 @@ def records(check: Records, ctx: Context, scope: ScopeFrame) -> CheckResult:
             + " "
             + date_text[soon_rows.index]
             + ": "
-            + check.recorded_what
-            + " due by "
-            + _fmt(due[soon_rows.index], check.within),
+            + (
+                check.recorded_what + " due by "
+                if check.lasted_more_than is None
+                else f"reaches its limit ({check.lasted_more_than}) on "
+            )
+            + _fmt(due[soon_rows.index], check.within or check.lasted_more_than),
         }
     )
     return CheckResult(
@@ -434,8 +439,32 @@ def records(check: Records, ctx: Context, scope: ScopeFrame) -> CheckResult:
     )
 
 
+def _lasted(
+    check: Records, end: str, limit: Duration, ctx: Context, rows: pd.DataFrame
+) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """Due date, still-open-within-limit and problem words for "lasted no more than `limit`"."""
+    due = ctx.calendar.add(rows[check.date], limit)
+    # Ended after the as-of date is still open as of it; an open record counts up to the as-of.
+    ended = rows[end].where(rows[end] < ctx.end_of_today)
+    until = ended.fillna(ctx.today)
+    over = until > due
+    pending = ended.isna() & ~over
+    limit_words = " the limit of " + _fmt(due, limit) + f" ({limit})"
+    problems = pd.Series("", index=rows.index, dtype=object)
+    problems = problems.where(
+        ~(over & ended.notna()), "ended " + _fmt(ended, limit) + ", after" + limit_words
+    )
+    problems = problems.where(
+        ~(over & ended.isna()),
+        "still open on " + ctx.today.strftime("%d/%m/%Y") + ", past" + limit_words,
+    )
+    return due, pending, problems
+
+
 def _records_looked_for(check: Records) -> str:
     parts = []
+    if check.lasted_more_than is not None:
+        parts.append(f"{check.end} no more than {check.lasted_more_than} after {check.date}")
     if check.within is not None:
         parts.append(f"{check.recorded_what} within {check.within} of {check.date}")
     parts.extend(_requirement_words(f, r).replace("no ", "", 1) for f, r in check.require.items())

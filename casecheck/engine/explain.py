@@ -114,6 +114,11 @@ def check_words(check: Check) -> str:
             parts.append(
                 f"{check.recorded} ({check.recorded_what}) within {check.within} of {check.date}"
             )
+        if check.end is not None:
+            parts.append(
+                f"to have ended ({check.end}) no more than {check.lasted_more_than} after it "
+                f"started ({check.date}); one still open counts up to the as-of date"
+            )
         parts.extend(_requirement(f, r) for f, r in check.require.items())
         which = f" that count as {words(check.evidence)}" if check.evidence else ""
         where = "".join(f", where {c} is {' or '.join(v)}" for c, v in check.where.items())

@@ -142,6 +142,10 @@ class Records(Strict):
     recorded: str | None = None  # the column holding when it was recorded or done
     within: Duration | None = None
     require: dict[str, Requirement] = Field(default_factory=dict)
+    # The record lasted no more than this from `date` to `end` (blank: still open, counted up
+    # to the as-of date): "a temporary placement lasts at most 6 weeks".
+    end: str | None = None
+    lasted_more_than: Duration | None = None
     what: str  # the record, in words, followed by its date in messages: "Case note of"
     recorded_what: str = "recorded"  # what `recorded` holds: "decision", "return home interview"
 
@@ -149,8 +153,16 @@ class Records(Strict):
     def _something(self) -> Records:
         if (self.recorded is None) != (self.within is None):
             raise ValueError("recorded and within go together")
-        if self.recorded is None and not self.require:
-            raise ValueError("a records check needs recorded/within, or require, or both")
+        if (self.end is None) != (self.lasted_more_than is None):
+            raise ValueError("end and lasted_more_than go together")
+        if self.recorded is not None and self.end is not None:
+            raise ValueError(
+                "recorded/within and end/lasted_more_than are two checks: give each its own"
+            )
+        if self.recorded is None and self.end is None and not self.require:
+            raise ValueError(
+                "a records check needs recorded/within, or end/lasted_more_than, or require"
+            )
         return self
 
 

@@ -94,6 +94,7 @@ def _check_references(
             named = [("date", check.date), *((f"where > {c}", c) for c in check.where)]
             if isinstance(check, Records):
                 named += [("recorded", check.recorded or check.date)]
+                named += [("end", check.end or check.date)]
                 named += [(f"require > {c}", c) for c in check.require]
                 if check.evidence is not None:
                     if check.table not in EVIDENCE_SOURCES:

@@ -13,12 +13,13 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
 from casecheck.calendar import YEARS
 from casecheck.errors import ConfigError
 from casecheck.export.parsing import fold, parse_choices, parse_dates, parse_flags
-from casecheck.export.schema import TABLES, Column, Kind, Table
+from casecheck.export.preset import PRESETS, merge, preset, preset_settings
+from casecheck.export.schema import PERIODS, TABLES, Column, Kind, Table
 from casecheck.files import exists
 from casecheck.yamlfile import KeyedProblems, Loc, YamlDocument, read_yaml, validate
 
@@ -97,6 +98,8 @@ class TableConfig(BaseModel):
     flags: dict[str, Membership] = Field(default_factory=dict)  # flag column -> membership
     keep: dict[str, list[str]] = Field(default_factory=dict)  # only rows with these values
     extra_columns: dict[str, ExtraColumn] = Field(default_factory=dict)
+    # Back-to-back rows of one child with equal values here become one row (903 episodes).
+    join_consecutive: list[str] = Field(default_factory=list)
 
 
 class EvidenceKind(BaseModel):
@@ -125,6 +128,14 @@ class CouncilConfig(BaseModel):
     rules: dict[str, dict[str, Any]] = Field(default_factory=dict)
     _document: YamlDocument | None = PrivateAttr(default=None)
 
+    def __eq__(self, other: object) -> bool:
+        """Two configs are equal when their settings are, whichever file they were read from."""
+        if not isinstance(other, CouncilConfig):
+            return NotImplemented
+        return self.model_dump() == other.model_dump()
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, like every pydantic model
+
     @property
     def document(self) -> YamlDocument:
         """The file this config was read from, to name the line of a key in a later error
@@ -139,6 +150,23 @@ class CouncilConfig(BaseModel):
             if problem:
                 raise ValueError(problem)
         return value
+
+    @model_validator(mode="before")
+    @classmethod
+    def _over_its_preset(cls, data: Any) -> Any:
+        """Settings that name a preset are merged over the preset's own, wherever they come from."""
+        if isinstance(data, dict) and isinstance(data.get("preset"), str):
+            found = PRESETS.get(data["preset"].strip().casefold())
+            if found is not None:
+                return merge(preset_settings(found), data) | {"preset": found.name}
+        return data
+
+    @field_validator("preset")
+    @classmethod
+    def _known_preset(cls, name: str | None) -> str | None:
+        if name is not None and name not in PRESETS:
+            raise ValueError(f'unknown preset "{name}" (the presets are: {", ".join(PRESETS)})')
+        return name
 
     @field_validator("null_values", mode="before")
     @classmethod
@@ -514,6 +542,7 @@ def _table_problems(name: str, table: TableConfig) -> list[Problem]:
                     "Membership fills flag columns only (Y when the key is present, else N).",
                 )
             )
+    problems.extend(_join_problems(name, table))
     dates = ", ".join(c.name for c in declared.columns if c.kind is Kind.DATE)
     for column, fmt in table.date_formats.items():
         at = (name, "date_formats", column)
@@ -537,6 +566,31 @@ def _table_problems(name: str, table: TableConfig) -> list[Problem]:
                 )
             )
     return problems
+
+
+def _join_problems(name: str, table: TableConfig) -> list[tuple[Loc, str, str]]:
+    """join_consecutive needs a table with a start and an end, and columns it has."""
+    if not table.join_consecutive:
+        return []
+    if name not in PERIODS:
+        return [
+            (
+                (name, "join_consecutive"),
+                f"{name} rows have no start and end to join "
+                f"(only {', '.join(PERIODS)} can join consecutive rows)",
+                "Remove join_consecutive from this table.",
+            )
+        ]
+    known = [c.name for c in TABLES[name].columns] + list(table.extra_columns)
+    return [
+        (
+            (name, "join_consecutive", i),
+            f'"{column}" is not a column of {name} (its columns are: {", ".join(known)})',
+            "Name contract columns, or columns declared under extra_columns.",
+        )
+        for i, column in enumerate(table.join_consecutive)
+        if column not in known
+    ]
 
 
 @dataclass(frozen=True)
@@ -593,21 +647,72 @@ def normalise_names(values: pd.Series) -> pd.Series:
     return pd.Series(out, index=values.index, dtype=object)
 
 
-def load_config(export_dir: Path, config_file: Path | None = None) -> CouncilConfig:
-    """Read `config_file`, else `casecheck.yaml` in the export folder, else use the defaults."""
+def load_config(
+    export_dir: Path, config_file: Path | None = None, preset_name: str | None = None
+) -> CouncilConfig:
+    """Read `config_file`, else `casecheck.yaml` in the export folder, else use the defaults.
+
+    A preset (named in the file as `preset:` or `extends:`, or given as `preset_name`, the
+    `--preset` option) is read first and the council's settings are merged over it.
+    """
     path = config_file if config_file is not None else export_dir / CONFIG_FILE
     if config_file is None and not exists(path):  # a broken link is an error, not "no config"
-        return CouncilConfig()
+        return CouncilConfig() if preset_name is None else preset_config(preset_name)
     doc = read_yaml(path, ConfigError)
-    if doc.data is None:
-        return CouncilConfig()
-    if not isinstance(doc.data, dict):
+    data = {} if doc.data is None else doc.data
+    if not isinstance(data, dict):
         raise ConfigError(
             f"{path}, line {doc.line_of([])}",
             "must be a set of settings (council:, tables:, evidence:, closure_days:), "
             "not a list or a single value",
             'Write one setting a line, like "council: Anytown".',
         )
-    config: CouncilConfig = validate(doc, CouncilConfig, ConfigError)
+    named = _named_preset(doc, data, preset_name)
+    if named is None:
+        config: CouncilConfig = validate(doc, CouncilConfig, ConfigError, data=data)
+        config._document = doc
+        return config
+    key, name = named
+    if key is None:
+        found = preset(name, "--preset")
+    else:
+        found = preset(name, f"{path}, line {doc.line_of([key])}", f"at {key}: ")
+    own = {k: v for k, v in data.items() if k not in ("preset", "extends")}
+    config = validate(doc, CouncilConfig, ConfigError, data=own | {"preset": found.name})
     config._document = doc
     return config
+
+
+def preset_config(name: str) -> CouncilConfig:
+    """A preset's config on its own (`--preset NAME` with no council file)."""
+    return CouncilConfig.model_validate({"preset": preset(name, "--preset").name})
+
+
+def _named_preset(
+    doc: YamlDocument, data: dict[str, Any], option: str | None
+) -> tuple[str | None, str] | None:
+    """(the key that names it, or None for --preset; the name), or None when there is none."""
+    keys = [k for k in ("preset", "extends") if data.get(k) is not None]
+    if len(keys) == 2:
+        raise ConfigError(
+            f"{doc.path}, line {doc.line_of(['extends'])}",
+            "at extends: preset and extends say the same thing",
+            "Keep one of them (preset: is the documented way).",
+        )
+    if not keys:
+        return None if option is None else (None, option)
+    key = keys[0]
+    value = data[key]
+    if not isinstance(value, str):
+        raise ConfigError(
+            f"{doc.path}, line {doc.line_of([key])}",
+            f"at {key}: must be the name of a preset (one of: {', '.join(PRESETS)})",
+            f'Write it like "{key}: ssda903".',
+        )
+    if option is not None and option.strip().casefold() != value.strip().casefold():
+        raise ConfigError(
+            f"{doc.path}, line {doc.line_of([key])}",
+            f'at {key}: the config names the preset "{value}" but --preset names "{option}"',
+            "Give one of them: remove --preset, or correct the config.",
+        )
+    return key, value

@@ -13,6 +13,7 @@ import pandas as pd
 
 from casecheck.errors import ExportError
 from casecheck.export.config import CouncilConfig, Lookup, TableConfig, effective_table
+from casecheck.export.consecutive import join_consecutive
 from casecheck.export.lookups import (
     KEY_SEPARATOR,
     LookupFiles,
@@ -82,6 +83,7 @@ class Export:
     # Every table's declared columns and their kinds (the council's extra columns too), for
     # the tables the export lacks as well: rules are checked against them.
     columns: dict[str, dict[str, Kind]] = field(default_factory=dict)
+    joined: dict[str, int] = field(default_factory=dict)  # rows joined into the row before
 
     def has(self, table: str) -> bool:
         return table in self.tables
@@ -429,6 +431,7 @@ def load_export(folder: Path, config: CouncilConfig) -> Export:
     null_values = frozenset(v.strip().casefold() for v in config.null_values if v.strip())
     lookups = LookupFiles(folder, null_values)
     person_ids: pd.Index = pd.Index([], dtype=str)
+    joined_rows: dict[str, int] = {}
     for name in TABLES:  # persons first: the others are checked against it
         tconf = table_config(name, config)
         table = effective_table(name, tconf)
@@ -476,12 +479,16 @@ def load_export(folder: Path, config: CouncilConfig) -> Export:
                 )
             )
         used = used_parts[0] if len(used_parts) == 1 else pd.concat(used_parts, ignore_index=True)
+        used_rows = len(used)
+        if tconf.join_consecutive:
+            used = join_consecutive(used, *PERIODS[name], tconf.join_consecutive)
+            joined_rows[name] = used_rows - len(used)
         if name == "persons":
             person_ids = pd.Index(used["PERSON_ID"])
         tables[name] = used
         counts[name] = TableCount(
             read=sum(r.count.read for r in reports),
-            used=len(used),
+            used=used_rows,
             set_aside=sum(r.count.set_aside for r in reports),
             filtered=sum(r.count.filtered for r in reports),
         )
@@ -511,6 +518,7 @@ def load_export(folder: Path, config: CouncilConfig) -> Export:
         generated=generated,
         lookup_files=lookups.reads(),
         columns=columns,
+        joined=joined_rows,
     )
 
 

@@ -81,6 +81,12 @@ def mapping(export: Export) -> dict[str, Any]:
                 column: {"kind": spec.kind, "required": spec.required}
                 for column, spec in tconf.extra_columns.items()
             },
+            "join_consecutive": {
+                "columns": list(tconf.join_consecutive),
+                "joined": export.joined.get(name, 0),
+            }
+            if tconf.join_consecutive
+            else None,
         }
     return out
 
@@ -143,6 +149,11 @@ def mapping_lines(export: Export, name: str) -> list[str]:
     for column, spec in tconf.extra_columns.items():
         required = ", required" if spec.required else ""
         lines.append(f"  extra column: {column} ({spec.kind}{required})")
+    if tconf.join_consecutive:
+        lines.append(
+            f"  joined: {export.joined.get(name, 0)} rows continuing the one before (same child, "
+            f"same {', '.join(tconf.join_consecutive)}, starting the day it ended) into it"
+        )
     return lines
 
 
