@@ -21,6 +21,7 @@ from casecheck.export.load import Export, load_export
 if TYPE_CHECKING:
     from casecheck.engine.model import Rule
     from casecheck.engine.run import RunResult
+    from casecheck.weekly.history import History
 
 EXPORT_DIR = click.Path(exists=False, file_okay=False, path_type=Path)
 CONFIG_FILE = click.Path(dir_okay=False, path_type=Path)
@@ -134,12 +135,33 @@ def _rules(config: CouncilConfig, rules_dir: Path | None) -> list[Rule]:
     return load_rules(rules_dir or DEFAULT_RULES, config)
 
 
-def _emit(result: RunResult, formats: list[str], output: Path | None) -> None:
+def default_name(result: RunResult, extension: str) -> str:
+    """casecheck-<council>-<as-of>[-<team>].<ext>: weekly and per-team runs never collide."""
+    from casecheck.weekly.history import slug
+
+    council = result.export.config.council or result.export.folder.resolve().name
+    team = f"-{slug(result.team)}" if result.team else ""
+    return f"casecheck-{slug(council)}-{result.as_of.isoformat()}{team}.{extension}"
+
+
+def _emit(
+    result: RunResult, formats: list[str], output: Path | None, protected: list[Path]
+) -> None:
     from casecheck.report.formats import REPORTERS
 
-    if len(formats) > 1 or (output is not None and output.is_dir()):
-        if output is None:
-            raise click.UsageError("several --format values need --output FOLDER")
+    several = len(formats) > 1
+    if several and output is None:
+        raise click.UsageError("several --format values need --output FOLDER")
+    if output is not None and (several or output.is_dir()):
+        if output.exists() and not output.is_dir():
+            raise click.UsageError(
+                f"--output {output} is a file; with several --format values give a folder"
+            )
+        if not output.exists() and output.suffix:
+            raise click.UsageError(
+                f"--output {output} looks like a file name; with several --format values "
+                "give a folder (it is created if absent)"
+            )
         try:
             output.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
@@ -149,14 +171,29 @@ def _emit(result: RunResult, formats: list[str], output: Path | None) -> None:
                 "With several --format values, give --output a folder.",
             ) from None
         targets: dict[str, Path | None] = {
-            f: output / f"casecheck-results.{REPORTERS[f].extension}" for f in formats
+            f: output / default_name(result, REPORTERS[f].extension) for f in formats
         }
     else:
         targets = {formats[0]: output}
     for fmt, target in targets.items():
         if REPORTERS[fmt].binary and target is None:
             raise click.UsageError(f"--format {fmt} writes a file: give --output PATH")
+        if target is not None and any(_same_file(target, p) for p in protected):
+            raise click.UsageError(
+                f"--output {target} would overwrite the previous run it is compared with; "
+                "give another --output"
+            )
+    for fmt, target in targets.items():
         _write(REPORTERS[fmt].render(result), target)
+        if target is not None:
+            click.echo(f"Wrote {target}", err=True)
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return a.resolve() == b.resolve() or b.resolve() in a.resolve().parents
+    except OSError:
+        return False
 
 
 @cli.command()
@@ -185,7 +222,8 @@ def _emit(result: RunResult, formats: list[str], output: Path | None) -> None:
 @click.option(
     "--previous",
     type=click.Path(dir_okay=False, path_type=Path),
-    help="An earlier run's JSON: mark each exception new or still open, and list those resolved.",
+    help="An earlier run's JSON: mark each exception new, still open or reopened, and list "
+    "those fixed or dropped out since.",
 )
 @click.option(
     "--fail-on",
@@ -194,7 +232,22 @@ def _emit(result: RunResult, formats: list[str], output: Path | None) -> None:
     show_default=True,
     help="Exit 1 when there is an exception of this severity or above.",
 )
-@click.option("--strict", is_flag=True, help="Also exit 1 when a rule could not run.")
+@click.option(
+    "--history",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Keep this run in FOLDER and compare it with the latest earlier run kept there.",
+)
+@click.option(
+    "--waivers",
+    "waivers_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Waivers file (default: the config's waivers:, else EXPORT_DIR/waivers.yaml).",
+)
+@click.option(
+    "--strict",
+    is_flag=True,
+    help="Also exit 1 when a rule could not run; refuse a doubtful --as-of.",
+)
 def check(
     export_dir: Path,
     config_file: Path | None,
@@ -204,6 +257,8 @@ def check(
     output: Path | None,
     team: str | None,
     previous: Path | None,
+    history: Path | None,
+    waivers_file: Path | None,
     fail_on: str,
     strict: bool,
 ) -> int:
@@ -216,12 +271,30 @@ def check(
     from casecheck.report.summary import narrow, teams
 
     result = _prepare(export_dir, config_file, rules_dir, as_of)
+    config = result.export.config
+    warnings = _as_of_warnings(result, strict)
     if team is not None and team not in teams(result):
         known = ", ".join(teams(result)) or "none"
         raise click.BadParameter(
             f'no team "{team}" in this export (teams: {known})', param_hint="--team"
         )
-    if previous is not None:
+    result = _with_waivers(result, export_dir, waivers_file)
+    kept = _history(result, history or config.history)
+    protected = [p for p in (previous,) if p is not None]
+    if kept is not None:
+        protected.append(kept.folder)
+        from casecheck.report.compare import read_previous, with_previous
+
+        kept_run = kept.previous(result.as_of)
+        ever_seen = kept_run[1] if kept_run else None
+        last = read_previous(previous) if previous is not None else kept_run and kept_run[0]
+        if last:
+            result = with_previous(result, last, ever_seen)
+        from casecheck.report.results import results_document
+
+        saved = kept.save(result.as_of, results_document(result))
+        click.echo(f"Kept this run in {saved}", err=True)
+    elif previous is not None:
         from casecheck.report.compare import read_previous, with_previous
 
         result = with_previous(result, read_previous(previous))
@@ -232,10 +305,61 @@ def check(
 
         print_summary(view)
     else:
-        _emit(view, ["text" if f == "auto" else f for f in chosen], output)
+        _emit(view, ["text" if f == "auto" else f for f in chosen], output, protected)
+    for warning in warnings:
+        click.secho(f"warning: {warning}", fg="yellow", err=True)
+    ran = sum(o.status == "ran" for o in result.outcomes)
+    if not ran:
+        click.secho(
+            "warning: no rule could run on this export, so nothing was checked "
+            "(each rule's reason is in the report); exit 1",
+            fg="yellow",
+            err=True,
+        )
     threshold = None if fail_on == "never" else Severity(fail_on)
-    failed = view.failing(threshold) or bool(result.errored) or (strict and bool(result.not_run))
+    failed = (
+        view.failing(threshold)
+        or bool(result.errored)
+        or (strict and bool(result.not_run))
+        or not ran
+    )
     return ExitCode.EXCEPTIONS if failed else ExitCode.CLEAN
+
+
+def _as_of_warnings(result: RunResult, strict: bool) -> list[str]:
+    """Doubts about the as-of date: warnings, or with --strict a refusal (exit 2)."""
+    from casecheck.weekly.sanity import as_of_warnings
+
+    found = as_of_warnings(result.export, result.as_of)
+    if found and strict:
+        raise CasecheckError(
+            "--as-of", found[0], "Give the date the export was taken (or drop --strict)."
+        )
+    return found
+
+
+def _with_waivers(result: RunResult, export_dir: Path, given: Path | None) -> RunResult:
+    from casecheck.weekly.waivers import apply_waivers, read_waivers, waivers_path
+
+    config = result.export.config
+    path = waivers_path(export_dir, given, config.waivers)
+    if path is None:
+        return result
+    return apply_waivers(result, read_waivers(path, config.waiver_max_months))
+
+
+def _history(result: RunResult, folder: Path | None) -> History | None:
+    """The history this run is kept in (None without --history or `history:`)."""
+    if folder is None:
+        return None
+    from casecheck.weekly.history import History, slug
+
+    config = result.export.config
+    # Keyed by the council: each week's export usually lands in a new folder.
+    key = slug(config.council or "export")
+    kept = History(folder=folder, key=key)
+    kept.refuse_going_back(result.as_of)
+    return kept
 
 
 @cli.command()
@@ -319,6 +443,67 @@ def rules_explain(rule_id: str, config_file: Path | None, rules_dir: Path | None
         click.echo(f"{heading}:")
         click.echo(textwrap.fill(text, width=88, initial_indent="  ", subsequent_indent="  "))
     return ExitCode.CLEAN
+
+
+@cli.command()
+@click.argument("fingerprint")
+@click.option("--reason", required=True, help="Why the exception is accepted.")
+@click.option("--by", "approved_by", required=True, help="Who approved it.")
+@click.option("--until", "until", required=True, metavar="YYYY-MM-DD", help="When it expires.")
+@click.option(
+    "--waivers",
+    "waivers_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=Path("waivers.yaml"),
+    show_default=True,
+    help="The waivers file to add to (created if absent).",
+)
+@click.option("--rule", help="The exception's rule (recorded with it, for people reading it).")
+@click.option("--child", help="The child's ID (recorded with it, for people reading the file).")
+@config_option
+def waive(
+    fingerprint: str,
+    reason: str,
+    approved_by: str,
+    until: str,
+    waivers_file: Path,
+    rule: str | None,
+    child: str | None,
+    config_file: Path | None,
+) -> int:
+    """Record that the exception FINGERPRINT is known and accepted, until a date.
+
+    The fingerprint is in every report (JSON, CSV, Excel). The waiver is approved today and
+    expires at most waiver_max_months (casecheck.yaml, default 6) later.
+    """
+    from casecheck.weekly.waivers import Waiver, add_waiver
+
+    config = load_config(Path("."), config_file) if config_file else CouncilConfig()
+    expires = _date_option(until, "--until")
+    today = dt.date.today()  # the CLI reads the clock; the library is given the date
+    if expires < today:
+        raise click.BadParameter(f"{until} is in the past", param_hint="--until")
+    waiver = Waiver(
+        fingerprint=fingerprint,
+        rule=rule,
+        child=child,
+        reason=reason,
+        approved_by=approved_by,
+        approved_on=today,
+        expires=expires,
+    )
+    add_waiver(waivers_file, waiver, config.waiver_max_months)
+    click.echo(f"Added a waiver for {fingerprint} until {expires:%d/%m/%Y} to {waivers_file}")
+    return ExitCode.CLEAN
+
+
+def _date_option(value: str, hint: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(
+            f'"{value}" is not a date; write it as YYYY-MM-DD', param_hint=hint
+        ) from None
 
 
 @cli.command()

@@ -54,6 +54,9 @@ class CouncilConfig(BaseModel):
     evidence: dict[str, EvidenceKind] = Field(default_factory=dict)
     closure_days: list[dt.date] = Field(default_factory=list)
     rules: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    history: Path | None = None  # keep each run here and compare with the last (--history)
+    waivers: Path | None = None  # the waivers file (--waivers; default EXPORT_DIR/waivers.yaml)
+    waiver_max_months: int = Field(default=6, ge=1, le=24)
 
     @field_validator("tables")
     @classmethod
@@ -227,4 +230,10 @@ def load_config(export_dir: Path, config_file: Path | None = None) -> CouncilCon
             'Write one setting a line, like "council: Anytown".',
         )
     config: CouncilConfig = validate(doc, CouncilConfig, ConfigError)
-    return config
+    # Folders and files named in the config are relative to the config file.
+    relative = {
+        key: path.parent / value
+        for key in ("history", "waivers")
+        if (value := getattr(config, key)) is not None and not value.is_absolute()
+    }
+    return config.model_copy(update=relative) if relative else config

@@ -118,7 +118,17 @@ def render_summary(result: RunResult, out: Console, plain: bool = False) -> None
     if moved is not None and result.previous_as_of is not None:
         out.print(
             f"Since the run as of {result.previous_as_of:%d/%m/%Y}: {moved['new']} new, "
-            f"{moved['resolved']} resolved, {moved['still_open']} still open",
+            f"{moved['reopened']} reopened, {moved['still_open']} still open; "
+            f"{moved['fixed']} fixed, {moved['dropped_out']} dropped out "
+            "(no longer due: aged out, left scope or closed)",
+            markup=False,
+        )
+    if result.waived is not None:
+        stale = 0 if result.stale_waivers is None else len(result.stale_waivers)
+        lapsed = int((result.findings.get("waiver", pd.Series(dtype=object)) != "").sum())
+        out.print(
+            f"Waivers: {_n(len(result.waived), 'exception')} waived (not counted above), "
+            f"{lapsed} with a lapsed waiver, {_n(stale, 'stale waiver')} matching nothing",
             markup=False,
         )
     out.print()
@@ -147,24 +157,66 @@ def render_summary(result: RunResult, out: Console, plain: bool = False) -> None
             label = "not run" if o.status == "not_run" else "ERRORED"
             rules.add_row(o.rule.id, o.rule.severity.value, label, Text(o.reason), "", "")
     out.print(rules)
+    fresh = summary.new_high(result)
+    if len(fresh):
+        out.print(_exceptions_table("New high-severity exceptions", fresh.head(20), plain))
+    if team:
+        _action_lists(result, out, plain)
+        return
     oldest = summary.oldest(result)
     if len(oldest):
-        table = _table("Oldest overdue", plain)
-        for column in ("child", "team", "rule", "days", "message"):
-            table.add_column(
-                column,
-                justify="right" if column == "days" else "left",
-                no_wrap=column != "message",
-            )
-        for row in oldest.to_dict("records"):
+        out.print(_exceptions_table("To chase first", oldest, plain))
+
+
+def _exceptions_table(title: str, frame: pd.DataFrame, plain: bool) -> Table:
+    table = _table(title, plain)
+    for column in ("child", "team", "worker", "rule", "sev", "days", "message"):
+        table.add_column(
+            column,
+            justify="right" if column == "days" else "left",
+            no_wrap=column not in ("message", "worker", "team"),
+        )
+    for row in frame.to_dict("records"):
+        table.add_row(
+            Text(row["PERSON_ID"]),
+            Text(row["team"]),
+            Text(row["worker"]),
+            Text(row["rule_id"]),
+            row["severity"],
+            str(row["days_overdue"]),
+            Text(row["message"]),
+        )
+    return table
+
+
+ACTIONS_PER_WORKER = 15
+
+
+def _action_lists(result: RunResult, out: Console, plain: bool) -> None:
+    """Per worker: high severity first, then by days overdue, then what falls due soon."""
+    listed = summary.actions(result)
+    for worker, rows in listed.groupby("worker", sort=True):
+        name = str(worker) or "(no worker)"
+        table = _table(f"Actions for {name}", plain)
+        for column in ("child", "rule", "sev", "action", "due", "message"):
+            table.add_column(column, no_wrap=column != "message")
+        for row in rows.head(ACTIONS_PER_WORKER).to_dict("records"):
+            late = row["days_overdue"]
             table.add_row(
                 Text(row["PERSON_ID"]),
-                Text(row["team"]),
-                row["rule_id"],
-                str(row["days_overdue"]),
+                Text(row["rule_id"]),
+                str(row["severity"]),
+                f"{late} days overdue" if row["action"] == "overdue" else "due soon",
+                f"{row['due_date']:%d/%m/%Y}",
                 Text(row["message"]),
             )
         out.print(table)
+        if len(rows) > ACTIONS_PER_WORKER:
+            out.print(
+                f"  ... and {len(rows) - ACTIONS_PER_WORKER} more for {name}: "
+                "the CSV, Excel and HTML reports list them all",
+                markup=False,
+            )
 
 
 def summary_text(result: RunResult) -> str:
