@@ -281,23 +281,17 @@ def check(
     result = _with_waivers(result, export_dir, waivers_file)
     kept = _history(result, history or config.history)
     protected = [p for p in (previous,) if p is not None]
+    from casecheck.report.compare import read_previous, with_previous
+
+    last = read_previous(previous) if previous is not None else None
     if kept is not None:
+        from casecheck.weekly.history import keep_and_compare
+
         protected.append(kept.folder)
-        from casecheck.report.compare import read_previous, with_previous
-
-        kept_run = kept.previous(result.as_of)
-        ever_seen = kept_run[1] if kept_run else None
-        last = read_previous(previous) if previous is not None else kept_run and kept_run[0]
-        if last:
-            result = with_previous(result, last, ever_seen)
-        from casecheck.report.results import results_document
-
-        saved = kept.save(result.as_of, results_document(result))
+        result, saved = keep_and_compare(result, kept, last)
         click.echo(f"Kept this run in {saved}", err=True)
-    elif previous is not None:
-        from casecheck.report.compare import read_previous, with_previous
-
-        result = with_previous(result, read_previous(previous))
+    elif last is not None:
+        result = with_previous(result, last)
     view = narrow(result, team)
     chosen = list(dict.fromkeys(formats or ("auto",)))
     if chosen == ["auto"] and output is None and _rich_terminal():
@@ -357,9 +351,7 @@ def _history(result: RunResult, folder: Path | None) -> History | None:
     config = result.export.config
     # Keyed by the council: each week's export usually lands in a new folder.
     key = slug(config.council or "export")
-    kept = History(folder=folder, key=key)
-    kept.refuse_going_back(result.as_of)
-    return kept
+    return History(folder=folder, key=key)
 
 
 @cli.command()
@@ -442,6 +434,89 @@ def rules_explain(rule_id: str, config_file: Path | None, rules_dir: Path | None
     for heading, text in explain(loaded[rule_id]):
         click.echo(f"{heading}:")
         click.echo(textwrap.fill(text, width=88, initial_indent="  ", subsequent_indent="  "))
+    return ExitCode.CLEAN
+
+
+MAX_TREND_DATES = 120
+
+
+@cli.command("trend")
+@click.argument("export_dir", type=EXPORT_DIR)
+@config_option
+@rules_option
+@click.option("--from", "start", required=True, metavar="YYYY-MM-DD", help="First date.")
+@click.option("--to", "end", required=True, metavar="YYYY-MM-DD", help="Last date.")
+@click.option(
+    "--every",
+    type=click.Choice(["week", "month", "quarter"]),
+    default="month",
+    show_default=True,
+    help="Check as of each week's Friday, month end or quarter end between the dates.",
+)
+@click.option(
+    "--format",
+    "formats",
+    type=click.Choice(["text", "csv", "json", "html", "xlsx"]),
+    multiple=True,
+    help="Output format; repeat for several (then --output is a folder). Default: text.",
+)
+@click.option("--output", type=click.Path(path_type=Path), help="File (or folder) to write.")
+def trend_command(
+    export_dir: Path,
+    config_file: Path | None,
+    rules_dir: Path | None,
+    start: str,
+    end: str,
+    every: str,
+    formats: tuple[str, ...],
+    output: Path | None,
+) -> int:
+    """Compliance per rule and per team as of each date: the figures for an annual QA report.
+
+    The export is read once and the rules run as of each date, exactly as
+    `casecheck check --as-of DATE` would.
+    """
+    from casecheck.report.terminal import progress
+    from casecheck.report.trend import TREND_REPORTERS
+    from casecheck.weekly.history import slug
+    from casecheck.weekly.trend import run_trend, trend_dates
+
+    first, last = _date_option(start, "--from"), _date_option(end, "--to")
+    dates = trend_dates(first, last, every)
+    if not dates:
+        raise click.BadParameter(
+            f"no {every} end between {first.isoformat()} and {last.isoformat()}",
+            param_hint="--from/--to",
+        )
+    if len(dates) > MAX_TREND_DATES:
+        raise click.BadParameter(
+            f"{len(dates)} dates; at most {MAX_TREND_DATES} (use a longer --every)",
+            param_hint="--from/--to",
+        )
+    with progress(f"Reading the export in {export_dir}"):
+        config, export = _load(export_dir, config_file)
+    rules = _rules(config, rules_dir)
+    with progress(f"Checking {len(rules)} rules as of {len(dates)} dates"):
+        frame = run_trend(export, rules, dates)
+    council = config.council or export.folder.resolve().name
+    title = f"Compliance trend, {council}: {dates[0]:%d/%m/%Y} to {dates[-1]:%d/%m/%Y}"
+    meta = {"title": title, "council": config.council, "every": every}
+    chosen = list(dict.fromkeys(formats or ("text",)))
+    stem = f"casecheck-trend-{slug(council)}-{dates[0].isoformat()}-{dates[-1].isoformat()}"
+    if len(chosen) > 1 or (output is not None and output.is_dir()):
+        if output is None or (not output.exists() and output.suffix):
+            raise click.UsageError("several --format values need --output FOLDER")
+        targets: dict[str, Path | None] = {
+            f: output / f"{stem}.{TREND_REPORTERS[f][0]}" for f in chosen
+        }
+    else:
+        targets = {chosen[0]: output}
+    for fmt, target in targets.items():
+        if fmt == "xlsx" and target is None:
+            raise click.UsageError("--format xlsx writes a file: give --output PATH")
+        _write(TREND_REPORTERS[fmt][1](frame, meta), target)
+        if target is not None:
+            click.echo(f"Wrote {target}", err=True)
     return ExitCode.CLEAN
 
 

@@ -365,3 +365,75 @@ def test_an_output_never_overwrites_the_previous_run(
     assert _check([*base, "--previous", str(last), "--output", str(last)]) == 2
     assert "would overwrite the previous run it is compared with" in capsys.readouterr().err
     assert last.read_bytes() == before
+
+
+SAMPLE = Path(__file__).resolve().parents[1] / "sample_exports"
+
+
+@pytest.fixture(scope="module")
+def trend_files(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("trend")
+    formats = [a for f in ("text", "csv", "json", "html", "xlsx") for a in ("--format", f)]
+    args = ["trend", str(SAMPLE), "--from", "2026-08-01", "--to", "2026-09-30", *formats]
+    assert _check([*args, "--output", str(folder)]) == 0
+    return folder
+
+
+def test_trend_agrees_with_check_at_each_date(trend_files: Path, tmp_path: Path) -> None:
+    document = json.loads(next(trend_files.glob("*.json")).read_text())
+    assert document["dates"] == ["2026-08-31", "2026-09-30"]
+    for day in document["dates"]:
+        out = tmp_path / f"{day}.json"
+        args = ["check", str(SAMPLE), "--as-of", day, "--format", "json", "--output", str(out)]
+        _check([*args, "--fail-on", "never"])
+        checked = json.loads(out.read_text())
+        by_rule = {
+            f["name"]: f["compliance"]
+            for f in document["figures"]
+            if f["as_of"] == day and f["level"] == "rule"
+        }
+        assert by_rule == {r["rule_id"]: r["compliance"] for r in checked["rules"]}
+        kept = {(s["level"], s["name"]): s["compliance"] for s in checked["summary"]}
+        trend = {
+            (f["level"], f["name"]): f["compliance"]
+            for f in document["figures"]
+            if f["as_of"] == day
+        }
+        assert trend == kept
+
+
+def test_trend_files_are_well_formed(trend_files: Path) -> None:
+    import xml.etree.ElementTree as ET
+
+    import openpyxl
+
+    names = sorted(p.name for p in trend_files.iterdir())
+    stem = "casecheck-trend-synthetic-borough-council-sample-data-not-real-people"
+    assert names == [
+        f"{stem}-2026-08-31-2026-09-30.{e}" for e in ("csv", "html", "json", "txt", "xlsx")
+    ]
+    page = next(trend_files.glob("*.html")).read_text()
+    for svg in page.split("<svg")[1:]:
+        ET.fromstring("<svg" + svg.split("</svg>")[0] + "</svg>")
+    assert "<script" not in page
+    book = openpyxl.load_workbook(next(trend_files.glob("*.xlsx")))
+    assert book.sheetnames == ["All rules", "By rule", "By team", "Figures"]
+    assert book["By rule"]["A1"].value == "By rule"
+    rows = list(csv.DictReader(io.StringIO(next(trend_files.glob("*.csv")).read_text())))
+    assert {r["level"] for r in rows} == {"overall", "rule", "team"}
+    text = next(trend_files.glob("*.txt")).read_text()
+    assert text.startswith(
+        "Compliance trend, Synthetic Borough Council (sample data, not real people): "
+        "31/08/2026 to 30/09/2026\n"
+    )
+
+
+def test_history_gives_each_rule_a_trend_line(runs: list[dict[str, object]]) -> None:
+    text = runs[3]["text"]
+    assert isinstance(text, str)
+    row = next(line for line in text.splitlines() if line.startswith("| method-recorded"))
+    # Compliance 2/6, 3/4, 1/4, 1/4: the eight ASCII levels are _.-=+*#@ (plain text).
+    assert (
+        row
+        == "| method-recorded | high     |        4 |   1 (25%) |          3 |        0 | -#--  |"
+    )

@@ -83,6 +83,8 @@ class RunResult:
     # `findings`), and the waivers in force that matched nothing.
     waived: pd.DataFrame | None = None
     stale_waivers: pd.DataFrame | None = None
+    # Set from a history folder: compliance per run (weekly.trend.TREND_COLUMNS), this run last.
+    trend: pd.DataFrame | None = None
 
     def failing(self, threshold: Severity | None) -> bool:
         if threshold is None:

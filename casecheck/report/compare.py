@@ -83,6 +83,7 @@ class PreviousRun(BaseModel):
     as_of: dt.date
     exceptions: list[PreviousException]
     comparison: PreviousComparison | None = None
+    summary: list[dict[str, object]] | None = None  # compliance figures, for trends
 
 
 def read_previous(path: Path) -> PreviousRun:

@@ -130,6 +130,7 @@ def results_document(result: RunResult) -> dict[str, Any]:
         "exceptions": exception_records(result),
         "due_soon": due_soon_records(result),
         "comparison": comparison(result),
+        "summary": summary_records(result),
         "waived": waived_records(result),
         "stale_waivers": stale_waiver_records(result),
     }
@@ -167,6 +168,17 @@ def comparison(result: RunResult) -> dict[str, Any] | None:
         "fixed": _gone_records(result.gone[outcome == "fixed"]),
         "dropped_out": _gone_records(result.gone[outcome == "dropped_out"]),
     }
+
+
+def summary_records(result: RunResult) -> list[dict[str, Any]]:
+    """Compliance overall, per rule that ran and per team: what a trend over runs reads."""
+    from casecheck.weekly.trend import figures
+
+    frame = figures(result).drop(columns="as_of")
+    return [
+        {str(k): (None if pd.isna(v) else v) for k, v in row.items()}
+        for row in frame.to_dict("records")
+    ]
 
 
 def waived_records(result: RunResult) -> list[dict[str, Any]]:

@@ -137,13 +137,16 @@ def render_summary(result: RunResult, out: Console, plain: bool = False) -> None
     else:
         out.print(_group_table("By team", summary.by_team(result), "team", plain))
     rules = _table("By rule", plain)
-    for column in ("rule", "severity", "in scope", "compliant", "exceptions", "due soon"):
+    lines = _sparklines(result, plain)
+    columns = ["rule", "severity", "in scope", "compliant", "exceptions", "due soon"]
+    for column in [*columns, *(["trend"] if lines is not None else [])]:
         rules.add_column(
             column,
-            justify="left" if column in ("rule", "severity") else "right",
-            no_wrap=column in ("rule", "severity"),
+            justify="left" if column in ("rule", "severity", "trend") else "right",
+            no_wrap=column in ("rule", "severity", "trend"),
         )
     for o in result.outcomes:
+        spark = [] if lines is None else [lines.get(o.rule.id, "")]
         if o.status == "ran":
             rules.add_row(
                 o.rule.id,
@@ -152,10 +155,11 @@ def render_summary(result: RunResult, out: Console, plain: bool = False) -> None
                 f"{o.compliant} ({_pct(o.compliance)})",
                 str(o.exceptions),
                 str(o.due_soon),
+                *spark,
             )
         else:
             label = "not run" if o.status == "not_run" else "ERRORED"
-            rules.add_row(o.rule.id, o.rule.severity.value, label, Text(o.reason), "", "")
+            rules.add_row(o.rule.id, o.rule.severity.value, label, Text(o.reason), "", "", *spark)
     out.print(rules)
     fresh = summary.new_high(result)
     if len(fresh):
@@ -166,6 +170,23 @@ def render_summary(result: RunResult, out: Console, plain: bool = False) -> None
     oldest = summary.oldest(result)
     if len(oldest):
         out.print(_exceptions_table("To chase first", oldest, plain))
+
+
+TREND_RUNS = 12
+
+
+def _sparklines(result: RunResult, plain: bool) -> dict[str, str] | None:
+    """Each rule's compliance over the last runs kept in the history, as a sparkline."""
+    if result.trend is None or not len(result.trend):
+        return None
+    from casecheck.weekly.trend import sparkline
+
+    rules = result.trend[result.trend["level"] == "rule"].sort_values("as_of", kind="stable")
+    recent = sorted(rules["as_of"].unique())[-TREND_RUNS:]
+    rules = rules[rules["as_of"].isin(recent)]
+    return {
+        str(name): sparkline(group["compliance"], plain) for name, group in rules.groupby("name")
+    }
 
 
 def _exceptions_table(title: str, frame: pd.DataFrame, plain: bool) -> Table:

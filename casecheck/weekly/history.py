@@ -1,10 +1,10 @@
 """Run history: each run's results kept compressed, keyed by export and as-of date.
 
 A history folder holds one sub-folder per export (named from the council in casecheck.yaml,
-else `export`: each week's export usually lands in a folder of its own) and in it one `YYYY-MM-DD.json.gz` per as-of date: the same document as
-`check --format json`. A run compares itself with the latest earlier one, and the runs before
-that tell an exception that was fixed and is back ("reopened").
-"""
+else `export`: each week's export usually lands in a folder of its own) and in it one
+`YYYY-MM-DD.json.gz` per as-of date: the same document as `check --format json`. A run compares
+itself with the latest earlier one, and the runs before that tell an exception that was fixed
+and is back ("reopened")."""
 
 from __future__ import annotations
 
@@ -12,14 +12,16 @@ import datetime as dt
 import gzip
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
+from casecheck.engine.run import RunResult
 from casecheck.errors import CasecheckError
 from casecheck.report.compare import PreviousRun, read_previous
+from casecheck.weekly.trend import run_figures
 
 SUFFIX = ".json.gz"
 _DATE = re.compile(r"^(\d{4}-\d{2}-\d{2})\.json\.gz$")
@@ -29,6 +31,15 @@ def slug(text: str) -> str:
     """A file-name-safe form of a council, team or folder name."""
     out = re.sub(r"[^a-z0-9]+", "-", text.casefold()).strip("-")
     return out[:60] or "export"
+
+
+@dataclass(frozen=True)
+class Earlier:
+    """The runs kept before this one: the latest, every exception seen, and their figures."""
+
+    latest: PreviousRun
+    ever_seen: pd.DataFrame | None  # fingerprint, first_seen: the runs before the latest
+    figures: pd.DataFrame  # weekly.trend.TREND_COLUMNS, one block per run
 
 
 @dataclass(frozen=True)
@@ -63,19 +74,18 @@ class History:
                 "(use --previous FILE to compare with one particular run).",
             )
 
-    def previous(self, as_of: dt.date) -> tuple[PreviousRun, pd.DataFrame] | None:
-        """The latest run before `as_of`, and (fingerprint, first_seen) of all runs before it."""
-        earlier = [d for d in self.dates() if d < as_of]
-        if not earlier:
+    def before(self, as_of: dt.date) -> Earlier | None:
+        """What the kept runs before `as_of` say (None when there is none): each read once."""
+        dates = [d for d in self.dates() if d < as_of]
+        if not dates:
             return None
-        latest = read_previous(self.path_for(earlier[-1]))
-        seen = [_fingerprints(read_previous(self.path_for(d))) for d in earlier[:-1]]
-        frame = (
-            pd.concat(seen, ignore_index=True)
-            if seen
-            else pd.DataFrame({"fingerprint": [], "first_seen": []})
+        runs = [read_previous(self.path_for(d)) for d in dates]
+        seen = [_fingerprints(run) for run in runs[:-1]]
+        return Earlier(
+            latest=runs[-1],
+            ever_seen=pd.concat(seen, ignore_index=True) if seen else None,
+            figures=pd.concat([run_figures(run) for run in runs], ignore_index=True),
         )
-        return latest, frame
 
     def save(self, as_of: dt.date, document: dict[str, Any]) -> Path:
         """Keep this run (replacing an earlier run of the same as-of date)."""
@@ -101,3 +111,23 @@ def _fingerprints(run: PreviousRun) -> pd.DataFrame:
             "first_seen": [e.first_seen or run.as_of for e in run.exceptions],
         }
     )
+
+
+def keep_and_compare(
+    result: RunResult, kept: History, previous: PreviousRun | None = None
+) -> tuple[RunResult, Path]:
+    """Compare `result` with the latest kept run (or `previous`, when given), add the kept
+    runs' compliance as its trend, and keep it. Returns the result and where it was kept."""
+    from casecheck.report.compare import with_previous
+    from casecheck.report.results import results_document
+    from casecheck.weekly.trend import figures
+
+    kept.refuse_going_back(result.as_of)
+    earlier = kept.before(result.as_of)
+    last = previous or (earlier.latest if earlier else None)
+    if last is not None:
+        result = with_previous(result, last, earlier.ever_seen if earlier else None)
+    now = figures(result)
+    runs = pd.concat([earlier.figures, now], ignore_index=True) if earlier else now
+    result = replace(result, trend=runs)
+    return result, kept.save(result.as_of, results_document(result))
