@@ -437,3 +437,29 @@ def test_history_gives_each_rule_a_trend_line(runs: list[dict[str, object]]) -> 
         row
         == "| method-recorded | high     |        4 |   1 (25%) |          3 |        0 | -#--  |"
     )
+
+
+def test_trend_workbook_bytes_depend_on_the_figures_alone() -> None:
+    import pandas as pd
+
+    from casecheck.report.trend import trend_xlsx
+
+    frame = pd.DataFrame(
+        {
+            "as_of": pd.to_datetime(["2026-01-31", "2026-02-28"]),
+            "level": ["rule", "rule"],
+            "name": ["=cmd|' /C calc'!A0", "=cmd|' /C calc'!A0"],
+            "children_in_scope": [4, 4],
+            "children_with_exceptions": [1, 2],
+            "exceptions": [1, 2],
+            "compliance": [0.75, 0.5],
+        }
+    )
+    first = trend_xlsx(frame, "t")
+    assert trend_xlsx(frame, "t") == first
+    import io as _io
+
+    import openpyxl
+
+    book = openpyxl.load_workbook(_io.BytesIO(first))
+    assert book["By rule"]["A2"].value == "'=cmd|' /C calc'!A0"

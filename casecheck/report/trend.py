@@ -186,6 +186,8 @@ def trend_xlsx(frame: pd.DataFrame, title: str) -> bytes:
     from openpyxl import Workbook  # type: ignore[import-untyped]
     from openpyxl.chart import LineChart, Reference  # type: ignore[import-untyped]
 
+    from casecheck.report.xlsx import workbook_bytes
+
     table = wide(frame)
     dates = _dates(frame)
     wb = Workbook()
@@ -230,21 +232,13 @@ def trend_xlsx(frame: pd.DataFrame, title: str) -> bytes:
     ws.append(TREND_COLUMNS)
     for row in frame[TREND_COLUMNS].itertuples(index=False):
         ws.append([pd.Timestamp(row[0]).date(), row[1], _safe(str(row[2])), *row[3:]])
-    buffer = io.BytesIO()
-    wb.save(buffer)
-    return _fixed_zip(buffer.getvalue(), stamp.date())
+    return workbook_bytes(wb, stamp.date())
 
 
 def _safe(text: str) -> str:
     """A label from the export as an Excel cell: never a formula, only XML 1.0 characters."""
     cleaned = "".join(c for c in text if c in "\t\n\r" or (c >= " " and c not in "\ufffe\uffff"))
     return "'" + cleaned if cleaned[:1] in ("=", "+", "-", "@") else cleaned
-
-
-def _fixed_zip(data: bytes, when: dt.date) -> bytes:
-    from casecheck.report.xlsx import _fixed_zip as fixed
-
-    return fixed(data, when)
 
 
 # Each format of `casecheck trend`: its file extension and its renderer.

@@ -269,7 +269,12 @@ def render_xlsx(result: RunResult) -> bytes:
     _write_exceptions(wb, "All exceptions", frame)
     for team, name in sheet_names(summary.teams(result)).items():
         _write_exceptions(wb, name, frame[frame["team"] == team])
+    return workbook_bytes(wb, result.as_of)
+
+
+def workbook_bytes(wb: Any, when: dt.date) -> bytes:
+    """A workbook as .xlsx bytes that depend on its content alone (and `when`)."""
     buffer = io.BytesIO()
     # ExcelWriter, not wb.save(): save() stamps the file with the current time
     ExcelWriter(wb, zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, allowZip64=True)).save()
-    return _fixed_zip(buffer.getvalue(), result.as_of)
+    return _fixed_zip(buffer.getvalue(), when)
