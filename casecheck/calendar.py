@@ -14,7 +14,11 @@ import numpy.typing as npt
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-__all__ = ["Duration", "Unit", "WorkingCalendar"]
+__all__ = ["YEARS", "Duration", "Unit", "WorkingCalendar"]
+
+# The years a WorkingCalendar holds bank holidays for unless told otherwise: casecheck checks an
+# export as of a date in them (and refuses any other as-of date).
+YEARS = range(1990, 2061)
 
 
 class Unit(StrEnum):
@@ -106,7 +110,7 @@ class WorkingCalendar:
     def __init__(
         self,
         closure_days: Iterable[datetime.date] = (),
-        years: range = range(1990, 2061),
+        years: range = YEARS,
     ) -> None:
         if len(years) == 0:
             raise ValueError("a working calendar needs at least one year")

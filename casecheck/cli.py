@@ -14,8 +14,9 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from casecheck import __version__
+from casecheck.calendar import YEARS
 from casecheck.errors import CasecheckError, ExitCode
-from casecheck.export.config import CouncilConfig, load_config
+from casecheck.export.config import CouncilConfig, as_of_problem, load_config
 from casecheck.export.load import Export, load_export
 
 if TYPE_CHECKING:
@@ -590,7 +591,7 @@ def _date_option(value: str, hint: str) -> dt.date:
     help="Folder to write the export into.",
 )
 @click.option("--children", default=300, show_default=True, type=click.IntRange(1, 2_000_000))
-@click.option("--seed", default=1, show_default=True, type=int)
+@click.option("--seed", default=1, show_default=True, type=click.IntRange(min=0))
 @click.option(
     "--end-date",
     default="2026-10-30",
@@ -608,6 +609,14 @@ def generate(out_dir: Path, children: int, seed: int, end_date: str) -> int:
         raise click.BadParameter(
             f'"{end_date}" is not a date; write it as YYYY-MM-DD', param_hint="--end-date"
         ) from None
+    first, last = dt.date(YEARS[0] + 8, 1, 1), dt.date(YEARS[-1] - 1, 12, 31)
+    if not first <= end <= last:
+        raise click.BadParameter(
+            f"{end_date} is outside {first.isoformat()} to {last.isoformat()}: the export "
+            "holds records from up to 8 years before it and births up to a year after, and "
+            f"casecheck checks dates from {YEARS[0]} to {YEARS[-1]}",
+            param_hint="--end-date",
+        )
     written = generate_export(out_dir, children=children, seed=seed, end_date=end)
     click.echo(
         f"Wrote a synthetic export of {children} children to {out_dir}: "
@@ -620,13 +629,20 @@ def generate(out_dir: Path, children: int, seed: int, end_date: str) -> int:
 def parse_as_of(value: str | None, config: CouncilConfig) -> dt.date:
     """--as-of, else the config's export_date, else today: the one place that reads the clock."""
     if value is None:
-        return config.export_date or dt.date.today()
+        today = config.export_date or dt.date.today()  # export_date is checked with the config
+        if as_of_problem(today):
+            raise click.UsageError(f"today's date {as_of_problem(today)}: give --as-of")
+        return today
     try:
-        return dt.date.fromisoformat(value)
+        day = dt.date.fromisoformat(value)
     except ValueError:
         raise click.BadParameter(
             f'"{value}" is not a date; write it as YYYY-MM-DD', param_hint="--as-of"
         ) from None
+    problem = as_of_problem(day)
+    if problem:
+        raise click.BadParameter(f"{problem}; give a date in that range", param_hint="--as-of")
+    return day
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -201,12 +201,16 @@ def _in_file(doc: YamlDocument, loc: Sequence[str | int]) -> list[str | int]:
     """
     node = doc.root
     kept: list[str | int] = []
-    for part in loc:
+    for i, part in enumerate(loc):
         if isinstance(node, yaml.MappingNode):
             values = {key.value: value for key, value in node.value}
             if str(part) not in values:
                 tags = {v.value for v in values.values() if isinstance(v, yaml.ScalarNode)}
-                if part in tags:
+                # A tag is in the file as a value (kind: records) or, when the data validated
+                # is more than the file (a rule with a council's override), not at all: then
+                # it is followed by a key the file has here.
+                after = str(loc[i + 1]) if i + 1 < len(loc) else None
+                if part in tags or (after is not None and after in values):
                     continue
                 node = None
             else:

@@ -676,5 +676,7 @@ def test_a_bad_override_is_blamed_on_casecheck_yaml_not_the_rule_file(
     )
     result = run("check", tiny, "--config", config)
     assert result.code == 2
-    assert result.err.startswith("error: casecheck.yaml: at rules > cla-visits: ")
-    assert 'unknown evidence kind "nothing"' in result.err
+    assert result.err.startswith(
+        f"error: {config}, line 5: at rules > cla-visits > checks > after-move > evidence > "
+        'kind: unknown evidence kind "nothing". Use one of '
+    )

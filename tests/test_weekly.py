@@ -462,4 +462,5 @@ def test_trend_workbook_bytes_depend_on_the_figures_alone() -> None:
     import openpyxl
 
     book = openpyxl.load_workbook(_io.BytesIO(first))
-    assert book["By rule"]["A2"].value == "'=cmd|' /C calc'!A0"
+    cell = book["By rule"]["A2"]
+    assert (cell.value, cell.data_type, cell.quotePrefix) == ("=cmd|' /C calc'!A0", "s", True)

@@ -6,12 +6,12 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ConfigDict
 
 from casecheck.engine.context import EVIDENCE_FIELDS, EVIDENCE_SOURCES, VISIT_KINDS
 from casecheck.engine.events import EVENTS
 from casecheck.engine.model import EvidencePerEvent, EvidenceRecurring, Records, Rule, Share
-from casecheck.errors import ConfigError, RuleFileError
+from casecheck.errors import CasecheckError, ConfigError, RuleFileError
 from casecheck.export.config import CONFIG_FILE, CouncilConfig, evidence_vocabulary
 from casecheck.export.schema import TABLES
 from casecheck.yamlfile import YamlDocument, read_yaml, validate
@@ -31,15 +31,40 @@ def _merge(base: Any, override: Any) -> Any:
     return override
 
 
-def _fail(doc: YamlDocument, loc: list[str | int], what: str, fix: str) -> RuleFileError:
+class _Overrides(BaseModel):
+    """A rule with the council's override applied, validated where casecheck.yaml has it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    rules: dict[str, Rule]
+
+
+def _fail_at(
+    doc: YamlDocument,
+    loc: list[str | int],
+    what: str,
+    fix: str,
+    error: type[CasecheckError] = RuleFileError,
+) -> CasecheckError:
     line = doc.line_of(loc)
     where = f"{doc.path}, line {line}" if line is not None else str(doc.path)
-    return RuleFileError(where, f"at {' > '.join(str(p) for p in loc)}: {what}", fix)
+    return error(where, f"at {' > '.join(str(p) for p in loc)}: {what}", fix)
 
 
-def _check_references(rule: Rule, doc: YamlDocument, kinds: list[str]) -> None:
-    """Evidence kinds, events, tables and columns a rule names must exist."""
+def _check_references(
+    rule: Rule,
+    doc: YamlDocument,
+    kinds: list[str],
+    at: tuple[str, ...] = (),
+    error: type[CasecheckError] = RuleFileError,
+) -> None:
+    """Evidence kinds, events, tables and columns a rule names must exist. `at` is where the
+    rule sits in `doc` (rules > ID for a council's override in casecheck.yaml)."""
     known = ", ".join(kinds)
+
+    def fail(loc: list[str | int], what: str, fix: str) -> CasecheckError:
+        return _fail_at(doc, [*at, *loc], what, fix, error)
+
     for name, check in rule.checks.items():
         loc: list[str | int] = ["checks", name]
         evidence_kinds: list[tuple[str, list[str | int]]] = []
@@ -47,23 +72,20 @@ def _check_references(rule: Rule, doc: YamlDocument, kinds: list[str]) -> None:
             evidence_kinds.append((check.evidence.kind, [*loc, "evidence", "kind"]))
             for field in check.evidence.require:
                 if field not in EVIDENCE_FIELDS:
-                    raise _fail(
-                        doc,
+                    raise fail(
                         [*loc, "evidence", "require", field],
                         f'"{field}" cannot be required of evidence',
                         f"Use one of {', '.join(EVIDENCE_FIELDS)}.",
                     )
         if isinstance(check, EvidencePerEvent) and check.event not in EVENTS:
-            raise _fail(
-                doc,
+            raise fail(
                 [*loc, "event"],
                 f'unknown event "{check.event}"',
                 f"Use one of {', '.join(EVENTS)}.",
             )
         if isinstance(check, Records | Share):
             if check.table not in TABLES:
-                raise _fail(
-                    doc,
+                raise fail(
                     [*loc, "table"],
                     f'unknown table "{check.table}"',
                     f"Use one of {', '.join(TABLES)}.",
@@ -75,8 +97,7 @@ def _check_references(rule: Rule, doc: YamlDocument, kinds: list[str]) -> None:
                 named += [(f"require > {c}", c) for c in check.require]
                 if check.evidence is not None:
                     if check.table not in EVIDENCE_SOURCES:
-                        raise _fail(
-                            doc,
+                        raise fail(
                             [*loc, "evidence"],
                             f"{check.table} rows are not evidence of a kind",
                             f"Use evidence: only with {', '.join(EVIDENCE_SOURCES)}, "
@@ -85,16 +106,14 @@ def _check_references(rule: Rule, doc: YamlDocument, kinds: list[str]) -> None:
                     evidence_kinds.append((check.evidence, [*loc, "evidence"]))
             for key, column in named:
                 if column not in columns:
-                    raise _fail(
-                        doc,
+                    raise fail(
                         [*loc, *key.split(" > ")],
                         f'"{column}" is not a column of {check.table}',
                         f"Use one of {', '.join(sorted(columns))}.",
                     )
         for kind, kind_loc in evidence_kinds:
             if kind not in kinds:
-                raise _fail(
-                    doc,
+                raise fail(
                     kind_loc,
                     f'unknown evidence kind "{kind}"',
                     f"Use one of {known}, or define it under evidence: in {CONFIG_FILE}.",
@@ -122,7 +141,7 @@ def load_rules(folder: Path, config: CouncilConfig) -> list[Rule]:
             )
         rule: Rule = validate(doc, Rule, RuleFileError)
         if rule.id != path.stem:
-            raise _fail(
+            raise _fail_at(
                 doc,
                 ["id"],
                 f'the id "{rule.id}" differs from the file name {path.name}',
@@ -132,32 +151,22 @@ def load_rules(folder: Path, config: CouncilConfig) -> list[Rule]:
             raise RuleFileError(
                 str(path), f'the rule id "{rule.id}" is used twice', "Give each rule its own id."
             )
+        _check_references(rule, doc, kinds)
         override = config.rules.get(rule.id)
-        if override:
-            merged = _merge(doc.data, override)
-            try:
-                rule = Rule.model_validate(merged)
-            except ValidationError as exc:  # the override is wrong: name the config key
-                first = exc.errors()[0]
-                path_words = " > ".join(str(p) for p in first["loc"])
-                raise ConfigError(
-                    CONFIG_FILE,
-                    f"at rules > {rule.id} > {path_words}: {first['msg']}",
-                    f"Correct the override; the rule file is {path}.",
-                ) from None
-        try:
-            _check_references(rule, doc, kinds)
-        except RuleFileError as exc:
-            if not override:
-                raise
-            # The rule file was fine before the council's override: the override is at fault.
-            raise ConfigError(CONFIG_FILE, f"at rules > {rule.id}: {exc.what}", exc.fix) from None
+        if override:  # the rule file is fine: whatever is wrong now is the council's override
+            at = ("rules", rule.id)
+            merged = {"rules": {rule.id: _merge(doc.data, override)}}
+            overridden: _Overrides = validate(config.document, _Overrides, ConfigError, merged)
+            rule = overridden.rules[rule.id]
+            _check_references(rule, config.document, kinds, at, ConfigError)
         rules[rule.id] = rule
     unknown = sorted(set(config.rules) - set(rules))
     if unknown:
-        raise ConfigError(
-            CONFIG_FILE,
-            f"at rules > {unknown[0]}: no rule has this id",
+        raise _fail_at(
+            config.document,
+            ["rules", unknown[0]],
+            "no rule has this id",
             f"The rules are: {', '.join(sorted(rules))}.",
+            ConfigError,
         )
     return [rules[k] for k in sorted(rules)]

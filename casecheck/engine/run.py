@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import traceback
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from casecheck.calendar import WorkingCalendar
 from casecheck.engine import scope as scopes
@@ -26,6 +30,7 @@ from casecheck.engine.model import (
     Threshold,
 )
 from casecheck.export.load import Export
+from casecheck.export.schema import TABLES
 
 FINDING_COLUMNS = [
     "rule_id",
@@ -102,7 +107,11 @@ class RunResult:
 
 
 def _file(ctx: Context, table: str) -> str:
-    return ctx.export.files.get(table, f"{table}.csv")
+    """The file a table is (or would be) read from: the council's name for it, if it gave one."""
+    if table in ctx.export.files:
+        return ctx.export.files[table]
+    council = ctx.export.config.tables.get(table)
+    return council.file if council is not None and council.file else TABLES[table].file
 
 
 def _missing(rule: Rule, ctx: Context) -> str:
@@ -127,7 +136,7 @@ def _missing(rule: Rule, ctx: Context) -> str:
         tables = ctx.evidence_tables(kind, in_documents)
         present = [t for t in tables if ctx.has(t)]
         if not present:
-            names = " or ".join(f"{t}.csv" for t in tables) or "table"
+            names = " or ".join(_file(ctx, t) for t in tables) or "table"
             return f"no {names} in this export (needed for {kind.replace('_', ' ')} evidence)"
         for field in require:
             if not any(ctx.has_column(t, field) for t in present):
@@ -161,30 +170,54 @@ def _check_tables(check: Check) -> list[str]:
     raise TypeError(check)
 
 
-def _what_broke(exc: Exception) -> str:
-    """The error's type and where in casecheck it happened; not its text, which can quote data."""
+# The frames every rule shares, derived once by Context: a failure in one of them is named.
+SHARED = frozenset(name for name, v in vars(Context).items() if isinstance(v, cached_property))
+
+
+def _what_broke(exc: Exception, preparing: str = "") -> str:
+    """The error's type and where in casecheck it happened, and which shared frame was being
+    prepared if one was; not the error's text, which can quote data."""
     package = Path(__file__).resolve().parents[1]
     frames = [
         f for f in traceback.extract_tb(exc.__traceback__) if package in Path(f.filename).parents
     ]
+    shared = [f.name for f in frames if Path(f.filename).name == "context.py" and f.name in SHARED]
+    preparing = shared[-1] if shared else preparing
+    during = f" while preparing {preparing} (shared by the rules)" if preparing else ""
     where = f" in {Path(frames[-1].filename).name} line {frames[-1].lineno}" if frames else ""
-    return f"{type(exc).__name__}{where}: a bug in casecheck, please report it"
+    return f"{type(exc).__name__}{during}{where}: a bug in casecheck, please report it"
+
+
+FINGERPRINT_FIELDS = ["rule_id", "check", "PERSON_ID", "event_ref"]
+FINGERPRINT_PERSON = b"casecheck-fp-v2"  # blake2b personalisation: the fingerprint's version
+
+
+def _blake(key: bytes) -> str:
+    return hashlib.blake2b(key, digest_size=8, person=FINGERPRINT_PERSON).hexdigest()
+
+
+def fingerprint(rule_id: str, check: str, person_id: str, event_ref: str) -> str:
+    """The persisted id of one exception, compared week to week (README, "What an exception
+    says"): BLAKE2b with an 8-byte digest and the personalisation `casecheck-fp-v2`, over the
+    four fields as netstrings (length in UTF-8 bytes, ":", the field, ","), as 16 hex digits."""
+    fields = [f.encode("utf-8") for f in (rule_id, check, person_id, event_ref)]
+    return _blake(b"".join(b"%d:%s," % (len(f), f) for f in fields))
 
 
 def _fingerprints(frame: pd.DataFrame) -> pd.Series:
-    """A stable id per exception: rule + check + child + triggering event, hashed."""
-    keys = (
-        frame["rule_id"]
-        + "|"
-        + frame["check"]
-        + "|"
-        + frame["PERSON_ID"]
-        + "|"
-        + frame["event_ref"].astype(str)
-    )
-    hashed = pd.util.hash_pandas_object(keys, index=False).to_numpy()
-    text = np.char.mod("%016x", hashed) if len(hashed) else np.array([], dtype=str)
-    return pd.Series(text.astype(object), index=frame.index, dtype=object)
+    """`fingerprint` of every row: the netstrings are built by pyarrow, and each distinct key
+    is hashed once."""
+    parts: list[pa.Array | str] = []
+    for column in FINGERPRINT_FIELDS:
+        text = pa.array(frame[column].astype(str), type=pa.string())
+        parts += [pc.cast(pc.binary_length(text), pa.string()), ":", text, ","]
+    joined = pc.binary_join_element_wise(*parts, "")
+    if isinstance(joined, pa.ChunkedArray):  # what pyarrow makes of Arrow-backed columns
+        joined = joined.combine_chunks()
+    keys = joined.dictionary_encode()
+    hashed = [_blake(key.encode("utf-8")) for key in keys.dictionary.to_pylist()]
+    out = np.array(hashed, dtype=object)[keys.indices.to_numpy()]
+    return pd.Series(out, index=frame.index, dtype=object)
 
 
 def _evaluate(rule: Rule, ctx: Context) -> tuple[pd.DataFrame, pd.DataFrame, pd.Index]:
@@ -219,11 +252,11 @@ def run_rules(
                 RuleOutcome(rule, "not_run", "turned off in casecheck.yaml", 0, 0, 0, 0)
             )
             continue
-        reason = _missing(rule, ctx)
-        if reason:
-            outcomes.append(RuleOutcome(rule, "not_run", reason, 0, 0, 0, 0))
-            continue
         try:
+            reason = _missing(rule, ctx)
+            if reason:
+                outcomes.append(RuleOutcome(rule, "not_run", reason, 0, 0, 0, 0))
+                continue
             findings, due, ids = _evaluate(rule, ctx)
         except Exception as exc:
             outcomes.append(RuleOutcome(rule, "errored", _what_broke(exc), 0, 0, 0, 0))
@@ -244,7 +277,18 @@ def run_rules(
         all_findings.append(findings)
         all_due.append(due)
         all_scope.append(pd.DataFrame({"rule_id": rule.id, "PERSON_ID": ids.astype(object)}))
-    holder = ctx.holder
+    try:
+        holder = ctx.holder
+    except Exception as exc:  # every finding is named by its holder: no rule's result stands
+        reason = _what_broke(exc, "holder")
+        outcomes = [
+            o if o.status != "ran" else RuleOutcome(o.rule, "errored", reason, 0, 0, 0, 0)
+            for o in outcomes
+        ]
+        all_findings, all_due, all_scope = [], [], []
+        holder = pd.DataFrame(
+            {"team": [], "worker": []}, index=pd.Index([], dtype=str, name="PERSON_ID"), dtype=str
+        )
     findings = _finish(all_findings, [*FINDING_BASE, "check", "rule_id", "severity"], holder)
     findings["fingerprint"] = _fingerprints(findings) if len(findings) else pd.Series(dtype=object)
     severity_rank = findings["severity"].map({"high": 0, "medium": 1, "low": 2})
@@ -279,8 +323,20 @@ def run_rules(
         findings=findings,
         due_soon=due,
         in_scope=in_scope,
-        evidence=ctx.evidence[["PERSON_ID", "kind", "source", "date", "ref"]],
+        evidence=_evidence(ctx),
     )
+
+
+def _evidence(ctx: Context) -> pd.DataFrame:
+    """The evidence on file, for the case view; empty if it could not be prepared (every rule
+    that needed it has then errored, saying so)."""
+    columns = ["PERSON_ID", "kind", "source", "date", "ref"]
+    try:
+        return ctx.evidence[columns]
+    except Exception:
+        return pd.DataFrame(
+            {c: pd.Series(dtype="datetime64[ns]" if c == "date" else object) for c in columns}
+        )
 
 
 def _finish(parts: list[pd.DataFrame], columns: list[str], holder: pd.DataFrame) -> pd.DataFrame:

@@ -12,11 +12,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator
 
+from casecheck.calendar import YEARS
 from casecheck.errors import ConfigError
 from casecheck.export.schema import TABLES, Kind
-from casecheck.yamlfile import KeyedProblems, Loc, read_yaml, validate
+from casecheck.yamlfile import KeyedProblems, Loc, YamlDocument, read_yaml, validate
 
 CONFIG_FILE = "casecheck.yaml"
 EVIDENCE_SOURCES = ("step_types", "document_categories", "note_types")
@@ -57,6 +58,22 @@ class CouncilConfig(BaseModel):
     history: Path | None = None  # keep each run here and compare with the last (--history)
     waivers: Path | None = None  # the waivers file (--waivers; default EXPORT_DIR/waivers.yaml)
     waiver_max_months: int = Field(default=6, ge=1, le=24)
+    _document: YamlDocument | None = PrivateAttr(default=None)
+
+    @property
+    def document(self) -> YamlDocument:
+        """The file this config was read from, to name the line of a key in a later error
+        (an override of a rule, say); a config built in code stands for casecheck.yaml."""
+        return self._document or YamlDocument(path=Path(CONFIG_FILE), data=None, root=None)
+
+    @field_validator("export_date")
+    @classmethod
+    def _checkable(cls, value: dt.date | None) -> dt.date | None:
+        if value is not None:
+            problem = as_of_problem(value)
+            if problem:
+                raise ValueError(problem)
+        return value
 
     @field_validator("tables")
     @classmethod
@@ -65,6 +82,18 @@ class CouncilConfig(BaseModel):
         if problems:
             raise KeyedProblems(problems)
         return tables
+
+
+def as_of_problem(day: dt.date) -> str:
+    """Why an export cannot be checked as of `day` ('' when it can): the working-day calendar
+    holds bank holidays for YEARS only, and pandas cannot hold dates far outside them."""
+    first, last = dt.date(YEARS[0], 1, 1), dt.date(YEARS[-1], 12, 31)
+    if first <= day <= last:
+        return ""
+    return (
+        f"{day.isoformat()} is outside the dates casecheck can check an export as of, "
+        f"{first.isoformat()} to {last.isoformat()} (the years its working-day calendar covers)"
+    )
 
 
 def _date_format_problem(fmt: str) -> str | None:
@@ -236,4 +265,7 @@ def load_config(export_dir: Path, config_file: Path | None = None) -> CouncilCon
         for key in ("history", "waivers")
         if (value := getattr(config, key)) is not None and not value.is_absolute()
     }
-    return config.model_copy(update=relative) if relative else config
+    if relative:
+        config = config.model_copy(update=relative)
+    config._document = doc
+    return config

@@ -21,7 +21,8 @@ def case_view(result: RunResult, person_id: str) -> dict[str, Any]:
     if person_id not in persons.index:
         raise CasecheckError(
             person_id,
-            "no child with this PERSON_ID in persons.csv (or their row was set aside)",
+            f"no child with this PERSON_ID in {result.export.files.get('persons', 'persons.csv')} "
+            "(or their row was set aside)",
             "Check the ID, or run `casecheck validate` to see rows set aside.",
         )
     person = persons.loc[person_id]

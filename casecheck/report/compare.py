@@ -104,6 +104,15 @@ def read_previous(path: Path) -> PreviousRun:
         raise CasecheckError(
             str(path), f"is not a results file (at {where}: {first['msg']})", fix
         ) from None
+    if previous.schema_version < RESULTS_SCHEMA_VERSION:
+        raise CasecheckError(
+            str(path),
+            f"has schema_version {previous.schema_version}, whose fingerprints cannot be "
+            f"matched with this casecheck's (schema_version {RESULTS_SCHEMA_VERSION} makes them "
+            "another way)",
+            "Run last week's export again with this casecheck (same --as-of, --format json) and "
+            "compare with that file, or leave --previous out this once.",
+        )
     if previous.schema_version != RESULTS_SCHEMA_VERSION:
         raise CasecheckError(
             str(path),

@@ -9,8 +9,11 @@ import pandas as pd
 
 from casecheck import __version__
 from casecheck.engine.run import RunResult
+from casecheck.report.cells import defuse
 from casecheck.report.validation import load_summary, problems_records
 
+# 2: fingerprints are blake2b of named fields (engine.run.fingerprint); comparison.resolved split
+# into fixed and dropped_out; waivers.
 RESULTS_SCHEMA_VERSION = 2
 CSV_COLUMNS = [
     "PERSON_ID",
@@ -32,14 +35,6 @@ CSV_COLUMNS = [
     "waiver",
     "fingerprint",
 ]
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def defuse(values: pd.Series) -> pd.Series:
-    """Make text cells that a spreadsheet would run as formulas show as text instead."""
-    text = values.astype(str)
-    risky = text.str.startswith(FORMULA_START)
-    return text.where(~risky, "'" + text)
 
 
 def _date(value: Any) -> str | None:
@@ -232,8 +227,9 @@ def _iso(values: pd.Series) -> pd.Series:
 def results_csv(result: RunResult) -> str:
     """One row per exception (`status` exception), then one per waived exception, per one of
     last run's exceptions now fixed or dropped out, and per rule that did not run (no
-    PERSON_ID, its reason as the message), so nothing is mistaken for a pass. Formula-like
-    cells defused."""
+    PERSON_ID, its reason as the message), so nothing is mistaken for a pass. Every text cell
+    is one line (line breaks and TABs inside a value become spaces) and formula-like cells are
+    defused."""
     titles = {o.rule.id: o.rule.title for o in result.outcomes}
     findings = result.findings
     frame = findings.assign(
@@ -289,7 +285,7 @@ def results_csv(result: RunResult) -> str:
     frame["days_overdue"] = frame["days_overdue"].astype("Int64")
     for column in CSV_COLUMNS:
         if column != "days_overdue":
-            frame[column] = defuse(frame[column].astype(object).fillna(""))
+            frame[column] = defuse(frame[column])
     buffer = io.StringIO()
     frame.to_csv(buffer, index=False, lineterminator="\n")
     return buffer.getvalue()

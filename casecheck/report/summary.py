@@ -135,13 +135,14 @@ def overall(result: RunResult) -> dict[str, float | int | None]:
 
 def oldest(result: RunResult, n: int = 10) -> pd.DataFrame:
     """The n exceptions to chase first: high severity first, then by days overdue (ties broken
-    by rule and child, so output is stable)."""
+    by rule, child, check and message, so output is stable and does not depend on the
+    fingerprints' hash values)."""
     findings = result.findings
     return (
         findings.assign(_low=findings["severity"] != "high")
         .sort_values(
-            ["_low", "days_overdue", "rule_id", "PERSON_ID", "fingerprint"],
-            ascending=[True, False, True, True, True],
+            ["_low", "days_overdue", "rule_id", "PERSON_ID", "check", "message", "fingerprint"],
+            ascending=[True, False, True, True, True, True, True],
             kind="stable",
         )
         .drop(columns="_low")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 
@@ -17,16 +18,29 @@ from casecheck.export.load import Export
 from casecheck.report import summary
 from casecheck.report.validation import load_summary, problem_lines
 
+# Control characters a terminal would obey (ESC sequences, carriage returns, C1 codes): never
+# printed from data. TAB and LF stay.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def _data(value: object, style: str = "") -> Text:
+    """Text from the data or a path, shown as written: never markup, no control characters."""
+    return Text(_CONTROL.sub("", str(value)), style=style)
+
 
 def console() -> Console:
-    """A console on stdout; rich honours NO_COLOR and plain output when not a terminal."""
-    return Console(highlight=False, soft_wrap=False)
+    """A console on stdout; rich honours NO_COLOR and plain output when not a terminal.
+
+    Markup and emoji codes are off: a team, a worker, an evidence kind or a folder name is
+    data, and "[/]" or ":fire:" in one must print as written. Styles are given as Text.
+    """
+    return Console(highlight=False, soft_wrap=False, markup=False, emoji=False)
 
 
 def print_validation(export: Export, out: Console | None = None) -> None:
     """The load report: rows per table, then every input problem."""
     out = out or console()
-    table = Table(title=Text(f"Export {export.folder}"), title_justify="left")
+    table = Table(title=_data(f"Export {export.folder}"), title_justify="left")
     for column, justify in (
         ("file", "left"),
         ("read", "right"),
@@ -37,19 +51,19 @@ def print_validation(export: Export, out: Console | None = None) -> None:
     for info in load_summary(export).values():
         aside = info["set_aside"]
         table.add_row(
-            Text(info["file"]),
+            _data(info["file"]),
             str(info["read"]),
             str(info["used"]),
-            f"[yellow]{aside}[/]" if aside else "0",
+            Text(str(aside), style="yellow") if aside else "0",
         )
     out.print(table)
     lines = problem_lines(export.problems)
     if not lines:
-        out.print("[green]No problems found.[/]")
+        out.print(Text("No problems found.", style="green"))
         return
-    out.print(f"[yellow]{len(lines)} problem{'s' if len(lines) != 1 else ''} found:[/]")
+    out.print(Text(f"{len(lines)} problem{'s' if len(lines) != 1 else ''} found:", style="yellow"))
     for line in lines:
-        out.print(line, markup=False)
+        out.print(_data(line))
 
 
 def _n(count: object, noun: str) -> str:
@@ -62,7 +76,7 @@ def _pct(value: float | None) -> str:
     return "-" if value is None or value != value else f"{value:.0%}"
 
 
-def _table(title: str, plain: bool) -> Table:
+def _table(title: str | Text, plain: bool) -> Table:
     return Table(
         title=title,
         title_justify="left",
@@ -78,7 +92,7 @@ def _group_table(title: str, frame: pd.DataFrame, label: str, plain: bool) -> Ta
         table.add_column(column, justify="right")
     for name, row in frame.to_dict("index").items():
         table.add_row(
-            Text(str(name) or "(none)"),
+            _data(str(name) or "(none)"),
             str(row["children"]),
             str(row["with_exceptions"]),
             str(row["high"]),
@@ -96,9 +110,10 @@ def render_summary(result: RunResult, out: Console, plain: bool = False) -> None
     compliance = _pct(head["compliance"])
     where = f" - team {team}" if team else ""
     out.print(
-        f"casecheck: {result.export.folder} as of {result.as_of:%d/%m/%Y}{where}",
-        style="" if plain else "bold",
-        markup=False,
+        _data(
+            f"casecheck: {result.export.folder} as of {result.as_of:%d/%m/%Y}{where}",
+            style="" if plain else "bold",
+        )
     )
     aside = sum(c.set_aside for c in result.export.counts.values())
     if len(result.export.problems):
@@ -149,7 +164,7 @@ def render_summary(result: RunResult, out: Console, plain: bool = False) -> None
         spark = [] if lines is None else [lines.get(o.rule.id, "")]
         if o.status == "ran":
             rules.add_row(
-                o.rule.id,
+                _data(o.rule.id),
                 o.rule.severity.value,
                 str(o.in_scope),
                 f"{o.compliant} ({_pct(o.compliance)})",
@@ -159,7 +174,9 @@ def render_summary(result: RunResult, out: Console, plain: bool = False) -> None
             )
         else:
             label = "not run" if o.status == "not_run" else "ERRORED"
-            rules.add_row(o.rule.id, o.rule.severity.value, label, Text(o.reason), "", "", *spark)
+            rules.add_row(
+                _data(o.rule.id), o.rule.severity.value, label, _data(o.reason), "", "", *spark
+            )
     out.print(rules)
     fresh = summary.new_high(result)
     if len(fresh):
@@ -199,13 +216,13 @@ def _exceptions_table(title: str, frame: pd.DataFrame, plain: bool) -> Table:
         )
     for row in frame.to_dict("records"):
         table.add_row(
-            Text(row["PERSON_ID"]),
-            Text(row["team"]),
-            Text(row["worker"]),
-            Text(row["rule_id"]),
+            _data(row["PERSON_ID"]),
+            _data(row["team"]),
+            _data(row["worker"]),
+            _data(row["rule_id"]),
             row["severity"],
             str(row["days_overdue"]),
-            Text(row["message"]),
+            _data(row["message"]),
         )
     return table
 
@@ -218,18 +235,18 @@ def _action_lists(result: RunResult, out: Console, plain: bool) -> None:
     listed = summary.actions(result)
     for worker, rows in listed.groupby("worker", sort=True):
         name = str(worker) or "(no worker)"
-        table = _table(f"Actions for {name}", plain)
+        table = _table(_data(f"Actions for {name}"), plain)
         for column in ("child", "rule", "sev", "action", "due", "message"):
             table.add_column(column, no_wrap=column != "message")
         for row in rows.head(ACTIONS_PER_WORKER).to_dict("records"):
             late = row["days_overdue"]
             table.add_row(
-                Text(row["PERSON_ID"]),
-                Text(row["rule_id"]),
+                _data(row["PERSON_ID"]),
+                _data(row["rule_id"]),
                 str(row["severity"]),
                 f"{late} days overdue" if row["action"] == "overdue" else "due soon",
                 f"{row['due_date']:%d/%m/%Y}",
-                Text(row["message"]),
+                _data(row["message"]),
             )
         out.print(table)
         if len(rows) > ACTIONS_PER_WORKER:
@@ -250,6 +267,8 @@ def summary_text(result: RunResult) -> str:
         force_terminal=False,
         highlight=False,
         soft_wrap=False,
+        markup=False,
+        emoji=False,
     )
     render_summary(result, out, plain=True)
     return "\n".join(line.rstrip() for line in buffer.getvalue().splitlines()) + "\n"
@@ -271,11 +290,8 @@ STATUS_STYLE = {
 def print_case(view: dict[str, Any], out: Console | None = None) -> None:
     """One child's file: a row per rule with what was found and what is missing."""
     out = out or console()
-    out.print(Text(f"Child {view['person_id']}", style="bold"), f"as of {view['as_of']}")
-    out.print(
-        f"team: {view['team'] or '(not allocated)'}; worker: {view['worker'] or '-'}",
-        markup=False,
-    )
+    out.print(_data(f"Child {view['person_id']}", style="bold"), Text(f"as of {view['as_of']}"))
+    out.print(_data(f"team: {view['team'] or '(not allocated)'}; worker: {view['worker'] or '-'}"))
     table = _table("Rules", plain=False)
     for column in ("rule", "status", "detail"):
         table.add_column(column, no_wrap=column != "detail")
@@ -288,19 +304,23 @@ def print_case(view: dict[str, Any], out: Console | None = None) -> None:
         if rule["reason"]:
             details.append(rule["reason"])
         style = STATUS_STYLE.get(rule["status"], "")
-        table.add_row(rule["rule_id"], Text(rule["status"], style=style), Text("\n".join(details)))
+        table.add_row(
+            _data(rule["rule_id"]), Text(rule["status"], style=style), _data("\n".join(details))
+        )
     out.print(table)
     evidence = _table("Evidence on file", plain=False)
     for column in ("date", "kind", "where", "ref"):
         evidence.add_column(column)
     for item in view["evidence"]:
-        evidence.add_row(item["date"], item["kind"], item["where"], Text(item["ref"]))
+        evidence.add_row(
+            _data(item["date"]), _data(item["kind"]), _data(item["where"]), _data(item["ref"])
+        )
     out.print(evidence)
 
 
 def progress(message: str) -> AbstractContextManager[object]:
     """A spinner on stderr while a step runs, only when stderr is a terminal."""
-    err = Console(stderr=True)
+    err = Console(stderr=True, markup=False, emoji=False)
     if not err.is_terminal:
         return nullcontext()
-    return err.status(message)
+    return err.status(_data(message))

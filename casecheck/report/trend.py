@@ -13,6 +13,7 @@ from typing import Any
 import pandas as pd
 
 from casecheck import __version__
+from casecheck.report.cells import is_formula, one_line
 from casecheck.weekly.trend import TREND_COLUMNS, wide
 
 LEVEL_TITLES = {"overall": "All rules", "rule": "By rule", "team": "By team"}
@@ -67,7 +68,7 @@ def trend_csv(frame: pd.DataFrame) -> str:
     """One row per date, level and name (the long form, for a spreadsheet or BI tool)."""
     out = frame.assign(as_of=pd.to_datetime(frame["as_of"]).dt.strftime("%Y-%m-%d"))
     # Team names come from the export: a formula-like one is written as text.
-    from casecheck.report.results import defuse
+    from casecheck.report.cells import defuse
 
     out["name"] = defuse(out["name"])
     buffer = io.StringIO()
@@ -207,7 +208,7 @@ def trend_xlsx(frame: pd.DataFrame, title: str) -> bytes:
         ws.append([heading, *dates])
         for key, values in rows.iterrows():
             cells = [None if pd.isna(v) else float(v) for v in values]
-            ws.append([_safe(_name(key)), *cells])
+            ws.append([_safe(ws, _name(key)), *cells])
         for row in ws.iter_rows(min_row=2, min_col=2):
             for cell in row:
                 cell.number_format = "0%"
@@ -231,14 +232,20 @@ def trend_xlsx(frame: pd.DataFrame, title: str) -> bytes:
     ws = wb.create_sheet("Figures")
     ws.append(TREND_COLUMNS)
     for row in frame[TREND_COLUMNS].itertuples(index=False):
-        ws.append([pd.Timestamp(row[0]).date(), row[1], _safe(str(row[2])), *row[3:]])
-    return workbook_bytes(wb, stamp.date())
+        ws.append([pd.Timestamp(row[0]).date(), row[1], _safe(ws, str(row[2])), *row[3:]])
+    return workbook_bytes(wb)
 
 
-def _safe(text: str) -> str:
-    """A label from the export as an Excel cell: never a formula, only XML 1.0 characters."""
-    cleaned = "".join(c for c in text if c in "\t\n\r" or (c >= " " and c not in "\ufffe\uffff"))
-    return "'" + cleaned if cleaned[:1] in ("=", "+", "-", "@") else cleaned
+def _safe(ws: Any, text: str) -> Any:
+    """A label from the export as an Excel cell: one line of XML-safe text, never a formula."""
+    from openpyxl.cell import Cell  # type: ignore[import-untyped]
+
+    clean = one_line(text)
+    cell = Cell(ws, value=clean)
+    if is_formula(clean):
+        cell.data_type = "s"
+        cell.quotePrefix = True
+    return cell
 
 
 # Each format of `casecheck trend`: its file extension and its renderer.

@@ -25,10 +25,11 @@ from openpyxl.writer.excel import ExcelWriter  # type: ignore[import-untyped]
 
 from casecheck.engine.run import RunResult
 from casecheck.report import summary
-from casecheck.report.results import FORMULA_START
+from casecheck.report.cells import EXCEL_CELL_CHARS, is_formula, one_line
 
 DATE_FORMAT = "dd/mm/yyyy"
 PERCENT_FORMAT = "0%"
+ZIP_DATE = (1980, 1, 1, 0, 0, 0)  # the first date a zip file can hold
 MAX_ROWS = 1_048_576  # Excel's limit per sheet, header included
 EXCEPTION_COLUMNS = {  # header -> column of the exception frame
     "PERSON_ID": "PERSON_ID",
@@ -69,11 +70,20 @@ RULE_HEADERS = (
 )
 COMPLIANCE_NOTE = "Compliance: the share of children in scope with no exception."
 FIXED_SHEETS = ("Summary", "All exceptions", "History")  # History is reserved by Excel
-_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")  # characters XML 1.0 cannot carry
-_BAD_IN_TITLE = re.compile(r"[\[\]:*?/\\\x00-\x1f]")
+_BAD_IN_TITLE = re.compile(r"[\[\]:*?/\\]")  # after one_line, which removes the rest
 _HEADER_FONT = Font(bold=True)
 _HEADER_FILL = PatternFill("solid", fgColor="DDE4EE")
 _TITLE_FONT = Font(bold=True, size=14)
+
+
+def _cut(text: str, limit: int) -> str:
+    """The longest start of `text` of at most `limit` UTF-16 code units (Excel's measure)."""
+    units = 0
+    for i, char in enumerate(text):
+        units += 2 if ord(char) > 0xFFFF else 1
+        if units > limit:
+            return text[:i]
+    return text
 
 
 def sheet_names(teams: Iterable[str], taken: Sequence[str] = FIXED_SHEETS) -> dict[str, str]:
@@ -81,12 +91,12 @@ def sheet_names(teams: Iterable[str], taken: Sequence[str] = FIXED_SHEETS) -> di
     used = {t.casefold() for t in taken}
     names: dict[str, str] = {}
     for team in teams:
-        base = _BAD_IN_TITLE.sub("_", team).strip().strip("'").strip() or "Team"
-        name, n = base[:31], 1
+        base = _BAD_IN_TITLE.sub("_", one_line(team)).strip().strip("'").strip() or "Team"
+        name, n = _cut(base, 31), 1
         while name.casefold() in used:
             n += 1
             suffix = f" ({n})"
-            name = base[: 31 - len(suffix)].rstrip().rstrip("'") + suffix
+            name = _cut(base, 31 - len(suffix)).rstrip().rstrip("'") + suffix
         used.add(name.casefold())
         names[team] = name
     return names
@@ -100,12 +110,16 @@ def exception_frame(result: RunResult) -> pd.DataFrame:
 
 
 def _text(ws: Any, value: str, **style: Any) -> Any:
-    """A string cell; one that Excel would run as a formula is stored as quoted text."""
-    clean = _ILLEGAL.sub("", value)
-    if not style and not clean.startswith(FORMULA_START):
+    """A string cell of one line of XML-safe text (cut to the length Excel allows); one that
+    Excel would run as a formula is stored as quoted text."""
+    clean = one_line(value)
+    if len(clean) > EXCEL_CELL_CHARS:
+        clean = clean[: EXCEL_CELL_CHARS - 1] + "…"
+    formula = is_formula(clean)
+    if not style and not formula:
         return clean
     cell = WriteOnlyCell(ws, value=clean)
-    if clean.startswith(FORMULA_START):
+    if formula:
         cell.data_type = "s"
         cell.quotePrefix = True
     for key, setting in style.items():
@@ -240,16 +254,18 @@ def _write_summary(wb: Any, result: RunResult, truncated: bool) -> None:
         ws.append(row)
 
 
-def _fixed_zip(data: bytes, when: dt.date) -> bytes:
-    """Rewrite the package with every member dated `when`, so equal results give equal bytes."""
-    stamp = (max(when.year, 1980), when.month, when.day, 0, 0, 0)
+def _fixed_zip(data: bytes) -> bytes:
+    """Rewrite the package with every member dated ZIP_DATE, so equal results give equal bytes.
+
+    Not the as-of date: a zip file can only hold dates from 1980 to 2107.
+    """
     out = io.BytesIO()
     with (
         zipfile.ZipFile(io.BytesIO(data)) as source,
         zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target,
     ):
         for info in source.infolist():
-            member = zipfile.ZipInfo(info.filename, date_time=stamp)
+            member = zipfile.ZipInfo(info.filename, date_time=ZIP_DATE)
             member.compress_type = zipfile.ZIP_DEFLATED
             member.external_attr = 0o644 << 16
             target.writestr(member, source.read(info.filename))
@@ -269,12 +285,12 @@ def render_xlsx(result: RunResult) -> bytes:
     _write_exceptions(wb, "All exceptions", frame)
     for team, name in sheet_names(summary.teams(result)).items():
         _write_exceptions(wb, name, frame[frame["team"] == team])
-    return workbook_bytes(wb, result.as_of)
+    return workbook_bytes(wb)
 
 
-def workbook_bytes(wb: Any, when: dt.date) -> bytes:
-    """A workbook as .xlsx bytes that depend on its content alone (and `when`)."""
+def workbook_bytes(wb: Any) -> bytes:
+    """A workbook as .xlsx bytes that depend on its content alone."""
     buffer = io.BytesIO()
     # ExcelWriter, not wb.save(): save() stamps the file with the current time
     ExcelWriter(wb, zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, allowZip64=True)).save()
-    return _fixed_zip(buffer.getvalue(), when)
+    return _fixed_zip(buffer.getvalue())
