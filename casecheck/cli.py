@@ -22,6 +22,7 @@ from casecheck.export.load import Export, load_export
 if TYPE_CHECKING:
     from casecheck.engine.model import Rule
     from casecheck.engine.run import RunResult
+    from casecheck.weekly.history import History
 
 EXPORT_DIR = click.Path(exists=False, file_okay=False, path_type=Path)
 CONFIG_FILE = click.Path(dir_okay=False, path_type=Path)
@@ -165,12 +166,33 @@ def _rules(config: CouncilConfig, rules_dir: Path | None) -> list[Rule]:
     return load_rules(rules_dir, config)
 
 
-def _emit(result: RunResult, formats: list[str], output: Path | None) -> None:
+def default_name(result: RunResult, extension: str) -> str:
+    """casecheck-<council>-<as-of>[-<team>].<ext>: weekly and per-team runs never collide."""
+    from casecheck.weekly.history import slug
+
+    council = result.export.config.council or result.export.folder.resolve().name
+    team = f"-{slug(result.team)}" if result.team else ""
+    return f"casecheck-{slug(council)}-{result.as_of.isoformat()}{team}.{extension}"
+
+
+def _emit(
+    result: RunResult, formats: list[str], output: Path | None, protected: list[Path]
+) -> None:
     from casecheck.report.formats import REPORTERS
 
-    if len(formats) > 1 or (output is not None and output.is_dir()):
-        if output is None:
-            raise click.UsageError("several --format values need --output FOLDER")
+    several = len(formats) > 1
+    if several and output is None:
+        raise click.UsageError("several --format values need --output FOLDER")
+    if output is not None and (several or output.is_dir()):
+        if output.exists() and not output.is_dir():
+            raise click.UsageError(
+                f"--output {output} is a file; with several --format values give a folder"
+            )
+        if not output.exists() and output.suffix:
+            raise click.UsageError(
+                f"--output {output} looks like a file name; with several --format values "
+                "give a folder (it is created if absent)"
+            )
         try:
             output.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
@@ -180,14 +202,29 @@ def _emit(result: RunResult, formats: list[str], output: Path | None) -> None:
                 "With several --format values, give --output a folder.",
             ) from None
         targets: dict[str, Path | None] = {
-            f: output / f"casecheck-results.{REPORTERS[f].extension}" for f in formats
+            f: output / default_name(result, REPORTERS[f].extension) for f in formats
         }
     else:
         targets = {formats[0]: output}
     for fmt, target in targets.items():
         if REPORTERS[fmt].binary and target is None:
             raise click.UsageError(f"--format {fmt} writes a file: give --output PATH")
+        if target is not None and any(_same_file(target, p) for p in protected):
+            raise click.UsageError(
+                f"--output {target} would overwrite the previous run it is compared with; "
+                "give another --output"
+            )
+    for fmt, target in targets.items():
         _write(REPORTERS[fmt].render(result), target)
+        if target is not None:
+            click.echo(f"Wrote {target}", err=True)
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return a.resolve() == b.resolve() or b.resolve() in a.resolve().parents
+    except OSError:
+        return False
 
 
 @cli.command()
@@ -217,7 +254,8 @@ def _emit(result: RunResult, formats: list[str], output: Path | None) -> None:
 @click.option(
     "--previous",
     type=click.Path(dir_okay=False, path_type=Path),
-    help="An earlier run's JSON: mark each exception new or still open, and list those resolved.",
+    help="An earlier run's JSON: mark each exception new, still open or reopened, and list "
+    "those fixed or dropped out since.",
 )
 @click.option(
     "--fail-on",
@@ -226,7 +264,22 @@ def _emit(result: RunResult, formats: list[str], output: Path | None) -> None:
     show_default=True,
     help="Exit 1 when there is an exception of this severity or above.",
 )
-@click.option("--strict", is_flag=True, help="Also exit 1 when a rule could not run.")
+@click.option(
+    "--history",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Keep this run in FOLDER and compare it with the latest earlier run kept there.",
+)
+@click.option(
+    "--waivers",
+    "waivers_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Waivers file (default: the config's waivers:, else EXPORT_DIR/waivers.yaml).",
+)
+@click.option(
+    "--strict",
+    is_flag=True,
+    help="Also exit 1 when a rule could not run; refuse a doubtful --as-of.",
+)
 def check(
     export_dir: Path,
     config_file: Path | None,
@@ -237,6 +290,8 @@ def check(
     output: Path | None,
     team: str | None,
     previous: Path | None,
+    history: Path | None,
+    waivers_file: Path | None,
     fail_on: str,
     strict: bool,
 ) -> int:
@@ -249,15 +304,27 @@ def check(
     from casecheck.report.summary import narrow, teams
 
     result = _prepare(export_dir, config_file, preset_name, rules_dir, as_of)
+    config = result.export.config
+    warnings = _as_of_warnings(result, strict)
     if team is not None and team not in teams(result):
         known = ", ".join(teams(result)) or "none"
         raise click.BadParameter(
             f'no team "{team}" in this export (teams: {known})', param_hint="--team"
         )
-    if previous is not None:
-        from casecheck.report.compare import read_previous, with_previous
+    result = _with_waivers(result, export_dir, waivers_file)
+    kept = _history(result, history or config.history)
+    protected = [p for p in (previous,) if p is not None]
+    from casecheck.report.compare import read_previous, with_previous
 
-        result = with_previous(result, read_previous(previous))
+    last = read_previous(previous) if previous is not None else None
+    if kept is not None:
+        from casecheck.weekly.history import keep_and_compare
+
+        protected.append(kept.folder)
+        result, saved = keep_and_compare(result, kept, last)
+        click.echo(f"Kept this run in {saved}", err=True)
+    elif last is not None:
+        result = with_previous(result, last)
     view = narrow(result, team)
     chosen = list(dict.fromkeys(formats or ("auto",)))
     if chosen == ["auto"] and output is None and _rich_terminal():
@@ -265,10 +332,59 @@ def check(
 
         print_summary(view)
     else:
-        _emit(view, ["text" if f == "auto" else f for f in chosen], output)
+        _emit(view, ["text" if f == "auto" else f for f in chosen], output, protected)
+    for warning in warnings:
+        click.secho(f"warning: {warning}", fg="yellow", err=True)
+    ran = sum(o.status == "ran" for o in result.outcomes)
+    if not ran:
+        click.secho(
+            "warning: no rule could run on this export, so nothing was checked "
+            "(each rule's reason is in the report); exit 1",
+            fg="yellow",
+            err=True,
+        )
     threshold = None if fail_on == "never" else Severity(fail_on)
-    failed = view.failing(threshold) or bool(result.errored) or (strict and bool(result.not_run))
+    failed = (
+        view.failing(threshold)
+        or bool(result.errored)
+        or (strict and bool(result.not_run))
+        or not ran
+    )
     return ExitCode.EXCEPTIONS if failed else ExitCode.CLEAN
+
+
+def _as_of_warnings(result: RunResult, strict: bool) -> list[str]:
+    """Doubts about the as-of date: warnings, or with --strict a refusal (exit 2)."""
+    from casecheck.weekly.sanity import as_of_warnings
+
+    found = as_of_warnings(result.export, result.as_of)
+    if found and strict:
+        raise CasecheckError(
+            "--as-of", found[0], "Give the date the export was taken (or drop --strict)."
+        )
+    return found
+
+
+def _with_waivers(result: RunResult, export_dir: Path, given: Path | None) -> RunResult:
+    from casecheck.weekly.waivers import apply_waivers, read_waivers, waivers_path
+
+    config = result.export.config
+    path = waivers_path(export_dir, given, config.waivers)
+    if path is None:
+        return result
+    return apply_waivers(result, read_waivers(path, config.waiver_max_months))
+
+
+def _history(result: RunResult, folder: Path | None) -> History | None:
+    """The history this run is kept in (None without --history or `history:`)."""
+    if folder is None:
+        return None
+    from casecheck.weekly.history import History, slug
+
+    config = result.export.config
+    # Keyed by the council: each week's export usually lands in a new folder.
+    key = slug(config.council or "export")
+    return History(folder=folder, key=key)
 
 
 @cli.command()
@@ -358,6 +474,152 @@ def rules_explain(
         click.echo(f"{heading}:")
         click.echo(textwrap.fill(text, width=88, initial_indent="  ", subsequent_indent="  "))
     return ExitCode.CLEAN
+
+
+MAX_TREND_DATES = 120
+
+
+@cli.command("trend")
+@click.argument("export_dir", type=EXPORT_DIR)
+@config_option
+@preset_option
+@rules_option
+@click.option("--from", "start", required=True, metavar="YYYY-MM-DD", help="First date.")
+@click.option("--to", "end", required=True, metavar="YYYY-MM-DD", help="Last date.")
+@click.option(
+    "--every",
+    type=click.Choice(["week", "month", "quarter"]),
+    default="month",
+    show_default=True,
+    help="Check as of each week's Friday, month end or quarter end between the dates.",
+)
+@click.option(
+    "--format",
+    "formats",
+    type=click.Choice(["text", "csv", "json", "html", "xlsx"]),
+    multiple=True,
+    help="Output format; repeat for several (then --output is a folder). Default: text.",
+)
+@click.option("--output", type=click.Path(path_type=Path), help="File (or folder) to write.")
+def trend_command(
+    export_dir: Path,
+    config_file: Path | None,
+    preset_name: str | None,
+    rules_dir: Path | None,
+    start: str,
+    end: str,
+    every: str,
+    formats: tuple[str, ...],
+    output: Path | None,
+) -> int:
+    """Compliance per rule and per team as of each date: the figures for an annual QA report.
+
+    The export is read once and the rules run as of each date, exactly as
+    `casecheck check --as-of DATE` would.
+    """
+    from casecheck.report.terminal import progress
+    from casecheck.report.trend import TREND_REPORTERS
+    from casecheck.weekly.history import slug
+    from casecheck.weekly.trend import run_trend, trend_dates
+
+    first, last = _date_option(start, "--from"), _date_option(end, "--to")
+    dates = trend_dates(first, last, every)
+    if not dates:
+        raise click.BadParameter(
+            f"no {every} end between {first.isoformat()} and {last.isoformat()}",
+            param_hint="--from/--to",
+        )
+    if len(dates) > MAX_TREND_DATES:
+        raise click.BadParameter(
+            f"{len(dates)} dates; at most {MAX_TREND_DATES} (use a longer --every)",
+            param_hint="--from/--to",
+        )
+    with progress(f"Reading the export in {export_dir}"):
+        config, export = _load(export_dir, config_file, preset_name)
+    rules = _rules(config, rules_dir)
+    with progress(f"Checking {len(rules)} rules as of {len(dates)} dates"):
+        frame = run_trend(export, rules, dates)
+    council = config.council or export.folder.resolve().name
+    title = f"Compliance trend, {council}: {dates[0]:%d/%m/%Y} to {dates[-1]:%d/%m/%Y}"
+    meta = {"title": title, "council": config.council, "every": every}
+    chosen = list(dict.fromkeys(formats or ("text",)))
+    stem = f"casecheck-trend-{slug(council)}-{dates[0].isoformat()}-{dates[-1].isoformat()}"
+    if len(chosen) > 1 or (output is not None and output.is_dir()):
+        if output is None or (not output.exists() and output.suffix):
+            raise click.UsageError("several --format values need --output FOLDER")
+        targets: dict[str, Path | None] = {
+            f: output / f"{stem}.{TREND_REPORTERS[f][0]}" for f in chosen
+        }
+    else:
+        targets = {chosen[0]: output}
+    for fmt, target in targets.items():
+        if fmt == "xlsx" and target is None:
+            raise click.UsageError("--format xlsx writes a file: give --output PATH")
+        _write(TREND_REPORTERS[fmt][1](frame, meta), target)
+        if target is not None:
+            click.echo(f"Wrote {target}", err=True)
+    return ExitCode.CLEAN
+
+
+@cli.command()
+@click.argument("fingerprint")
+@click.option("--reason", required=True, help="Why the exception is accepted.")
+@click.option("--by", "approved_by", required=True, help="Who approved it.")
+@click.option("--until", "until", required=True, metavar="YYYY-MM-DD", help="When it expires.")
+@click.option(
+    "--waivers",
+    "waivers_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=Path("waivers.yaml"),
+    show_default=True,
+    help="The waivers file to add to (created if absent).",
+)
+@click.option("--rule", help="The exception's rule (recorded with it, for people reading it).")
+@click.option("--child", help="The child's ID (recorded with it, for people reading the file).")
+@config_option
+def waive(
+    fingerprint: str,
+    reason: str,
+    approved_by: str,
+    until: str,
+    waivers_file: Path,
+    rule: str | None,
+    child: str | None,
+    config_file: Path | None,
+) -> int:
+    """Record that the exception FINGERPRINT is known and accepted, until a date.
+
+    The fingerprint is in every report (JSON, CSV, Excel). The waiver is approved today and
+    expires at most waiver_max_months (casecheck.yaml, default 6) later.
+    """
+    from casecheck.weekly.waivers import Waiver, add_waiver
+
+    config = load_config(Path("."), config_file) if config_file else CouncilConfig()
+    expires = _date_option(until, "--until")
+    today = dt.date.today()  # the CLI reads the clock; the library is given the date
+    if expires < today:
+        raise click.BadParameter(f"{until} is in the past", param_hint="--until")
+    waiver = Waiver(
+        fingerprint=fingerprint,
+        rule=rule,
+        child=child,
+        reason=reason,
+        approved_by=approved_by,
+        approved_on=today,
+        expires=expires,
+    )
+    add_waiver(waivers_file, waiver, config.waiver_max_months)
+    click.echo(f"Added a waiver for {fingerprint} until {expires:%d/%m/%Y} to {waivers_file}")
+    return ExitCode.CLEAN
+
+
+def _date_option(value: str, hint: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(
+            f'"{value}" is not a date; write it as YYYY-MM-DD', param_hint=hint
+        ) from None
 
 
 @cli.command()

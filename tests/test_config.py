@@ -122,7 +122,8 @@ def test_config_not_utf8(tmp_path: Path) -> None:
 def test_unknown_top_level_key(tmp_path: Path) -> None:
     assert error_for(tmp_path, "council: Anytown\ncouncill: Anytown\n") == (
         'casecheck.yaml, line 2: at councill: unknown key "councill" (the keys here are: '
-        "preset, council, export_date, null_values, tables, evidence, closure_days, rules). "
+        "preset, council, export_date, null_values, tables, evidence, closure_days, rules, "
+        "history, waivers, waiver_max_months). "
         "Remove it or correct its spelling."
     )
 
@@ -314,7 +315,8 @@ def test_several_problems_are_listed_in_line_order(tmp_path: Path) -> None:
         "VISIT_METHOD, WORKER_ID). The key is the contract's name (one of those) and the value "
         "the council's name for it.\n"
         '  line 6, at councill: unknown key "councill" (the keys here are: preset, council, '
-        "export_date, null_values, tables, evidence, closure_days, rules). "
+        "export_date, null_values, tables, evidence, closure_days, rules, history, waivers, "
+        "waiver_max_months). "
         "Remove it or correct its spelling."
     )
 

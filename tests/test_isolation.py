@@ -19,9 +19,16 @@ from casecheck.engine.context import Context
 from casecheck.report.formats import REPORTERS
 
 SAMPLE = Path(__file__).resolve().parents[1] / "sample_exports"
+STEM = "casecheck-synthetic-borough-council-sample-data-not-real-people-2026-10-30"
 REASON = re.compile(
     r"RuntimeError while preparing (\w+) \(shared by the rules\) in (\w+\.py) line \d+: "
     r"a bug in casecheck, please report it"
+)
+
+
+NOTHING_RAN = (
+    "warning: no rule could run on this export, so nothing was checked "
+    "(each rule's reason is in the report); exit 1\n"
 )
 
 
@@ -37,11 +44,14 @@ def check_every_format(folder: Path) -> tuple[int, str, dict[str, Any]]:
     with redirect_stdout(out), redirect_stderr(err), pytest.raises(SystemExit) as caught:
         main(args)
     for reporter in REPORTERS.values():
-        path = folder / f"casecheck-results.{reporter.extension}"
+        path = folder / f"{STEM}.{reporter.extension}"
         assert path.stat().st_size > 0, path.name
-    document = json.loads((folder / "casecheck-results.json").read_text(encoding="utf-8"))
+    document = json.loads((folder / f"{STEM}.json").read_text(encoding="utf-8"))
     assert isinstance(caught.value.code, int)
-    return caught.value.code, err.getvalue(), document
+    # Besides naming each file written, stderr says only what the test expects.
+    written = "".join(f"Wrote {folder / STEM}.{r.extension}\n" for r in REPORTERS.values())
+    assert err.getvalue().startswith(written)
+    return caught.value.code, err.getvalue().removeprefix(written), document
 
 
 def statuses(document: dict[str, Any]) -> dict[str, tuple[str, str | None]]:
@@ -75,7 +85,7 @@ def test_a_failure_preparing_the_case_holders_errs_every_rule_and_writes_every_r
     monkeypatch.setattr(casecheck.engine.context, "spells", boom)
     code, err, document = check_every_format(tmp_path)
     assert code == 1
-    assert err == ""
+    assert err == NOTHING_RAN
     rules = statuses(document)
     assert {status for status, _ in rules.values()} <= {"errored", "not_run"}
     reasons = {reason for status, reason in rules.values() if status == "errored"}
@@ -85,7 +95,7 @@ def test_a_failure_preparing_the_case_holders_errs_every_rule_and_writes_every_r
         "placement_spells",
     }
     assert document["exceptions"] == []
-    junit = (tmp_path / "casecheck-results.xml").read_text(encoding="utf-8")
+    junit = (tmp_path / f"{STEM}.xml").read_text(encoding="utf-8")
     assert "while preparing allocation_spells (shared by the rules)" in junit
 
 
@@ -99,7 +109,7 @@ def break_holder(mp: pytest.MonkeyPatch) -> None:
 
 @pytest.mark.parametrize(
     ("target", "name"),
-    [(break_vocabulary, "vocabulary"), (break_holder, "holder")],
+    [(break_vocabulary, "vocabulary"), (break_holder, "holder")],  # the holder errs every rule
     ids=["vocabulary", "holder"],
 )
 def test_a_failure_outside_any_rule_is_still_reported_as_errored_rules(
@@ -113,7 +123,7 @@ def test_a_failure_outside_any_rule_is_still_reported_as_errored_rules(
     target(monkeypatch)
     code, err, document = check_every_format(tmp_path)
     assert code == 1
-    assert err == ""
+    assert err == (NOTHING_RAN if name == "holder" else "")
     errored = [r for r in document["rules"] if r["status"] == "errored"]
     assert errored
     for rule in errored:

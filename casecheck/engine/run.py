@@ -78,9 +78,17 @@ class RunResult:
     in_scope: pd.DataFrame  # rule_id, PERSON_ID, team, worker: every child each rule applied to
     evidence: pd.DataFrame  # every dated piece of evidence: PERSON_ID, kind, source, date, ref
     team: str | None = None  # set when the result has been narrowed to one team
-    # Set by report.compare.with_previous: findings then carry `change` (new / open).
-    resolved: pd.DataFrame | None = None  # last run's exceptions no longer found
+    # Set by report.compare.with_previous: findings then carry `change` (new / open /
+    # reopened) and `first_seen`; `gone` holds last run's exceptions no longer found, each
+    # `fixed` or `dropped_out` (column `outcome`) with `why`.
+    gone: pd.DataFrame | None = None
     previous_as_of: dt.date | None = None
+    # Set by weekly.waivers.apply_waivers: the exceptions an active waiver covers (taken out of
+    # `findings`), and the waivers in force that matched nothing.
+    waived: pd.DataFrame | None = None
+    stale_waivers: pd.DataFrame | None = None
+    # Set from a history folder: compliance per run (weekly.trend.TREND_COLUMNS), this run last.
+    trend: pd.DataFrame | None = None
 
     def failing(self, threshold: Severity | None) -> bool:
         if threshold is None:

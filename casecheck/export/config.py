@@ -126,6 +126,9 @@ class CouncilConfig(BaseModel):
     evidence: dict[str, EvidenceKind] = Field(default_factory=dict)
     closure_days: list[dt.date] = Field(default_factory=list)
     rules: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    history: Path | None = None  # keep each run here and compare with the last (--history)
+    waivers: Path | None = None  # the waivers file (--waivers; default EXPORT_DIR/waivers.yaml)
+    waiver_max_months: int = Field(default=6, ge=1, le=24)
     _document: YamlDocument | None = PrivateAttr(default=None)
 
     def __eq__(self, other: object) -> bool:
@@ -670,8 +673,7 @@ def load_config(
     named = _named_preset(doc, data, preset_name)
     if named is None:
         config: CouncilConfig = validate(doc, CouncilConfig, ConfigError, data=data)
-        config._document = doc
-        return config
+        return _read_from(config, doc)
     key, name = named
     if key is None:
         found = preset(name, "--preset")
@@ -679,6 +681,19 @@ def load_config(
         found = preset(name, f"{path}, line {doc.line_of([key])}", f"at {key}: ")
     own = {k: v for k, v in data.items() if k not in ("preset", "extends")}
     config = validate(doc, CouncilConfig, ConfigError, data=own | {"preset": found.name})
+    return _read_from(config, doc)
+
+
+def _read_from(config: CouncilConfig, doc: YamlDocument) -> CouncilConfig:
+    """The config as read from `doc`: the folders and files it names are relative to the
+    file, and it keeps the file, to name the line of a key in a later error."""
+    relative = {
+        key: doc.path.parent / value
+        for key in ("history", "waivers")
+        if (value := getattr(config, key)) is not None and not value.is_absolute()
+    }
+    if relative:
+        config = config.model_copy(update=relative)
     config._document = doc
     return config
 

@@ -90,7 +90,7 @@ def _pct(value: float | None) -> str:
     return "-" if value is None or value != value else f"{value:.0%}"
 
 
-def _table(title: str, plain: bool) -> Table:
+def _table(title: str | Text, plain: bool) -> Table:
     return Table(
         title=title,
         title_justify="left",
@@ -147,7 +147,17 @@ def render_summary(result: RunResult, out: Console, plain: bool = False) -> None
     if moved is not None and result.previous_as_of is not None:
         out.print(
             f"Since the run as of {result.previous_as_of:%d/%m/%Y}: {moved['new']} new, "
-            f"{moved['resolved']} resolved, {moved['still_open']} still open",
+            f"{moved['reopened']} reopened, {moved['still_open']} still open; "
+            f"{moved['fixed']} fixed, {moved['dropped_out']} dropped out "
+            "(no longer due: aged out, left scope or closed)",
+            markup=False,
+        )
+    if result.waived is not None:
+        stale = 0 if result.stale_waivers is None else len(result.stale_waivers)
+        lapsed = int((result.findings.get("waiver", pd.Series(dtype=object)) != "").sum())
+        out.print(
+            f"Waivers: {_n(len(result.waived), 'exception')} waived (not counted above), "
+            f"{lapsed} with a lapsed waiver, {_n(stale, 'stale waiver')} matching nothing",
             markup=False,
         )
     out.print()
@@ -156,13 +166,16 @@ def render_summary(result: RunResult, out: Console, plain: bool = False) -> None
     else:
         out.print(_group_table("By team", summary.by_team(result), "team", plain))
     rules = _table("By rule", plain)
-    for column in ("rule", "severity", "in scope", "compliant", "exceptions", "due soon"):
+    lines = _sparklines(result, plain)
+    columns = ["rule", "severity", "in scope", "compliant", "exceptions", "due soon"]
+    for column in [*columns, *(["trend"] if lines is not None else [])]:
         rules.add_column(
             column,
-            justify="left" if column in ("rule", "severity") else "right",
-            no_wrap=column in ("rule", "severity"),
+            justify="left" if column in ("rule", "severity", "trend") else "right",
+            no_wrap=column in ("rule", "severity", "trend"),
         )
     for o in result.outcomes:
+        spark = [] if lines is None else [lines.get(o.rule.id, "")]
         if o.status == "ran":
             rules.add_row(
                 _data(o.rule.id),
@@ -171,29 +184,91 @@ def render_summary(result: RunResult, out: Console, plain: bool = False) -> None
                 f"{o.compliant} ({_pct(o.compliance)})",
                 str(o.exceptions),
                 str(o.due_soon),
+                *spark,
             )
         else:
             label = "not run" if o.status == "not_run" else "ERRORED"
-            rules.add_row(_data(o.rule.id), o.rule.severity.value, label, _data(o.reason), "", "")
+            rules.add_row(
+                _data(o.rule.id), o.rule.severity.value, label, _data(o.reason), "", "", *spark
+            )
     out.print(rules)
+    fresh = summary.new_high(result)
+    if len(fresh):
+        out.print(_exceptions_table("New high-severity exceptions", fresh.head(20), plain))
+    if team:
+        _action_lists(result, out, plain)
+        return
     oldest = summary.oldest(result)
     if len(oldest):
-        table = _table("Oldest overdue", plain)
-        for column in ("child", "team", "rule", "days", "message"):
-            table.add_column(
-                column,
-                justify="right" if column == "days" else "left",
-                no_wrap=column != "message",
-            )
-        for row in oldest.to_dict("records"):
+        out.print(_exceptions_table("To chase first", oldest, plain))
+
+
+TREND_RUNS = 12
+
+
+def _sparklines(result: RunResult, plain: bool) -> dict[str, str] | None:
+    """Each rule's compliance over the last runs kept in the history, as a sparkline."""
+    if result.trend is None or not len(result.trend):
+        return None
+    from casecheck.weekly.trend import sparkline
+
+    rules = result.trend[result.trend["level"] == "rule"].sort_values("as_of", kind="stable")
+    recent = sorted(rules["as_of"].unique())[-TREND_RUNS:]
+    rules = rules[rules["as_of"].isin(recent)]
+    return {
+        str(name): sparkline(group["compliance"], plain) for name, group in rules.groupby("name")
+    }
+
+
+def _exceptions_table(title: str, frame: pd.DataFrame, plain: bool) -> Table:
+    table = _table(title, plain)
+    for column in ("child", "team", "worker", "rule", "sev", "days", "message"):
+        table.add_column(
+            column,
+            justify="right" if column == "days" else "left",
+            no_wrap=column not in ("message", "worker", "team"),
+        )
+    for row in frame.to_dict("records"):
+        table.add_row(
+            _data(row["PERSON_ID"]),
+            _data(row["team"]),
+            _data(row["worker"]),
+            _data(row["rule_id"]),
+            row["severity"],
+            str(row["days_overdue"]),
+            _data(row["message"]),
+        )
+    return table
+
+
+ACTIONS_PER_WORKER = 15
+
+
+def _action_lists(result: RunResult, out: Console, plain: bool) -> None:
+    """Per worker: high severity first, then by days overdue, then what falls due soon."""
+    listed = summary.actions(result)
+    for worker, rows in listed.groupby("worker", sort=True):
+        name = str(worker) or "(no worker)"
+        table = _table(_data(f"Actions for {name}"), plain)
+        for column in ("child", "rule", "sev", "action", "due", "message"):
+            table.add_column(column, no_wrap=column != "message")
+        for row in rows.head(ACTIONS_PER_WORKER).to_dict("records"):
+            late = row["days_overdue"]
             table.add_row(
                 _data(row["PERSON_ID"]),
-                _data(row["team"]),
                 _data(row["rule_id"]),
-                str(row["days_overdue"]),
+                str(row["severity"]),
+                f"{late} days overdue" if row["action"] == "overdue" else "due soon",
+                f"{row['due_date']:%d/%m/%Y}",
                 _data(row["message"]),
             )
         out.print(table)
+        if len(rows) > ACTIONS_PER_WORKER:
+            out.print(
+                f"  ... and {len(rows) - ACTIONS_PER_WORKER} more for {name}: "
+                "the CSV, Excel and HTML reports list them all",
+                markup=False,
+            )
 
 
 def summary_text(result: RunResult) -> str:

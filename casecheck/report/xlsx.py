@@ -285,6 +285,11 @@ def render_xlsx(result: RunResult) -> bytes:
     _write_exceptions(wb, "All exceptions", frame)
     for team, name in sheet_names(summary.teams(result)).items():
         _write_exceptions(wb, name, frame[frame["team"] == team])
+    return workbook_bytes(wb)
+
+
+def workbook_bytes(wb: Any) -> bytes:
+    """A workbook as .xlsx bytes that depend on its content alone."""
     buffer = io.BytesIO()
     # ExcelWriter, not wb.save(): save() stamps the file with the current time
     ExcelWriter(wb, zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, allowZip64=True)).save()
