@@ -106,7 +106,7 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> list[dict[str, object]]:
         export = _export(root / f"export-{as_of}", week)
         target = root / f"out-{as_of}"
         base = ["check", str(export), "--rules", str(rules), "--as-of", as_of]
-        formats = ["--format", "json", "--format", "csv", "--format", "text"]
+        formats = [a for f in ("json", "csv", "text", "html", "xlsx") for a in ("--format", f)]
         code = _check([*base, "--history", str(history), *formats, "--output", str(target)])
         files = {p.suffix: p for p in target.iterdir()}
         out.append(
@@ -115,6 +115,8 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> list[dict[str, object]]:
                 "json": json.loads(files[".json"].read_text()),
                 "csv": list(csv.DictReader(io.StringIO(files[".csv"].read_text()))),
                 "text": files[".txt"].read_text(),
+                "html": files[".html"].read_text(),
+                "xlsx": files[".xlsx"],
                 "names": sorted(p.name for p in target.iterdir()),
             }
         )
@@ -234,11 +236,8 @@ def test_history_keeps_each_run_compressed_and_named(
     runs: list[dict[str, object]], tmp_path_factory: pytest.TempPathFactory
 ) -> None:
     names = runs[0]["names"]
-    assert names == [
-        "casecheck-export-2026-03-06-2026-03-06.csv",
-        "casecheck-export-2026-03-06-2026-03-06.json",
-        "casecheck-export-2026-03-06-2026-03-06.txt",
-    ]
+    stem = "casecheck-export-2026-03-06-2026-03-06"
+    assert names == [f"{stem}.{e}" for e in ("csv", "html", "json", "txt", "xlsx")]
 
 
 def test_history_refuses_an_earlier_as_of(
@@ -464,3 +463,62 @@ def test_trend_workbook_bytes_depend_on_the_figures_alone() -> None:
     book = openpyxl.load_workbook(_io.BytesIO(first))
     cell = book["By rule"]["A2"]
     assert (cell.value, cell.data_type, cell.quotePrefix) == ("=cmd|' /C calc'!A0", "s", True)
+
+
+def test_the_workbook_carries_the_comparison_waivers_trend_and_actions(
+    runs: list[dict[str, object]],
+) -> None:
+    import openpyxl
+
+    path = runs[1]["xlsx"]
+    assert isinstance(path, Path)
+    book = openpyxl.load_workbook(path)
+    assert book.sheetnames == [
+        "Summary",
+        "All exceptions",
+        "Fixed or dropped out",
+        "Waived",
+        "Trend",
+        "Team A",
+    ]
+    gone = [[c.value for c in row][:3] for row in book["Fixed or dropped out"].iter_rows()]
+    assert gone == [
+        ["Outcome", "Why", "PERSON_ID"],
+        ["fixed", "the evidence is now recorded, or the condition has cleared", "C2"],
+        ["dropped_out", "the event is now older than the rule's look-back period", "C3"],
+        ["dropped_out", "the case was closed", "C6"],
+    ]
+    waived = [[c.value for c in row] for row in book["Waived"].iter_rows(min_row=2)]
+    assert [(w[0], w[6], w[7]) for w in waived] == [
+        ("C4", "Worker on leave; method confirmed by phone", "TM Lee")
+    ]
+    trend = [[c.value for c in row] for row in book["Trend"].iter_rows()]
+    assert trend[0] == ["Level", "Name", "06/03/2026", "13/03/2026"]
+    assert ["rule", "method-recorded", 0.3333, 0.75] in trend
+    actions = [[c.value for c in row][:5] for row in book["Team A"].iter_rows()]
+    assert actions == [
+        ["Worker", "PERSON_ID", "Rule id", "Severity", "Action"],
+        ["Sam Worker", "C1", "method-recorded", "high", "overdue"],
+    ]
+    summary = {r[0]: r[1] for r in book["Summary"].iter_rows(values_only=True) if r and r[0]}
+    assert summary["  fixed"] == 1
+    assert summary["  dropped out"] == 2
+    assert summary["Stale waivers (matching nothing)"] == 1
+    sheet = book["All exceptions"]
+    assert sheet.print_title_rows == "$1:$1"
+    assert sheet.page_setup.orientation == "landscape"
+
+
+def test_the_html_page_carries_the_comparison_waivers_trend_and_actions(
+    runs: list[dict[str, object]],
+) -> None:
+    page = runs[2]["html"]
+    assert isinstance(page, str)
+    assert '<a href="#since">Since 13/03/2026</a>' in page
+    assert "1 new, 1 reopened, 1 still open;\n    0 fixed, 0 dropped out" in page
+    assert '<h3 id="new">New and reopened (2)</h3>' in page
+    assert "<h2>Waived (0)</h2>" in page
+    assert "<strong>1 stale waiver</strong>" in page
+    assert '<section id="trend">' in page and "<polyline" in page
+    assert "<h4>Sam Worker</h4>" in page
+    assert "@page { size: A4 landscape" in page

@@ -161,8 +161,8 @@ def trend_html(frame: pd.DataFrame, title: str) -> str:
         )
         sections.append(
             f"<section><h2>{heading}</h2>{_chart(frame, level, heading)}"
-            f'<table><thead><tr><th scope="col">{heading}</th>{head}</tr></thead>'
-            f"<tbody>{body}</tbody></table></section>"
+            f'<div class="wide"><table><thead><tr><th scope="col">{heading}</th>{head}</tr>'
+            f"</thead><tbody>{body}</tbody></table></div></section>"
         )
     return (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
@@ -171,7 +171,8 @@ def trend_html(frame: pd.DataFrame, title: str) -> str:
         f"<title>{html.escape(title)}</title><style>"
         "body{font-family:system-ui,sans-serif;margin:2rem;color:#222}"
         "table{border-collapse:collapse;margin:1rem 0}th,td{border:1px solid #ccc;"
-        "padding:.25rem .5rem;text-align:right}th{text-align:left;background:#f4f4f4}"
+        "padding:.25rem .5rem;text-align:right}th{text-align:left;background:#f4f4f4;"
+        "white-space:nowrap}.wide{overflow-x:auto}"
         "svg text{font-size:11px;fill:#333}.grid{stroke:#ddd}"
         "@media print{body{margin:0}section{break-inside:avoid}}"
         f"</style></head><body><h1>{html.escape(title)}</h1>"

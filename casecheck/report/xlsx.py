@@ -44,6 +44,45 @@ EXCEPTION_COLUMNS = {  # header -> column of the exception frame
     "Days overdue": "days_overdue",
     "Looked for": "looked_for",
     "Nearest found": "nearest",
+    "Since previous run": "change",
+    "First seen": "first_seen",
+    "Waiver": "waiver",
+    "Fingerprint": "fingerprint",
+}
+ACTION_COLUMNS = {  # header -> column of summary.actions: a team sheet, worker by worker
+    "Worker": "worker",
+    "PERSON_ID": "PERSON_ID",
+    "Rule id": "rule_id",
+    "Severity": "severity",
+    "Action": "action",
+    "Days overdue": "days_overdue",
+    "Due date": "due_date",
+    "Message": "message",
+    "Since previous run": "since_previous",
+}
+GONE_COLUMNS = {  # header -> column of RunResult.gone
+    "Outcome": "outcome",
+    "Why": "why",
+    "PERSON_ID": "PERSON_ID",
+    "Team": "team",
+    "Worker": "worker",
+    "Rule id": "rule_id",
+    "Check": "check",
+    "Message": "message",
+    "First seen": "first_seen",
+    "Fingerprint": "fingerprint",
+}
+WAIVED_COLUMNS = {  # header -> column of RunResult.waived
+    "PERSON_ID": "PERSON_ID",
+    "Team": "team",
+    "Worker": "worker",
+    "Rule id": "rule_id",
+    "Severity": "severity",
+    "Message": "message",
+    "Reason": "reason",
+    "Approved by": "approved_by",
+    "Approved on": "approved_on",
+    "Expires": "expires",
     "Fingerprint": "fingerprint",
 }
 TEAM_HEADERS = {  # header -> column of summary.by_team
@@ -69,7 +108,8 @@ RULE_HEADERS = (
     "Compliance",
 )
 COMPLIANCE_NOTE = "Compliance: the share of children in scope with no exception."
-FIXED_SHEETS = ("Summary", "All exceptions", "History")  # History is reserved by Excel
+# History is reserved by Excel; the others are casecheck's own sheets.
+FIXED_SHEETS = ("Summary", "All exceptions", "Fixed or dropped out", "Waived", "Trend", "History")
 _BAD_IN_TITLE = re.compile(r"[\[\]:*?/\\]")  # after one_line, which removes the rest
 _HEADER_FONT = Font(bold=True)
 _HEADER_FILL = PatternFill("solid", fgColor="DDE4EE")
@@ -106,6 +146,11 @@ def exception_frame(result: RunResult) -> pd.DataFrame:
     """The exceptions with their rule titles, in the columns of the exception sheets."""
     titles = {o.rule.id: o.rule.title for o in result.outcomes}
     frame = result.findings.assign(title=result.findings["rule_id"].map(titles).fillna(""))
+    for column in ("change", "waiver"):
+        if column not in frame:
+            frame[column] = ""
+    if "first_seen" not in frame:
+        frame["first_seen"] = pd.NaT
     return frame[list(EXCEPTION_COLUMNS.values())]
 
 
@@ -155,26 +200,61 @@ def _widths(ws: Any, widths: Sequence[int]) -> None:
 
 
 def _text_width(values: pd.Series, header: str, cap: int) -> int:
-    longest = int(values.astype(str).str.len().max()) if len(values) else 0
+    lengths = values.astype(object).fillna("").astype(str).str.len()
+    longest = int(lengths.max()) if len(values) else 0
     return max(8, min(cap, max(longest, len(header)) + 2))
 
 
-def _write_exceptions(wb: Any, title: str, frame: pd.DataFrame) -> None:
+def _write_sheet(wb: Any, title: str, frame: pd.DataFrame, columns: dict[str, str]) -> None:
+    """A sheet of `frame` under `columns`' headers: filters, a frozen header, and set up to
+    print landscape, fitted to the page width, the header row repeated on every page."""
     ws = wb.create_sheet(title)
-    headers = list(EXCEPTION_COLUMNS)
+    headers = list(columns)
     widths = []
-    for header, column in EXCEPTION_COLUMNS.items():
-        if column == "due_date":
+    for header, column in columns.items():
+        if pd.api.types.is_datetime64_any_dtype(frame[column]):
             widths.append(12)
         else:
             widths.append(_text_width(frame[column], header, 80 if column == "message" else 40))
     _widths(ws, widths)
     ws.freeze_panes = "A2"
-    rows = frame.iloc[: MAX_ROWS - 1]
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_title_rows = "1:1"
+    rows = frame[list(columns.values())].iloc[: MAX_ROWS - 1]
     ws.auto_filter.ref = f"A1:{get_column_letter(len(headers))}{len(rows) + 1}"
     ws.append(_header(ws, headers))
     for record in rows.itertuples(index=False, name=None):
         ws.append([_value(ws, v) for v in record])
+
+
+def _write_exceptions(wb: Any, title: str, frame: pd.DataFrame) -> None:
+    _write_sheet(wb, title, frame, EXCEPTION_COLUMNS)
+
+
+def _write_trend(wb: Any, trend: pd.DataFrame) -> None:
+    """Compliance per rule and per team over the runs kept in the history, a run a column."""
+    from casecheck.weekly.trend import wide
+
+    table = wide(trend).reset_index()
+    dates = [c for c in table.columns if c not in ("level", "name")]
+    headers = ["Level", "Name", *(f"{pd.Timestamp(d):%d/%m/%Y}" for d in dates)]
+    frame = table.rename(columns={"level": "Level", "name": "Name"})
+    frame.columns = pd.Index(headers)
+    ws = wb.create_sheet("Trend")
+    _widths(ws, [10, 40, *([12] * len(dates))])
+    ws.freeze_panes = "C2"
+    ws.page_setup.orientation = "landscape"
+    ws.print_title_rows = "1:1"
+    ws.append(_header(ws, headers))
+    for record in frame.itertuples(index=False, name=None):
+        level, name, *values = record
+        ws.append(
+            [_text(ws, level), _text(ws, str(name))]
+            + [_value(ws, v, PERCENT_FORMAT) for v in values]
+        )
 
 
 def _table(ws: Any, name: str, headers: Sequence[str], first: int, rows: int) -> None:
@@ -215,6 +295,12 @@ def _write_summary(wb: Any, result: RunResult, truncated: bool) -> None:
         ("Rules", f"{rules}, {head['rules_errored']} errored", None),
         ("Input", f"{len(export.problems)} problems, {aside} rows set aside", None),
     ]
+    moved = summary.changes(result)
+    if moved is not None and result.previous_as_of is not None:
+        lines.append(("Compared with the run as of", result.previous_as_of, DATE_FORMAT))
+        lines += [(f"  {k.replace('_', ' ')}", n, None) for k, n in moved.items()]
+    if result.stale_waivers is not None:
+        lines.append(("Stale waivers (matching nothing)", len(result.stale_waivers), None))
     rows: list[list[Any]] = [
         [_text(ws, f"casecheck results as of {result.as_of:%d/%m/%Y}", font=_TITLE_FONT)],
         [],
@@ -273,7 +359,9 @@ def _fixed_zip(data: bytes) -> bytes:
 
 
 def render_xlsx(result: RunResult) -> bytes:
-    """The workbook: Summary, All exceptions, then one sheet per team, as .xlsx bytes."""
+    """The workbook as .xlsx bytes: Summary, All exceptions, then (when there are) Fixed or
+    dropped out, Waived and Trend, then one sheet per team: its action list, worker by worker
+    (high severity first, then by days overdue, then what falls due soon)."""
     wb = Workbook(write_only=True)
     stamp = dt.datetime.combine(result.as_of, dt.time())
     wb.properties.creator = "casecheck"
@@ -283,8 +371,15 @@ def render_xlsx(result: RunResult) -> bytes:
     frame = exception_frame(result)
     _write_summary(wb, result, truncated=len(frame) >= MAX_ROWS)
     _write_exceptions(wb, "All exceptions", frame)
+    if result.gone is not None:
+        _write_sheet(wb, "Fixed or dropped out", result.gone, GONE_COLUMNS)
+    if result.waived is not None:
+        _write_sheet(wb, "Waived", result.waived, WAIVED_COLUMNS)
+    if result.trend is not None and len(result.trend):
+        _write_trend(wb, result.trend)
+    actions = summary.actions(result)
     for team, name in sheet_names(summary.teams(result)).items():
-        _write_exceptions(wb, name, frame[frame["team"] == team])
+        _write_sheet(wb, name, actions[actions["team"] == team], ACTION_COLUMNS)
     return workbook_bytes(wb)
 
 
