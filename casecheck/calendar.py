@@ -14,7 +14,7 @@ import numpy.typing as npt
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-__all__ = ["Duration", "Unit", "WorkingCalendar"]
+__all__ = ["CALENDAR_YEARS", "YEARS", "Duration", "Unit", "WorkingCalendar"]
 
 
 class Unit(StrEnum):
@@ -99,6 +99,14 @@ class Duration(BaseModel):
 
 DateArray = npt.NDArray[np.datetime64]
 
+# The years of the dates casecheck works with: a date in an export outside them is an input
+# problem, and an as-of date (--as-of, export_date) outside them is refused. The working
+# calendar holds every year the holidays package knows England's bank holidays for (1872 to
+# 2100): a working-day timescale of over a quarter of a century back from 1900, or of a year
+# on from 2099, reaches a day it does not know, and it refuses that day rather than guess.
+YEARS = range(1900, 2100)
+CALENDAR_YEARS = range(1872, 2101)
+
 
 class WorkingCalendar:
     """Weekdays less England and Wales bank holidays less the council's closure days."""
@@ -106,7 +114,7 @@ class WorkingCalendar:
     def __init__(
         self,
         closure_days: Iterable[datetime.date] = (),
-        years: range = range(1990, 2061),
+        years: range = CALENDAR_YEARS,
     ) -> None:
         if len(years) == 0:
             raise ValueError("a working calendar needs at least one year")

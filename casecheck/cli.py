@@ -14,13 +14,15 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from casecheck import __version__
+from casecheck.calendar import YEARS
 from casecheck.errors import CasecheckError, ExitCode
-from casecheck.export.config import CouncilConfig, load_config
+from casecheck.export.config import CouncilConfig, as_of_problem, load_config, preset_config
 from casecheck.export.load import Export, load_export
 
 if TYPE_CHECKING:
     from casecheck.engine.model import Rule
     from casecheck.engine.run import RunResult
+    from casecheck.weekly.history import History
 
 EXPORT_DIR = click.Path(exists=False, file_okay=False, path_type=Path)
 CONFIG_FILE = click.Path(dir_okay=False, path_type=Path)
@@ -35,7 +37,13 @@ rules_option = click.option(
     "--rules",
     "rules_dir",
     type=RULES_DIR,
-    help="Folder of rule files (default: the shipped rules/).",
+    help="Folder of rule files (default: the preset's rule pack, else the shipped rules/).",
+)
+preset_option = click.option(
+    "--preset",
+    "preset_name",
+    metavar="NAME",
+    help="Start from a preset shipped with casecheck: ssda903 or ssd (see the README).",
 )
 
 
@@ -49,7 +57,8 @@ def _write(text: str | bytes, output: Path | None) -> None:
         if isinstance(text, bytes):
             output.write_bytes(text)
         else:
-            output.write_text(text, encoding="utf-8", newline="\n")
+            # A folder name that is not UTF-8 reaches the text as lone surrogates: "?" instead.
+            output.write_text(text, encoding="utf-8", errors="replace", newline="\n")
     except OSError as exc:
         raise CasecheckError(
             f"--output {output}",
@@ -63,9 +72,18 @@ def _rich_terminal() -> bool:
     return sys.stdout.isatty() and not os.environ.get("NO_COLOR")
 
 
-def _load(export_dir: Path, config_file: Path | None) -> tuple[CouncilConfig, Export]:
-    config = load_config(export_dir, config_file)
+def _load(
+    export_dir: Path, config_file: Path | None, preset_name: str | None
+) -> tuple[CouncilConfig, Export]:
+    config = load_config(export_dir, config_file, preset_name)
     return config, load_export(export_dir, config)
+
+
+def _config_only(config_file: Path | None, preset_name: str | None) -> CouncilConfig:
+    """The config for the rules commands: --config and/or --preset, else the defaults."""
+    if config_file is not None:
+        return load_config(Path("."), config_file, preset_name)
+    return CouncilConfig() if preset_name is None else preset_config(preset_name)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -81,6 +99,7 @@ def cli(ctx: click.Context, debug: bool) -> None:
 @cli.command()
 @click.argument("export_dir", type=EXPORT_DIR)
 @config_option
+@preset_option
 @click.option(
     "--format",
     "fmt",
@@ -94,14 +113,20 @@ def cli(ctx: click.Context, debug: bool) -> None:
     type=click.Path(dir_okay=False, path_type=Path),
     help="Write here instead of stdout.",
 )
-def validate(export_dir: Path, config_file: Path | None, fmt: str, output: Path | None) -> int:
+def validate(
+    export_dir: Path,
+    config_file: Path | None,
+    preset_name: str | None,
+    fmt: str,
+    output: Path | None,
+) -> int:
     """Check an export and its config only, and list every input problem.
 
     Exit code 0: no problems; 1: problems (rows set aside or cells ignored); 2: unusable.
     """
     from casecheck.report.validation import validation_document, validation_text
 
-    _, export = _load(export_dir, config_file)
+    _, export = _load(export_dir, config_file, preset_name)
     if fmt == "json":
         _write(json.dumps(validation_document(export), indent=2) + "\n", output)
     elif fmt == "auto" and output is None and _rich_terminal():
@@ -114,14 +139,18 @@ def validate(export_dir: Path, config_file: Path | None, fmt: str, output: Path 
 
 
 def _prepare(
-    export_dir: Path, config_file: Path | None, rules_dir: Path | None, as_of: str | None
+    export_dir: Path,
+    config_file: Path | None,
+    preset_name: str | None,
+    rules_dir: Path | None,
+    as_of: str | None,
 ) -> RunResult:
     """Load the config, the export and the rules, and run them: the one path to a result."""
     from casecheck.engine.run import run_rules
     from casecheck.report.terminal import progress
 
     with progress(f"Reading the export in {export_dir}"):
-        config, export = _load(export_dir, config_file)
+        config, export = _load(export_dir, config_file, preset_name)
     date = parse_as_of(as_of, config)
     rules = _rules(config, rules_dir)
     with progress(f"Checking {len(rules)} rules as of {date:%d/%m/%Y}"):
@@ -130,16 +159,40 @@ def _prepare(
 
 def _rules(config: CouncilConfig, rules_dir: Path | None) -> list[Rule]:
     from casecheck.engine.rulefiles import DEFAULT_RULES, load_rules
+    from casecheck.export.preset import PRESETS
 
-    return load_rules(rules_dir or DEFAULT_RULES, config)
+    if rules_dir is None:
+        rules_dir = PRESETS[config.preset].rules if config.preset else DEFAULT_RULES
+    return load_rules(rules_dir, config)
 
 
-def _emit(result: RunResult, formats: list[str], output: Path | None) -> None:
+def default_name(result: RunResult, extension: str) -> str:
+    """casecheck-<council>-<as-of>[-<team>].<ext>: weekly and per-team runs never collide."""
+    from casecheck.weekly.history import slug
+
+    council = result.export.config.council or result.export.folder.resolve().name
+    team = f"-{slug(result.team)}" if result.team else ""
+    return f"casecheck-{slug(council)}-{result.as_of.isoformat()}{team}.{extension}"
+
+
+def _emit(
+    result: RunResult, formats: list[str], output: Path | None, protected: list[Path]
+) -> None:
     from casecheck.report.formats import REPORTERS
 
-    if len(formats) > 1 or (output is not None and output.is_dir()):
-        if output is None:
-            raise click.UsageError("several --format values need --output FOLDER")
+    several = len(formats) > 1
+    if several and output is None:
+        raise click.UsageError("several --format values need --output FOLDER")
+    if output is not None and (several or output.is_dir()):
+        if output.exists() and not output.is_dir():
+            raise click.UsageError(
+                f"--output {output} is a file; with several --format values give a folder"
+            )
+        if not output.exists() and output.suffix:
+            raise click.UsageError(
+                f"--output {output} looks like a file name; with several --format values "
+                "give a folder (it is created if absent)"
+            )
         try:
             output.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
@@ -149,19 +202,35 @@ def _emit(result: RunResult, formats: list[str], output: Path | None) -> None:
                 "With several --format values, give --output a folder.",
             ) from None
         targets: dict[str, Path | None] = {
-            f: output / f"casecheck-results.{REPORTERS[f].extension}" for f in formats
+            f: output / default_name(result, REPORTERS[f].extension) for f in formats
         }
     else:
         targets = {formats[0]: output}
     for fmt, target in targets.items():
         if REPORTERS[fmt].binary and target is None:
             raise click.UsageError(f"--format {fmt} writes a file: give --output PATH")
+        if target is not None and any(_same_file(target, p) for p in protected):
+            raise click.UsageError(
+                f"--output {target} would overwrite the previous run it is compared with; "
+                "give another --output"
+            )
+    for fmt, target in targets.items():
         _write(REPORTERS[fmt].render(result), target)
+        if target is not None:
+            click.echo(f"Wrote {target}", err=True)
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return a.resolve() == b.resolve() or b.resolve() in a.resolve().parents
+    except OSError:
+        return False
 
 
 @cli.command()
 @click.argument("export_dir", type=EXPORT_DIR)
 @config_option
+@preset_option
 @rules_option
 @click.option(
     "--as-of",
@@ -185,7 +254,8 @@ def _emit(result: RunResult, formats: list[str], output: Path | None) -> None:
 @click.option(
     "--previous",
     type=click.Path(dir_okay=False, path_type=Path),
-    help="An earlier run's JSON: mark each exception new or still open, and list those resolved.",
+    help="An earlier run's JSON: mark each exception new, still open or reopened, and list "
+    "those fixed or dropped out since.",
 )
 @click.option(
     "--fail-on",
@@ -194,16 +264,34 @@ def _emit(result: RunResult, formats: list[str], output: Path | None) -> None:
     show_default=True,
     help="Exit 1 when there is an exception of this severity or above.",
 )
-@click.option("--strict", is_flag=True, help="Also exit 1 when a rule could not run.")
+@click.option(
+    "--history",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Keep this run in FOLDER and compare it with the latest earlier run kept there.",
+)
+@click.option(
+    "--waivers",
+    "waivers_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Waivers file (default: the config's waivers:, else EXPORT_DIR/waivers.yaml).",
+)
+@click.option(
+    "--strict",
+    is_flag=True,
+    help="Also exit 1 when a rule could not run; refuse a doubtful --as-of.",
+)
 def check(
     export_dir: Path,
     config_file: Path | None,
+    preset_name: str | None,
     rules_dir: Path | None,
     as_of: str | None,
     formats: tuple[str, ...],
     output: Path | None,
     team: str | None,
     previous: Path | None,
+    history: Path | None,
+    waivers_file: Path | None,
     fail_on: str,
     strict: bool,
 ) -> int:
@@ -215,16 +303,28 @@ def check(
     from casecheck.engine.model import Severity
     from casecheck.report.summary import narrow, teams
 
-    result = _prepare(export_dir, config_file, rules_dir, as_of)
+    result = _prepare(export_dir, config_file, preset_name, rules_dir, as_of)
+    config = result.export.config
+    warnings = _as_of_warnings(result, strict)
     if team is not None and team not in teams(result):
         known = ", ".join(teams(result)) or "none"
         raise click.BadParameter(
             f'no team "{team}" in this export (teams: {known})', param_hint="--team"
         )
-    if previous is not None:
-        from casecheck.report.compare import read_previous, with_previous
+    result = _with_waivers(result, export_dir, waivers_file)
+    kept = _history(result, history or config.history)
+    protected = [p for p in (previous,) if p is not None]
+    from casecheck.report.compare import read_previous, with_previous
 
-        result = with_previous(result, read_previous(previous))
+    last = read_previous(previous) if previous is not None else None
+    if kept is not None:
+        from casecheck.weekly.history import keep_and_compare
+
+        protected.append(kept.folder)
+        result, saved = keep_and_compare(result, kept, last)
+        click.echo(f"Kept this run in {saved}", err=True)
+    elif last is not None:
+        result = with_previous(result, last)
     view = narrow(result, team)
     chosen = list(dict.fromkeys(formats or ("auto",)))
     if chosen == ["auto"] and output is None and _rich_terminal():
@@ -232,16 +332,66 @@ def check(
 
         print_summary(view)
     else:
-        _emit(view, ["text" if f == "auto" else f for f in chosen], output)
+        _emit(view, ["text" if f == "auto" else f for f in chosen], output, protected)
+    for warning in warnings:
+        click.secho(f"warning: {warning}", fg="yellow", err=True)
+    ran = sum(o.status == "ran" for o in result.outcomes)
+    if not ran:
+        click.secho(
+            "warning: no rule could run on this export, so nothing was checked "
+            "(each rule's reason is in the report); exit 1",
+            fg="yellow",
+            err=True,
+        )
     threshold = None if fail_on == "never" else Severity(fail_on)
-    failed = view.failing(threshold) or bool(result.errored) or (strict and bool(result.not_run))
+    failed = (
+        view.failing(threshold)
+        or bool(result.errored)
+        or (strict and bool(result.not_run))
+        or not ran
+    )
     return ExitCode.EXCEPTIONS if failed else ExitCode.CLEAN
+
+
+def _as_of_warnings(result: RunResult, strict: bool) -> list[str]:
+    """Doubts about the as-of date: warnings, or with --strict a refusal (exit 2)."""
+    from casecheck.weekly.sanity import as_of_warnings
+
+    found = as_of_warnings(result.export, result.as_of)
+    if found and strict:
+        raise CasecheckError(
+            "--as-of", found[0], "Give the date the export was taken (or drop --strict)."
+        )
+    return found
+
+
+def _with_waivers(result: RunResult, export_dir: Path, given: Path | None) -> RunResult:
+    from casecheck.weekly.waivers import apply_waivers, read_waivers, waivers_path
+
+    config = result.export.config
+    path = waivers_path(export_dir, given, config.waivers)
+    if path is None:
+        return result
+    return apply_waivers(result, read_waivers(path, config.waiver_max_months))
+
+
+def _history(result: RunResult, folder: Path | None) -> History | None:
+    """The history this run is kept in (None without --history or `history:`)."""
+    if folder is None:
+        return None
+    from casecheck.weekly.history import History, slug
+
+    config = result.export.config
+    # Keyed by the council: each week's export usually lands in a new folder.
+    key = slug(config.council or "export")
+    return History(folder=folder, key=key)
 
 
 @cli.command()
 @click.argument("person_id")
 @click.argument("export_dir", type=EXPORT_DIR)
 @config_option
+@preset_option
 @rules_option
 @click.option("--as-of", "as_of", metavar="YYYY-MM-DD", help="Check as of this date.")
 @click.option(
@@ -255,6 +405,7 @@ def case(
     person_id: str,
     export_dir: Path,
     config_file: Path | None,
+    preset_name: str | None,
     rules_dir: Path | None,
     as_of: str | None,
     fmt: str,
@@ -265,7 +416,7 @@ def case(
     """
     from casecheck.report.case import case_text, case_view
 
-    result = _prepare(export_dir, config_file, rules_dir, as_of)
+    result = _prepare(export_dir, config_file, preset_name, rules_dir, as_of)
     view = case_view(result, person_id)
     if fmt == "json":
         _write(json.dumps(view, indent=2, ensure_ascii=False) + "\n", None)
@@ -287,10 +438,11 @@ def rules() -> None:
 @click.option(
     "--config", "config_file", type=CONFIG_FILE, help="Council config whose overrides apply."
 )
+@preset_option
 @rules_option
-def rules_list(config_file: Path | None, rules_dir: Path | None) -> int:
+def rules_list(config_file: Path | None, preset_name: str | None, rules_dir: Path | None) -> int:
     """One line per rule: id, severity and title."""
-    config = load_config(Path("."), config_file) if config_file else CouncilConfig()
+    config = _config_only(config_file, preset_name)
     loaded = _rules(config, rules_dir)
     width = max(len(r.id) for r in loaded)
     for rule in loaded:
@@ -304,12 +456,15 @@ def rules_list(config_file: Path | None, rules_dir: Path | None) -> int:
 @click.option(
     "--config", "config_file", type=CONFIG_FILE, help="Council config whose overrides apply."
 )
+@preset_option
 @rules_option
-def rules_explain(rule_id: str, config_file: Path | None, rules_dir: Path | None) -> int:
+def rules_explain(
+    rule_id: str, config_file: Path | None, preset_name: str | None, rules_dir: Path | None
+) -> int:
     """The rule's why, source, logic and parameters, in words."""
     from casecheck.engine.explain import explain
 
-    config = load_config(Path("."), config_file) if config_file else CouncilConfig()
+    config = _config_only(config_file, preset_name)
     loaded = {r.id: r for r in _rules(config, rules_dir)}
     if rule_id not in loaded:
         raise click.BadParameter(
@@ -323,15 +478,20 @@ def rules_explain(rule_id: str, config_file: Path | None, rules_dir: Path | None
 
 @rules.command("test")
 @click.argument("cases_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@preset_option
 @rules_option
-def rules_test(cases_dir: Path, rules_dir: Path | None) -> int:
+def rules_test(cases_dir: Path, preset_name: str | None, rules_dir: Path | None) -> int:
     """Run a folder of rule cases (the tests/rule_cases format) against the rules.
 
-    Exit 0: every case passed; 1: some case failed; 2: a case or rule file is invalid.
+    With --preset, against that preset's rule pack (the cases' tables stay in casecheck's own
+    shape). Exit 0: every case passed; 1: some case failed; 2: a case or rule file is invalid.
     """
     from casecheck.engine.cases import run_case_file
     from casecheck.engine.rulefiles import DEFAULT_RULES
+    from casecheck.export.preset import preset
 
+    if rules_dir is None and preset_name is not None:
+        rules_dir = preset(preset_name, "--preset").rules
     files = sorted([*cases_dir.glob("*.yaml"), *cases_dir.glob("*.yml")])
     if not files:
         raise CasecheckError(
@@ -352,6 +512,152 @@ def rules_test(cases_dir: Path, rules_dir: Path | None) -> int:
     return ExitCode.EXCEPTIONS if failed else ExitCode.CLEAN
 
 
+MAX_TREND_DATES = 120
+
+
+@cli.command("trend")
+@click.argument("export_dir", type=EXPORT_DIR)
+@config_option
+@preset_option
+@rules_option
+@click.option("--from", "start", required=True, metavar="YYYY-MM-DD", help="First date.")
+@click.option("--to", "end", required=True, metavar="YYYY-MM-DD", help="Last date.")
+@click.option(
+    "--every",
+    type=click.Choice(["week", "month", "quarter"]),
+    default="month",
+    show_default=True,
+    help="Check as of each week's Friday, month end or quarter end between the dates.",
+)
+@click.option(
+    "--format",
+    "formats",
+    type=click.Choice(["text", "csv", "json", "html", "xlsx"]),
+    multiple=True,
+    help="Output format; repeat for several (then --output is a folder). Default: text.",
+)
+@click.option("--output", type=click.Path(path_type=Path), help="File (or folder) to write.")
+def trend_command(
+    export_dir: Path,
+    config_file: Path | None,
+    preset_name: str | None,
+    rules_dir: Path | None,
+    start: str,
+    end: str,
+    every: str,
+    formats: tuple[str, ...],
+    output: Path | None,
+) -> int:
+    """Compliance per rule and per team as of each date: the figures for an annual QA report.
+
+    The export is read once and the rules run as of each date, exactly as
+    `casecheck check --as-of DATE` would.
+    """
+    from casecheck.report.terminal import progress
+    from casecheck.report.trend import TREND_REPORTERS
+    from casecheck.weekly.history import slug
+    from casecheck.weekly.trend import run_trend, trend_dates
+
+    first, last = _date_option(start, "--from"), _date_option(end, "--to")
+    dates = trend_dates(first, last, every)
+    if not dates:
+        raise click.BadParameter(
+            f"no {every} end between {first.isoformat()} and {last.isoformat()}",
+            param_hint="--from/--to",
+        )
+    if len(dates) > MAX_TREND_DATES:
+        raise click.BadParameter(
+            f"{len(dates)} dates; at most {MAX_TREND_DATES} (use a longer --every)",
+            param_hint="--from/--to",
+        )
+    with progress(f"Reading the export in {export_dir}"):
+        config, export = _load(export_dir, config_file, preset_name)
+    rules = _rules(config, rules_dir)
+    with progress(f"Checking {len(rules)} rules as of {len(dates)} dates"):
+        frame = run_trend(export, rules, dates)
+    council = config.council or export.folder.resolve().name
+    title = f"Compliance trend, {council}: {dates[0]:%d/%m/%Y} to {dates[-1]:%d/%m/%Y}"
+    meta = {"title": title, "council": config.council, "every": every}
+    chosen = list(dict.fromkeys(formats or ("text",)))
+    stem = f"casecheck-trend-{slug(council)}-{dates[0].isoformat()}-{dates[-1].isoformat()}"
+    if len(chosen) > 1 or (output is not None and output.is_dir()):
+        if output is None or (not output.exists() and output.suffix):
+            raise click.UsageError("several --format values need --output FOLDER")
+        targets: dict[str, Path | None] = {
+            f: output / f"{stem}.{TREND_REPORTERS[f][0]}" for f in chosen
+        }
+    else:
+        targets = {chosen[0]: output}
+    for fmt, target in targets.items():
+        if fmt == "xlsx" and target is None:
+            raise click.UsageError("--format xlsx writes a file: give --output PATH")
+        _write(TREND_REPORTERS[fmt][1](frame, meta), target)
+        if target is not None:
+            click.echo(f"Wrote {target}", err=True)
+    return ExitCode.CLEAN
+
+
+@cli.command()
+@click.argument("fingerprint")
+@click.option("--reason", required=True, help="Why the exception is accepted.")
+@click.option("--by", "approved_by", required=True, help="Who approved it.")
+@click.option("--until", "until", required=True, metavar="YYYY-MM-DD", help="When it expires.")
+@click.option(
+    "--waivers",
+    "waivers_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=Path("waivers.yaml"),
+    show_default=True,
+    help="The waivers file to add to (created if absent).",
+)
+@click.option("--rule", help="The exception's rule (recorded with it, for people reading it).")
+@click.option("--child", help="The child's ID (recorded with it, for people reading the file).")
+@config_option
+def waive(
+    fingerprint: str,
+    reason: str,
+    approved_by: str,
+    until: str,
+    waivers_file: Path,
+    rule: str | None,
+    child: str | None,
+    config_file: Path | None,
+) -> int:
+    """Record that the exception FINGERPRINT is known and accepted, until a date.
+
+    The fingerprint is in every report (JSON, CSV, Excel). The waiver is approved today and
+    expires at most waiver_max_months (casecheck.yaml, default 6) later.
+    """
+    from casecheck.weekly.waivers import Waiver, add_waiver
+
+    config = load_config(Path("."), config_file) if config_file else CouncilConfig()
+    expires = _date_option(until, "--until")
+    today = dt.date.today()  # the CLI reads the clock; the library is given the date
+    if expires < today:
+        raise click.BadParameter(f"{until} is in the past", param_hint="--until")
+    waiver = Waiver(
+        fingerprint=fingerprint,
+        rule=rule,
+        child=child,
+        reason=reason,
+        approved_by=approved_by,
+        approved_on=today,
+        expires=expires,
+    )
+    add_waiver(waivers_file, waiver, config.waiver_max_months)
+    click.echo(f"Added a waiver for {fingerprint} until {expires:%d/%m/%Y} to {waivers_file}")
+    return ExitCode.CLEAN
+
+
+def _date_option(value: str, hint: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(
+            f'"{value}" is not a date; write it as YYYY-MM-DD', param_hint=hint
+        ) from None
+
+
 @cli.command()
 @click.option(
     "--out",
@@ -360,8 +666,15 @@ def rules_test(cases_dir: Path, rules_dir: Path | None) -> int:
     type=click.Path(file_okay=False, path_type=Path),
     help="Folder to write the export into.",
 )
+@click.option(
+    "--shape",
+    type=click.Choice(["default", "ssda903", "ssd"]),
+    default="default",
+    show_default=True,
+    help="The files and columns to write: the default contract, an SSDA903 return, or the SSD.",
+)
 @click.option("--children", default=300, show_default=True, type=click.IntRange(1, 2_000_000))
-@click.option("--seed", default=1, show_default=True, type=int)
+@click.option("--seed", default=1, show_default=True, type=click.IntRange(min=0))
 @click.option(
     "--end-date",
     default="2026-10-30",
@@ -369,9 +682,9 @@ def rules_test(cases_dir: Path, rules_dir: Path | None) -> int:
     metavar="YYYY-MM-DD",
     help="The day the synthetic export was taken.",
 )
-def generate(out_dir: Path, children: int, seed: int, end_date: str) -> int:
-    """Write a synthetic export (never real people) in the default contract."""
-    from casecheck.generate import generate_export
+def generate(out_dir: Path, shape: str, children: int, seed: int, end_date: str) -> int:
+    """Write a synthetic export (never real people) in the default contract or a preset's shape."""
+    from casecheck.shapes import generate_shape
 
     try:
         end = dt.date.fromisoformat(end_date)
@@ -379,7 +692,15 @@ def generate(out_dir: Path, children: int, seed: int, end_date: str) -> int:
         raise click.BadParameter(
             f'"{end_date}" is not a date; write it as YYYY-MM-DD', param_hint="--end-date"
         ) from None
-    written = generate_export(out_dir, children=children, seed=seed, end_date=end)
+    first, last = dt.date(YEARS[0] + 8, 1, 1), dt.date(YEARS[-1] - 1, 12, 31)
+    if not first <= end <= last:
+        raise click.BadParameter(
+            f"{end_date} is outside {first.isoformat()} to {last.isoformat()}: the export "
+            "holds records from up to 8 years before it and births up to a year after, and "
+            f"casecheck checks dates from {YEARS[0]} to {YEARS[-1]}",
+            param_hint="--end-date",
+        )
+    written = generate_shape(out_dir, shape, children=children, seed=seed, end_date=end)
     click.echo(
         f"Wrote a synthetic export of {children} children to {out_dir}: "
         + ", ".join(f"{k} {v}" for k, v in written.items()),
@@ -388,16 +709,51 @@ def generate(out_dir: Path, children: int, seed: int, end_date: str) -> int:
     return ExitCode.CLEAN
 
 
+@cli.command()
+@click.argument("export_dir", type=EXPORT_DIR)
+@click.option(
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Where to write it (default: EXPORT_DIR/casecheck.yaml). An existing file is kept.",
+)
+def init(export_dir: Path, output: Path | None) -> int:
+    """Write a starter casecheck.yaml from the export's CSV headers and label values.
+
+    Exit code 0: written; 2: the file already exists (it is never overwritten) or no CSV files.
+    """
+    from casecheck.export.config import CONFIG_FILE
+    from casecheck.export.starter import starter_config
+
+    target = output if output is not None else export_dir / CONFIG_FILE
+    if target.exists():
+        raise CasecheckError(
+            str(target),
+            "already exists, and casecheck init never overwrites a file",
+            "Move it aside, or give --output another path.",
+        )
+    text = starter_config(export_dir)
+    _write(text, target)
+    click.echo(f"Wrote {target}: check it, then run casecheck validate {export_dir}", err=True)
+    return ExitCode.CLEAN
+
+
 def parse_as_of(value: str | None, config: CouncilConfig) -> dt.date:
     """--as-of, else the config's export_date, else today: the one place that reads the clock."""
     if value is None:
-        return config.export_date or dt.date.today()
+        today = config.export_date or dt.date.today()  # export_date is checked with the config
+        if as_of_problem(today):
+            raise click.UsageError(f"today's date {as_of_problem(today)}: give --as-of")
+        return today
     try:
-        return dt.date.fromisoformat(value)
+        day = dt.date.fromisoformat(value)
     except ValueError:
         raise click.BadParameter(
             f'"{value}" is not a date; write it as YYYY-MM-DD', param_hint="--as-of"
         ) from None
+    problem = as_of_problem(day)
+    if problem:
+        raise click.BadParameter(f"{problem}; give a date in that range", param_hint="--as-of")
+    return day
 
 
 def main(argv: list[str] | None = None) -> None:

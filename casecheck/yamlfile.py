@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import types
 import typing
 from collections.abc import Sequence
@@ -13,6 +14,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from casecheck.errors import CasecheckError
+from casecheck.files import read_limited
 
 Loc = tuple[str | int, ...]
 
@@ -60,8 +62,41 @@ class YamlDocument:
         return line
 
 
+# Resource limits for a YAML file (casecheck.yaml, a rule file): a hostile or broken file is
+# refused with a message instead of hanging the run or exhausting memory.
+YAML_SIZE_LIMIT = 1 << 20  # bytes in the file
+YAML_DEPTH_LIMIT = 50  # mappings and lists inside one another, aliases followed
+YAML_NODE_LIMIT = 100_000  # keys, values and items once every alias is expanded
+
+
+class _TooDeep(Exception):
+    """Nesting deeper than YAML_DEPTH_LIMIT, at `mark`."""
+
+    def __init__(self, mark: yaml.Mark) -> None:
+        self.mark = mark
+        super().__init__()
+
+
 class _Loader(yaml.SafeLoader):
-    """SafeLoader that keeps an impossible date (2025-13-01) as text for validation to report."""
+    """SafeLoader that keeps an impossible date (2025-13-01) as text for validation to report.
+
+    It also stops composing at YAML_DEPTH_LIMIT levels of nesting, before Python's recursion
+    limit is reached.
+    """
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self._depth = 0
+
+    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node | None:
+        self._depth += 1
+        try:
+            if self._depth > YAML_DEPTH_LIMIT:
+                raise _TooDeep(self.peek_event().start_mark)  # type: ignore[no-untyped-call]
+            node: yaml.Node | None = super().compose_node(parent, index)
+            return node
+        finally:
+            self._depth -= 1
 
     def construct_yaml_timestamp(self, node: yaml.ScalarNode) -> Any:
         try:
@@ -71,48 +106,129 @@ class _Loader(yaml.SafeLoader):
 
 
 _Loader.add_constructor("tag:yaml.org,2002:timestamp", _Loader.construct_yaml_timestamp)
+# Booleans as YAML 1.2 has them (true/false): YAML 1.1 also reads yes, no, on and off as
+# booleans, which turns a lookup's `on:` key, or a value such as "No", into true or false.
+_BOOL = "tag:yaml.org,2002:bool"
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, regex) for tag, regex in resolvers if tag != _BOOL]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_Loader.add_implicit_resolver(
+    _BOOL, re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+)
 
 
-def _repeated_key(node: yaml.Node | None) -> yaml.Node | None:
-    """The first key that appears twice in one mapping (YAML would silently keep the last)."""
+def _children(node: yaml.Node) -> list[yaml.Node]:
     if isinstance(node, yaml.MappingNode):
-        seen: set[str] = set()
-        for key_node, value_node in node.value:
-            if isinstance(key_node, yaml.ScalarNode):
-                if key_node.value in seen:
-                    return key_node
-                seen.add(key_node.value)
-            found = _repeated_key(value_node)
-            if found is not None:
-                return found
-    elif isinstance(node, yaml.SequenceNode):
-        for item in node.value:
-            found = _repeated_key(item)
-            if found is not None:
-                return found
+        return [part for pair in node.value for part in pair]
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    return []
+
+
+def _shape_problem(root: yaml.Node) -> tuple[yaml.Node, str, str] | None:
+    """(node, what, fix) when the document, aliases expanded, is too big, too deep or cyclic.
+
+    Each node is visited once (an alias is the same node object as its anchor), and the
+    expanded size and depth are computed bottom-up from its children's, so a "billion laughs"
+    document costs as many steps as it has nodes in the file, not in its expansion.
+    """
+    size: dict[int, int] = {}
+    depth: dict[int, int] = {}
+    on_path: set[int] = set()
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while stack:
+        node, done = stack.pop()
+        key = id(node)
+        if done:
+            on_path.discard(key)
+            kids = _children(node)
+            size[key] = 1 + sum(size[id(k)] for k in kids)
+            depth[key] = 1 + max((depth[id(k)] for k in kids), default=0)
+            if depth[key] > YAML_DEPTH_LIMIT:
+                return (
+                    node,
+                    f"nests more than {YAML_DEPTH_LIMIT} levels deep once its aliases (*name) "
+                    "are followed",
+                    "Write the settings out flat, without aliases that nest.",
+                )
+            if size[key] > YAML_NODE_LIMIT:
+                return (
+                    node,
+                    f"expands to more than {YAML_NODE_LIMIT:,} values once its aliases (*name) "
+                    "are followed",
+                    "Write the settings out without aliases that repeat one another.",
+                )
+            continue
+        if key in size:
+            continue
+        if key in on_path:
+            return (
+                node,
+                "has an alias (*name) inside the value its anchor (&name) names, "
+                "so the value contains itself",
+                "Remove the alias, or write the value out.",
+            )
+        on_path.add(key)
+        stack.append((node, True))
+        stack.extend((child, False) for child in _children(node) if id(child) not in size)
+    return None
+
+
+def _repeated_key(root: yaml.Node | None) -> yaml.Node | None:
+    """The first key that appears twice in one mapping (YAML would silently keep the last).
+
+    Every node is walked once, however many aliases refer to it.
+    """
+    seen_nodes: set[int] = set()
+    stack = [root] if root is not None else []
+    while stack:
+        node = stack.pop()
+        if id(node) in seen_nodes:
+            continue
+        seen_nodes.add(id(node))
+        if isinstance(node, yaml.MappingNode):
+            keys: set[str] = set()
+            for key_node, _ in node.value:
+                if isinstance(key_node, yaml.ScalarNode):
+                    if key_node.value in keys:
+                        return key_node
+                    keys.add(key_node.value)
+        # In reverse, so that the first repeat in file order is found first.
+        stack.extend(reversed(_children(node)))
     return None
 
 
 def read_yaml(path: Path, error: type[CasecheckError]) -> YamlDocument:
-    """Parse `path`; an unreadable or malformed file raises `error` naming the line."""
+    """Parse `path`; an unreadable, malformed or oversized file raises `error` naming the line."""
+    data_bytes = read_limited(path, error, YAML_SIZE_LIMIT)
     try:
-        text = path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise error(str(path), "file not found", "Check the path.") from None
-    except IsADirectoryError:
-        raise error(str(path), "is a folder, not a file", "Give the path of the file.") from None
+        text = data_bytes.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise error(
             str(path), f"is not UTF-8 text ({exc.reason})", "Save the file as UTF-8."
         ) from None
-    except OSError as exc:
+    try:
+        loader = _Loader(text)  # reads the text at once: a control character raises here
+    except yaml.reader.ReaderError as exc:
         raise error(
-            str(path), f"cannot be read ({exc.strerror})", "Check its permissions."
+            f"{path}, line {text.count(chr(10), 0, exc.position) + 1}",
+            f"has a character YAML does not allow (U+{ord(text[exc.position]):04X})",
+            "Remove it; control characters cannot be written in a YAML file.",
         ) from None
-    loader = _Loader(text)
     try:
         root = loader.get_single_node()
+        shape = _shape_problem(root) if root is not None else None
+        if shape is not None:
+            node, what, fix = shape
+            raise error(f"{path}, line {node.start_mark.line + 1}", what, fix)
         data = loader.construct_document(root) if root is not None else None
+    except _TooDeep as exc:
+        raise error(
+            f"{path}, line {exc.mark.line + 1}",
+            f"nests more than {YAML_DEPTH_LIMIT} levels deep",
+            "Write the settings out with less nesting.",
+        ) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = f"{path}, line {mark.line + 1}" if mark is not None else str(path)
@@ -201,12 +317,16 @@ def _in_file(doc: YamlDocument, loc: Sequence[str | int]) -> list[str | int]:
     """
     node = doc.root
     kept: list[str | int] = []
-    for part in loc:
+    for i, part in enumerate(loc):
         if isinstance(node, yaml.MappingNode):
             values = {key.value: value for key, value in node.value}
             if str(part) not in values:
                 tags = {v.value for v in values.values() if isinstance(v, yaml.ScalarNode)}
-                if part in tags:
+                # A tag is in the file as a value (kind: records) or, when the data validated
+                # is more than the file (a rule with a council's override), not at all: then
+                # it is followed by a key the file has here.
+                after = str(loc[i + 1]) if i + 1 < len(loc) else None
+                if part in tags or (after is not None and after in values):
                     continue
                 node = None
             else:

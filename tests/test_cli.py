@@ -24,6 +24,7 @@ import pytest
 import casecheck.engine.run
 from casecheck.cli import main
 from casecheck.report.formats import REPORTERS
+from casecheck.weekly.history import slug
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "sample_exports"
@@ -102,7 +103,8 @@ def sample_files(tmp_path_factory: pytest.TempPathFactory) -> tuple[Run, Path, P
     runs = []
     for folder in folders:
         formats = [arg for fmt in EXTENSIONS for arg in ("--format", fmt)]
-        runs.append(run("check", SAMPLE, *formats, "--output", folder))
+        done = run("check", SAMPLE, *formats, "--output", folder)
+        runs.append(done._replace(err=done.err.replace(str(folder), "FOLDER")))
     assert runs[0] == runs[1]
     return runs[0], folders[0], folders[1]
 
@@ -137,6 +139,9 @@ def csv_rows(path: Path) -> list[dict[str, str]]:
         return list(csv.DictReader(handle))
 
 
+SAMPLE_NAME = "casecheck-synthetic-borough-council-sample-data-not-real-people-2026-10-30"
+
+
 def rule_ids() -> list[str]:
     return sorted(p.stem for p in RULES.glob("*.yaml"))
 
@@ -152,7 +157,7 @@ def test_check_sample_exits_1_at_default_fail_on(sample_plain: Run) -> None:
     assert sample_plain.code == 1
     assert sample_plain.err == ""
     assert sample_plain.out.startswith(f"casecheck: {SAMPLE} as of 30/10/2026\n")
-    for heading in ("By team", "By rule", "Oldest overdue"):
+    for heading in ("By team", "By rule", "To chase first"):
         assert heading in sample_plain.out
 
 
@@ -275,9 +280,13 @@ def persons_only(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return folder
 
 
-def test_rules_that_cannot_run_pass_without_strict(persons_only: Path) -> None:
+def test_an_export_where_no_rule_can_run_is_never_a_quiet_pass(persons_only: Path) -> None:
     result = run("check", persons_only, "--as-of", TINY_AS_OF, "--format", "json")
-    assert result.code == 0
+    assert result.code == 1
+    assert result.err == (
+        "warning: no rule could run on this export, so nothing was checked "
+        "(each rule's reason is in the report); exit 1\n"
+    )
     document = json.loads(result.out)
     assert document["exceptions"] == []
     assert sorted(r["rule_id"] for r in document["rules"]) == rule_ids()
@@ -343,12 +352,12 @@ def test_team_narrows_every_view(
     result, folder = team_files
     assert result.code == 1
     assert result.out == ""
-    rows = csv_rows(folder / "casecheck-results.csv")
+    rows = csv_rows(folder / f"{SAMPLE_NAME}-{slug(TEAM)}.csv")
     assert rows
     assert {r["team"] for r in rows} == {TEAM}
-    everyone = csv_rows(sample_files[1] / "casecheck-results.csv")
+    everyone = csv_rows(sample_files[1] / f"{SAMPLE_NAME}.csv")
     assert rows == [r for r in everyone if r["team"] == TEAM]
-    text = (folder / "casecheck-results.txt").read_text(encoding="utf-8")
+    text = (folder / f"{SAMPLE_NAME}-{slug(TEAM)}.txt").read_text(encoding="utf-8")
     assert text.startswith(f"casecheck: {SAMPLE} as of 30/10/2026 - team {TEAM}\n")
     assert "By worker" in text
     assert "By team" not in text
@@ -380,7 +389,7 @@ def test_case_shows_the_childs_rules_and_evidence(case_text: Run, case_json: Run
 
 def test_case_agrees_with_check(case_json: Run, sample_files: tuple[Run, Path, Path]) -> None:
     view = json.loads(case_json.out)
-    rows = csv_rows(sample_files[1] / "casecheck-results.csv")
+    rows = csv_rows(sample_files[1] / f"{SAMPLE_NAME}.csv")
     mine = sorted(r["message"] for r in rows if r["PERSON_ID"] == CASE_CHILD)
     assert mine == sorted(e["message"] for r in view["rules"] for e in r["exceptions"])
 
@@ -448,7 +457,7 @@ def test_free_text_columns_never_appear(
         shown = case_json.out + case_json.err
     else:
         fmt = output.rsplit(" ", 1)[1]
-        path = sample_files[1] / f"casecheck-results.{EXTENSIONS[fmt]}"
+        path = sample_files[1] / f"{SAMPLE_NAME}.{EXTENSIONS[fmt]}"
         shown = xlsx_text(path) if fmt == "xlsx" else path.read_text(encoding="utf-8")
     leaked = sorted(v for v in free_text_values() if v in shown)
     assert not leaked, f"free text shown in {output}: {leaked[:5]}"
@@ -499,7 +508,15 @@ def test_validate_json_shape() -> None:
     result = run("validate", SAMPLE, "--format", "json")
     assert result.code == 0
     document = json.loads(result.out)
-    assert set(document) == {"schema_version", "export", "tables", "absent_tables", "problems"}
+    assert set(document) == {
+        "schema_version",
+        "export",
+        "tables",
+        "mapping",
+        "lookup_files",
+        "absent_tables",
+        "problems",
+    }
     assert document["schema_version"] == 1
     assert document["export"] == str(SAMPLE)
     assert document["problems"] == []
@@ -545,7 +562,7 @@ def test_piped_sample_is_the_text_format(
     sample_plain: Run, sample_files: tuple[Run, Path, Path]
 ) -> None:
     assert not ANSI.search(sample_plain.out)
-    text = (sample_files[1] / "casecheck-results.txt").read_text(encoding="utf-8")
+    text = (sample_files[1] / f"{SAMPLE_NAME}.txt").read_text(encoding="utf-8")
     assert sample_plain.out == text
 
 
@@ -578,19 +595,21 @@ def test_several_formats_write_one_file_each(sample_files: tuple[Run, Path, Path
     result, folder, _ = sample_files
     assert result.code == 1
     assert result.out == ""
-    assert result.err == ""
+    assert result.err == "".join(
+        f"Wrote FOLDER/{SAMPLE_NAME}.{ext}\n" for ext in EXTENSIONS.values()
+    )
     names = sorted(p.name for p in folder.iterdir())
-    assert names == sorted(f"casecheck-results.{ext}" for ext in EXTENSIONS.values())
+    assert names == sorted(f"{SAMPLE_NAME}.{ext}" for ext in EXTENSIONS.values())
     for path in folder.iterdir():
         assert path.stat().st_size > 0, path.name
-    assert json.loads((folder / "casecheck-results.json").read_text(encoding="utf-8"))
-    openpyxl.load_workbook(folder / "casecheck-results.xlsx").close()
+    assert json.loads((folder / f"{SAMPLE_NAME}.json").read_text(encoding="utf-8"))
+    openpyxl.load_workbook(folder / f"{SAMPLE_NAME}.xlsx").close()
 
 
 @pytest.mark.parametrize("fmt", list(EXTENSIONS))
 def test_two_runs_are_byte_identical(fmt: str, sample_files: tuple[Run, Path, Path]) -> None:
     _, first, second = sample_files
-    name = f"casecheck-results.{EXTENSIONS[fmt]}"
+    name = f"{SAMPLE_NAME}.{EXTENSIONS[fmt]}"
     assert (first / name).read_bytes() == (second / name).read_bytes(), name
 
 
@@ -629,7 +648,9 @@ def test_an_output_path_that_cannot_be_written_is_exit_2(tiny: Path, tmp_path: P
     assert_no_traceback(result)
     result = run("check", tiny, "--format", "json", "--format", "csv", "--output", blocker)
     assert result.code == 2
-    assert "With several --format values, give --output a folder." in result.err
+    assert f"--output {blocker} is a file; with several --format values give a folder" in (
+        result.err
+    )
 
 
 def test_a_duration_over_a_century_is_refused_at_load(tmp_path: Path, tiny: Path) -> None:
@@ -663,5 +684,7 @@ def test_a_bad_override_is_blamed_on_casecheck_yaml_not_the_rule_file(
     )
     result = run("check", tiny, "--config", config)
     assert result.code == 2
-    assert result.err.startswith("error: casecheck.yaml: at rules > cla-visits: ")
-    assert 'unknown evidence kind "nothing"' in result.err
+    assert result.err.startswith(
+        f"error: {config}, line 5: at rules > cla-visits > checks > after-move > evidence > "
+        'kind: unknown evidence kind "nothing". Use one of '
+    )

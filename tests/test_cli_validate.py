@@ -90,7 +90,15 @@ def test_json_document(write_export: WriteExport, capsys: pytest.CaptureFixture[
     code, out, err = run(capsys, "validate", folder, "--format", "json")
     assert (code, err) == (1, "")
     doc = json.loads(out)
-    assert set(doc) == {"schema_version", "export", "tables", "absent_tables", "problems"}
+    assert set(doc) == {
+        "schema_version",
+        "export",
+        "tables",
+        "mapping",
+        "lookup_files",
+        "absent_tables",
+        "problems",
+    }
     assert doc["schema_version"] == 1
     assert doc["export"] == str(folder)
     assert doc["tables"]["persons"] == {
@@ -99,8 +107,27 @@ def test_json_document(write_export: WriteExport, capsys: pytest.CaptureFixture[
         "read": 2,
         "used": 1,
         "set_aside": 1,
+        "filtered": 0,
         "absent_columns": ["GENDER", "ETHNICITY", "AGE_ESTIMATED"],
+        "sources": [
+            {
+                "file": "persons.csv",
+                "encoding": "utf-8",
+                "read": 2,
+                "used": 1,
+                "set_aside": 1,
+                "filtered": 0,
+            }
+        ],
     }
+    assert doc["mapping"]["persons"] == {
+        "sources": {"persons.csv": {"columns": {}, "constants": {}, "lookups": [], "keep": {}}},
+        "generated": {},
+        "values": {},
+        "extra_columns": {},
+        "join_consecutive": None,
+    }
+    assert doc["lookup_files"] == {}
     assert doc["absent_tables"] == [t for t in TABLES if t not in ("persons", "documents")]
     assert doc["problems"][0] == {
         "file": "persons.csv",
@@ -149,7 +176,7 @@ def test_config_option(
     config.write_text("tables:\n  persons:\n    file: children.csv\n", encoding="utf-8")
     code, out, _ = run(capsys, "validate", folder, "--config", config)
     assert code == 0
-    assert "  children.csv: read 1, used 1, set aside 0\n" in out
+    assert "  children.csv (persons): read 1, used 1, set aside 0\n" in out
 
 
 @pytest.mark.parametrize(

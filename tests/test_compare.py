@@ -52,18 +52,33 @@ def test_each_exception_is_new_or_still_open(weeks: tuple[dict, dict, Path]) -> 
         assert exception["since_previous"] == expected
     comparison = now["comparison"]
     assert comparison["previous_as_of"] == "2026-10-23"
-    assert comparison["new"] + comparison["still_open"] == len(now["exceptions"])
-    assert comparison["new"] > 0 and comparison["still_open"] > 0
+    counts = comparison["counts"]
+    assert counts["new"] + counts["still_open"] + counts["reopened"] == len(now["exceptions"])
+    assert counts["new"] > 0 and counts["still_open"] > 0
 
 
-def test_resolved_are_last_weeks_exceptions_no_longer_found(weeks: tuple[dict, dict, Path]) -> None:  # type: ignore[type-arg]
+def test_fixed_and_dropped_out_are_last_weeks_exceptions_no_longer_found(
+    weeks: tuple[dict, dict, Path],  # type: ignore[type-arg]
+) -> None:
     last, now, _ = weeks
     current = {e["fingerprint"] for e in now["exceptions"]}
     expected = sorted(
         e["fingerprint"] for e in last["exceptions"] if e["fingerprint"] not in current
     )
-    assert sorted(r["fingerprint"] for r in now["comparison"]["resolved"]) == expected
-    assert expected, "the sample should resolve something between the two weeks"
+    comparison = now["comparison"]
+    gone = [*comparison["fixed"], *comparison["dropped_out"]]
+    assert sorted(r["fingerprint"] for r in gone) == expected
+    assert comparison["fixed"] and comparison["dropped_out"], "the sample should have both"
+    assert {r["why"] for r in comparison["fixed"]} == {
+        "the evidence is now recorded, or the condition has cleared"
+    }
+    assert {r["why"] for r in comparison["dropped_out"]} <= {
+        "the child is no longer in the export",
+        "the case was closed",
+        "the child is no longer in the rule's scope",
+        "the event is now older than the rule's look-back period",
+        "the rule did not run this time",
+    }
 
 
 def _state_checks() -> set[tuple[str, str]]:
@@ -101,11 +116,12 @@ def test_text_summary_says_what_changed(
 ) -> None:  # type: ignore[type-arg]
     _, now, last = weeks
     code, out, _ = _run(["check", str(SAMPLE), "--previous", str(last), "--format", "text"], capsys)
-    comparison = now["comparison"]
+    counts = now["comparison"]["counts"]
     assert code == 1
     assert (
-        f"Since the run as of 23/10/2026: {comparison['new']} new, "
-        f"{len(comparison['resolved'])} resolved, {comparison['still_open']} still open"
+        f"Since the run as of 23/10/2026: {counts['new']} new, {counts['reopened']} reopened, "
+        f"{counts['still_open']} still open; {counts['fixed']} fixed, "
+        f"{counts['dropped_out']} dropped out"
     ) in out
 
 

@@ -122,7 +122,8 @@ def test_config_not_utf8(tmp_path: Path) -> None:
 def test_unknown_top_level_key(tmp_path: Path) -> None:
     assert error_for(tmp_path, "council: Anytown\ncouncill: Anytown\n") == (
         'casecheck.yaml, line 2: at councill: unknown key "councill" (the keys here are: '
-        "council, export_date, tables, evidence, closure_days, handover_working_days, rules). "
+        "preset, council, export_date, null_values, tables, evidence, closure_days, "
+        "handover_working_days, rules, history, waivers, waiver_max_months). "
         "Remove it or correct its spelling."
     )
 
@@ -145,7 +146,8 @@ def test_unknown_table(tmp_path: Path) -> None:
 def test_unknown_key_in_a_table(tmp_path: Path) -> None:
     assert error_for(tmp_path, "tables:\n  persons:\n    colums: {}\n") == (
         'casecheck.yaml, line 3: at tables > persons > colums: unknown key "colums" '
-        "(the keys here are: file, columns, date_formats). Remove it or correct its spelling."
+        "(the keys here are: file, files, id, columns, date_formats, constants, values, lookups, "
+        "flags, keep, extra_columns, join_consecutive). Remove it or correct its spelling."
     )
 
 
@@ -312,9 +314,10 @@ def test_several_problems_are_listed_in_line_order(tmp_path: Path) -> None:
         "(its columns are: VISIT_ID, PERSON_ID, VISIT_TYPE, ACTUAL_DATE, CHILD_SEEN, SEEN_ALONE, "
         "VISIT_METHOD, WORKER_ID). The key is the contract's name (one of those) and the value "
         "the council's name for it.\n"
-        '  line 6, at councill: unknown key "councill" (the keys here are: council, export_date, '
-        "tables, evidence, closure_days, handover_working_days, rules). Remove it or correct its "
-        "spelling."
+        '  line 6, at councill: unknown key "councill" (the keys here are: preset, council, '
+        "export_date, null_values, tables, evidence, closure_days, handover_working_days, rules, "
+        "history, waivers, waiver_max_months). "
+        "Remove it or correct its spelling."
     )
 
 

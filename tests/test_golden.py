@@ -37,6 +37,7 @@ ROOT = Path(__file__).resolve().parents[1]
 GOLDEN = Path(__file__).resolve().parent / "golden"
 AS_OF = "2026-10-30"
 FORMATS = {"text": "txt", "json": "json", "csv": "csv", "junit": "xml", "html": "html"}
+STEM = "casecheck-synthetic-borough-council-sample-data-not-real-people-2026-10-30"
 UPDATE = os.environ.get("CASECHECK_UPDATE_GOLDEN") == "1"
 HOW_TO_UPDATE = (
     "If this change is intended, rewrite the golden files with\n"
@@ -47,7 +48,7 @@ HOW_TO_UPDATE = (
 
 @pytest.fixture(scope="module")
 def rendered(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    """The folder with one `casecheck-results.<ext>` per format, from one run."""
+    """The folder with one `<STEM>.<ext>` per format, from one run."""
     folder = tmp_path_factory.mktemp("golden_run")
     args = ["check", "sample_exports", "--as-of", AS_OF, "--fail-on", "never"]
     for fmt in [*FORMATS, "xlsx"]:
@@ -60,7 +61,11 @@ def rendered(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
             main(args)
     assert caught.value.code == 0, err.getvalue()
     assert out.getvalue() == ""
-    assert err.getvalue() == ""
+    assert (
+        err.getvalue()
+        == "".join(f"Wrote {folder / name}\n" for name in (f"{STEM}.{FORMATS[f]}" for f in FORMATS))
+        + f"Wrote {folder / STEM}.xlsx\n"
+    )
     yield folder
 
 
@@ -126,12 +131,12 @@ def compare(actual: bytes, golden: Path) -> None:
 @pytest.mark.parametrize("fmt", list(FORMATS))
 def test_format_matches_golden(fmt: str, rendered: Path) -> None:
     ext = FORMATS[fmt]
-    actual = (rendered / f"casecheck-results.{ext}").read_bytes()
+    actual = (rendered / f"{STEM}.{ext}").read_bytes()
     compare(actual, GOLDEN / f"sample.{ext}")
 
 
 def test_xlsx_cells_match_golden(rendered: Path) -> None:
-    compare(xlsx_json(rendered / "casecheck-results.xlsx"), GOLDEN / "sample.xlsx.json")
+    compare(xlsx_json(rendered / f"{STEM}.xlsx"), GOLDEN / "sample.xlsx.json")
 
 
 def test_every_format_has_a_golden_file() -> None:
@@ -146,6 +151,6 @@ def test_no_absolute_path_in_the_output(rendered: Path) -> None:
         else:
             text = path.read_text(encoding="utf-8")
         assert str(ROOT) not in text, path.name
-    document = json.loads((rendered / "casecheck-results.json").read_text(encoding="utf-8"))
+    document = json.loads((rendered / f"{STEM}.json").read_text(encoding="utf-8"))
     assert document["export"]["folder"] == "sample_exports"
     assert document["as_of"] == AS_OF

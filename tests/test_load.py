@@ -101,8 +101,8 @@ def test_cells_are_trimmed(write_export: WriteExport) -> None:
         ("05/03/2024 14:30", pd.Timestamp(2024, 3, 5, 14, 30)),
         ("05/03/2024 09:05:07", pd.Timestamp(2024, 3, 5, 9, 5, 7)),
         ("29/02/2024", pd.Timestamp(2024, 2, 29)),
-        ("1678-01-01", pd.Timestamp(1678, 1, 1)),
-        ("2261-12-31", pd.Timestamp(2261, 12, 31)),
+        ("1900-01-01", pd.Timestamp(1900, 1, 1)),
+        ("2099-12-31", pd.Timestamp(2099, 12, 31)),
     ],
 )
 def test_date_styles(write_export: WriteExport, text: str, expected: pd.Timestamp) -> None:
@@ -180,7 +180,18 @@ def test_unreal_date(write_export: WriteExport, text: str) -> None:
     assert export.counts["persons"].set_aside == 1
 
 
-@pytest.mark.parametrize("text", ["9999-12-31", "31/12/9999", "0001-01-01", "1600-06-01"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "9999-12-31",
+        "31/12/9999",
+        "0001-01-01",
+        "1600-06-01",
+        "1899-12-31",
+        "01/01/2100",
+        "2261-01-01",
+    ],
+)
 def test_date_outside_the_readable_range(write_export: WriteExport, text: str) -> None:
     folder = write_export(
         {
@@ -191,8 +202,8 @@ def test_date_outside_the_readable_range(write_export: WriteExport, text: str) -
     )
     export = load(folder)
     assert lines(export) == [
-        f'placements.csv, row 2, END_DATE: "{text}" is outside the dates casecheck can read '
-        f"(years 1678 to 2261). {DATE_FIX}; {CELL_BLANK}"
+        f'placements.csv, row 2, END_DATE: "{text}" is outside the dates casecheck can work with '
+        f"(years 1900 to 2099). {DATE_FIX}; {CELL_BLANK}"
     ]
     assert export.counts["placements"].used == 1
     assert pd.isna(export.tables["placements"]["END_DATE"].iloc[0])
@@ -440,9 +451,9 @@ def test_counts(write_export: WriteExport) -> None:
     )
     export = load(folder)
     assert {name: vars(count) for name, count in export.counts.items()} == {
-        "persons": {"read": 4, "used": 2, "set_aside": 2},
-        "visits": {"read": 2, "used": 1, "set_aside": 1},
-        "contacts": {"read": 0, "used": 0, "set_aside": 0},
+        "persons": {"read": 4, "used": 2, "set_aside": 2, "filtered": 0},
+        "visits": {"read": 2, "used": 1, "set_aside": 1, "filtered": 0},
+        "contacts": {"read": 0, "used": 0, "set_aside": 0, "filtered": 0},
     }
     for name, count in export.counts.items():
         assert len(export.tables[name]) == count.used

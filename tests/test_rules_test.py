@@ -247,3 +247,15 @@ def test_counts_in_any_rolling_window_with_a_condition(tmp_path: Path) -> None:
         "Check 'moves': An exception when a child has had 3 or more placements, where "
         "PLACEMENT_TYPE is not Short break, starting within any 12 months of the last 24 months."
     ) in " ".join(explained.out.split())
+
+
+def test_preset_cases_run_against_the_presets_pack(tmp_path: Path) -> None:
+    cases = Path(__file__).parent / "rule_cases" / "ssda903"
+    (tmp_path / "temporary-placement-duration.yaml").write_bytes(
+        (cases / "temporary-placement-duration.yaml").read_bytes()
+    )
+    result = run("rules", "test", tmp_path, "--preset", "ssda903")
+    assert result.code == 0, result
+    assert result.out.splitlines()[-1] == "6 passed, 0 failed"
+    shipped = run("rules", "test", tmp_path)  # the shipped rules have no such rule
+    assert shipped.code == 2

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import pandas as pd
 
@@ -78,6 +79,28 @@ EVENTS: dict[str, EventKind] = {
 }
 
 
+class Lasted(NamedTuple):
+    """How long records lasted against a limit, row by row (see `lasted`)."""
+
+    due: pd.Series  # the day each reaches its limit
+    ended: pd.Series  # the day it ended as of the as-of date; NaT while open
+    over: pd.Series  # it ran past its limit (an open one counted up to the as-of date)
+
+
+def lasted(ctx: Context, start: pd.Series, end: pd.Series, limit: Duration) -> Lasted:
+    """Whether each spell from `start` to `end` lasted more than `limit`, compared by day.
+
+    One with no end, or ending after the as-of date, is still open as of it and counts up to it:
+    it is over its limit once the as-of date is past the day the limit falls on. Shared by
+    `event: {lasted_more_than}` (which events count) and records' `end`/`lasted_more_than`.
+    """
+    due = ctx.calendar.add(start.dt.normalize(), limit)
+    ended = end.where(end < ctx.end_of_today)
+    until = ended.fillna(ctx.today).dt.normalize()
+    over = (until > due).astype(bool)
+    return Lasted(due=due, ended=ended, over=over)
+
+
 class EventSpec(Strict):
     """An event read from any table: a row dated by `date`, optionally only those that lasted
     more than a time (from `date` to `end`; an open one, with no end, up to the as-of date)."""
@@ -124,11 +147,8 @@ def event_kind(event: str | EventSpec) -> EventKind:
         ref = rows[key] if key else rows["PERSON_ID"] + "@" + rows[spec.date].astype(str)
         rows = rows.assign(ref=ref, date=rows[spec.date], until=_open(rows))
         if spec.lasted_more_than is not None and spec.end is not None:
-            # An open event lasts up to the as-of date; one ending after it, the same.
-            end = rows[spec.end].where(rows[spec.end] < ctx.end_of_today, ctx.today)
-            end = end.fillna(ctx.today).dt.normalize()
-            reached = ctx.calendar.add(rows["date"].dt.normalize(), spec.lasted_more_than)
-            rows = rows[(reached < end).to_numpy()]
+            over = lasted(ctx, rows["date"], rows[spec.end], spec.lasted_more_than).over
+            rows = rows[over.to_numpy()]
         return rows
 
     return EventKind(spec.table, label, build)

@@ -6,13 +6,13 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ConfigDict
 
 from casecheck.engine.checks import CHECK_KINDS
 from casecheck.engine.context import EVIDENCE_FIELDS, VISIT_KINDS
 from casecheck.engine.kinds.common import Problem
 from casecheck.engine.model import Rule
-from casecheck.errors import ConfigError, RuleFileError
+from casecheck.errors import CasecheckError, ConfigError, RuleFileError
 from casecheck.export.config import CONFIG_FILE, CouncilConfig, evidence_vocabulary
 from casecheck.yamlfile import YamlDocument, read_yaml, validate
 
@@ -31,14 +31,35 @@ def _merge(base: Any, override: Any) -> Any:
     return override
 
 
-def _fail(doc: YamlDocument, loc: list[str | int], what: str, fix: str) -> RuleFileError:
+class _Overrides(BaseModel):
+    """A rule with the council's override applied, validated where casecheck.yaml has it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    rules: dict[str, Rule]
+
+
+def _fail_at(
+    doc: YamlDocument,
+    loc: list[str | int],
+    what: str,
+    fix: str,
+    error: type[CasecheckError] = RuleFileError,
+) -> CasecheckError:
     line = doc.line_of(loc)
     where = f"{doc.path}, line {line}" if line is not None else str(doc.path)
-    return RuleFileError(where, f"at {' > '.join(str(p) for p in loc)}: {what}", fix)
+    return error(where, f"at {' > '.join(str(p) for p in loc)}: {what}", fix)
 
 
-def _check_references(rule: Rule, doc: YamlDocument, kinds: list[str]) -> None:
-    """Evidence kinds, events, tables and columns a rule names must exist."""
+def _check_references(
+    rule: Rule,
+    doc: YamlDocument,
+    kinds: list[str],
+    at: tuple[str, ...] = (),
+    error: type[CasecheckError] = RuleFileError,
+) -> None:
+    """Evidence kinds, events, tables and columns a rule names must exist. `at` is where the
+    rule sits in `doc` (rules > ID for a council's override in casecheck.yaml)."""
     for name, check in rule.checks.items():
         loc: list[str | int] = ["checks", name]
         kind = CHECK_KINDS[check.kind]
@@ -65,7 +86,7 @@ def _check_references(rule: Rule, doc: YamlDocument, kinds: list[str]) -> None:
         ]
         if problems:
             first = problems[0]
-            raise _fail(doc, [*loc, *first.loc], first.what, first.fix)
+            raise _fail_at(doc, [*at, *loc, *first.loc], first.what, first.fix, error)
 
 
 def load_rules(folder: Path, config: CouncilConfig) -> list[Rule]:
@@ -89,7 +110,7 @@ def load_rules(folder: Path, config: CouncilConfig) -> list[Rule]:
             )
         rule: Rule = validate(doc, Rule, RuleFileError)
         if rule.id != path.stem:
-            raise _fail(
+            raise _fail_at(
                 doc,
                 ["id"],
                 f'the id "{rule.id}" differs from the file name {path.name}',
@@ -99,32 +120,22 @@ def load_rules(folder: Path, config: CouncilConfig) -> list[Rule]:
             raise RuleFileError(
                 str(path), f'the rule id "{rule.id}" is used twice', "Give each rule its own id."
             )
+        _check_references(rule, doc, kinds)
         override = config.rules.get(rule.id)
-        if override:
-            merged = _merge(doc.data, override)
-            try:
-                rule = Rule.model_validate(merged)
-            except ValidationError as exc:  # the override is wrong: name the config key
-                first = exc.errors()[0]
-                path_words = " > ".join(str(p) for p in first["loc"])
-                raise ConfigError(
-                    CONFIG_FILE,
-                    f"at rules > {rule.id} > {path_words}: {first['msg']}",
-                    f"Correct the override; the rule file is {path}.",
-                ) from None
-        try:
-            _check_references(rule, doc, kinds)
-        except RuleFileError as exc:
-            if not override:
-                raise
-            # The rule file was fine before the council's override: the override is at fault.
-            raise ConfigError(CONFIG_FILE, f"at rules > {rule.id}: {exc.what}", exc.fix) from None
+        if override:  # the rule file is fine: whatever is wrong now is the council's override
+            at = ("rules", rule.id)
+            merged = {"rules": {rule.id: _merge(doc.data, override)}}
+            overridden: _Overrides = validate(config.document, _Overrides, ConfigError, merged)
+            rule = overridden.rules[rule.id]
+            _check_references(rule, config.document, kinds, at, ConfigError)
         rules[rule.id] = rule
     unknown = sorted(set(config.rules) - set(rules))
     if unknown:
-        raise ConfigError(
-            CONFIG_FILE,
-            f"at rules > {unknown[0]}: no rule has this id",
+        raise _fail_at(
+            config.document,
+            ["rules", unknown[0]],
+            "no rule has this id",
             f"The rules are: {', '.join(sorted(rules))}.",
+            ConfigError,
         )
     return [rules[k] for k in sorted(rules)]

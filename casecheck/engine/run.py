@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import traceback
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from casecheck.calendar import WorkingCalendar
 from casecheck.engine import scope as scopes
@@ -65,9 +69,17 @@ class RunResult:
     in_scope: pd.DataFrame  # rule_id, PERSON_ID, team, worker: every child each rule applied to
     evidence: pd.DataFrame  # every dated piece of evidence: PERSON_ID, kind, source, date, ref
     team: str | None = None  # set when the result has been narrowed to one team
-    # Set by report.compare.with_previous: findings then carry `change` (new / open).
-    resolved: pd.DataFrame | None = None  # last run's exceptions no longer found
+    # Set by report.compare.with_previous: findings then carry `change` (new / open /
+    # reopened) and `first_seen`; `gone` holds last run's exceptions no longer found, each
+    # `fixed` or `dropped_out` (column `outcome`) with `why`.
+    gone: pd.DataFrame | None = None
     previous_as_of: dt.date | None = None
+    # Set by weekly.waivers.apply_waivers: the exceptions an active waiver covers (taken out of
+    # `findings`), and the waivers in force that matched nothing.
+    waived: pd.DataFrame | None = None
+    stale_waivers: pd.DataFrame | None = None
+    # Set from a history folder: compliance per run (weekly.trend.TREND_COLUMNS), this run last.
+    trend: pd.DataFrame | None = None
 
     def failing(self, threshold: Severity | None) -> bool:
         if threshold is None:
@@ -85,7 +97,8 @@ class RunResult:
 
 
 def _file(ctx: Context, table: str) -> str:
-    return ctx.export.files.get(table, f"{table}.csv")
+    """The file a table is (or would be) read from: the council's name for it, if it gave one."""
+    return ctx.export.file_of(table)
 
 
 def _missing(rule: Rule, ctx: Context) -> str:
@@ -106,7 +119,7 @@ def _missing(rule: Rule, ctx: Context) -> str:
         tables = ctx.evidence_tables(use.kind, use.in_documents)
         present = [t for t in tables if ctx.has(t)]
         if not present:
-            names = " or ".join(f"{t}.csv" for t in tables) or "table"
+            names = " or ".join(_file(ctx, t) for t in tables) or "table"
             return f"no {names} in this export (needed for {use.kind.replace('_', ' ')} evidence)"
         for field in use.require:
             if not any(ctx.has_column(t, field) for t in present):
@@ -114,30 +127,59 @@ def _missing(rule: Rule, ctx: Context) -> str:
     return ""
 
 
-def _what_broke(exc: Exception) -> str:
-    """The error's type and where in casecheck it happened; not its text, which can quote data."""
+# The frames every rule shares, derived once by Context: a failure in one of them is named.
+SHARED = frozenset(name for name, v in vars(Context).items() if isinstance(v, cached_property))
+
+
+def _what_broke(exc: Exception, preparing: str = "") -> str:
+    """The error's type and where in casecheck it happened, and which shared frame was being
+    prepared if one was; not the error's text, which can quote data."""
     package = Path(__file__).resolve().parents[1]
     frames = [
         f for f in traceback.extract_tb(exc.__traceback__) if package in Path(f.filename).parents
     ]
+    shared = [f.name for f in frames if Path(f.filename).name == "context.py" and f.name in SHARED]
+    preparing = shared[-1] if shared else preparing
+    during = f" while preparing {preparing} (shared by the rules)" if preparing else ""
     where = f" in {Path(frames[-1].filename).name} line {frames[-1].lineno}" if frames else ""
-    return f"{type(exc).__name__}{where}: a bug in casecheck, please report it"
+    return f"{type(exc).__name__}{during}{where}: a bug in casecheck, please report it"
+
+
+FINGERPRINT_FIELDS = ["rule_id", "check", "PERSON_ID", "event_ref"]
+FINGERPRINT_PERSON = b"casecheck-fp-v2"  # blake2b personalisation: the fingerprint's version
+
+
+_BLAKE = hashlib.blake2b(digest_size=8, person=FINGERPRINT_PERSON)  # copied: 3x faster than new
+
+
+def _blake(key: bytes) -> str:
+    digest = _BLAKE.copy()
+    digest.update(key)
+    return digest.hexdigest()
+
+
+def fingerprint(rule_id: str, check: str, person_id: str, event_ref: str) -> str:
+    """The persisted id of one exception, compared week to week (README, "What an exception
+    says"): BLAKE2b with an 8-byte digest and the personalisation `casecheck-fp-v2`, over the
+    four fields as netstrings (length in UTF-8 bytes, ":", the field, ","), as 16 hex digits."""
+    fields = [f.encode("utf-8") for f in (rule_id, check, person_id, event_ref)]
+    return _blake(b"".join(b"%d:%s," % (len(f), f) for f in fields))
 
 
 def _fingerprints(frame: pd.DataFrame) -> pd.Series:
-    """A stable id per exception: rule + check + child + triggering event, hashed."""
-    keys = (
-        frame["rule_id"]
-        + "|"
-        + frame["check"]
-        + "|"
-        + frame["PERSON_ID"]
-        + "|"
-        + frame["event_ref"].astype(str)
-    )
-    hashed = pd.util.hash_pandas_object(keys, index=False).to_numpy()
-    text = np.char.mod("%016x", hashed) if len(hashed) else np.array([], dtype=str)
-    return pd.Series(text.astype(object), index=frame.index, dtype=object)
+    """`fingerprint` of every row: the netstrings are built by pyarrow, and each distinct key
+    is hashed once."""
+    parts: list[pa.Array | str] = []
+    for column in FINGERPRINT_FIELDS:
+        text = pa.array(frame[column].astype(str), type=pa.string())
+        parts += [pc.cast(pc.binary_length(text), pa.string()), ":", text, ","]
+    joined = pc.binary_join_element_wise(*parts, "")
+    if isinstance(joined, pa.ChunkedArray):  # what pyarrow makes of Arrow-backed columns
+        joined = joined.combine_chunks()
+    keys = joined.dictionary_encode()
+    hashed = [_blake(key.encode("utf-8")) for key in keys.dictionary.to_pylist()]
+    out = np.array(hashed, dtype=object)[keys.indices.to_numpy()]
+    return pd.Series(out, index=frame.index, dtype=object)
 
 
 def _evaluate(rule: Rule, ctx: Context) -> tuple[pd.DataFrame, pd.DataFrame, pd.Index]:
@@ -172,11 +214,11 @@ def run_rules(
                 RuleOutcome(rule, "not_run", "turned off in casecheck.yaml", 0, 0, 0, 0)
             )
             continue
-        reason = _missing(rule, ctx)
-        if reason:
-            outcomes.append(RuleOutcome(rule, "not_run", reason, 0, 0, 0, 0))
-            continue
         try:
+            reason = _missing(rule, ctx)
+            if reason:
+                outcomes.append(RuleOutcome(rule, "not_run", reason, 0, 0, 0, 0))
+                continue
             findings, due, ids = _evaluate(rule, ctx)
         except Exception as exc:
             outcomes.append(RuleOutcome(rule, "errored", _what_broke(exc), 0, 0, 0, 0))
@@ -197,7 +239,18 @@ def run_rules(
         all_findings.append(findings)
         all_due.append(due)
         all_scope.append(pd.DataFrame({"rule_id": rule.id, "PERSON_ID": ids.astype(object)}))
-    holder = ctx.holder
+    try:
+        holder = ctx.holder
+    except Exception as exc:  # every finding is named by its holder: no rule's result stands
+        reason = _what_broke(exc, "holder")
+        outcomes = [
+            o if o.status != "ran" else RuleOutcome(o.rule, "errored", reason, 0, 0, 0, 0)
+            for o in outcomes
+        ]
+        all_findings, all_due, all_scope = [], [], []
+        holder = pd.DataFrame(
+            {"team": [], "worker": []}, index=pd.Index([], dtype=str, name="PERSON_ID"), dtype=str
+        )
     findings = _finish(all_findings, [*FINDING_BASE, "check", "rule_id", "severity"], holder)
     findings["fingerprint"] = _fingerprints(findings) if len(findings) else pd.Series(dtype=object)
     severity_rank = findings["severity"].map({"high": 0, "medium": 1, "low": 2})
@@ -232,8 +285,20 @@ def run_rules(
         findings=findings,
         due_soon=due,
         in_scope=in_scope,
-        evidence=ctx.evidence[["PERSON_ID", "kind", "source", "date", "ref"]],
+        evidence=_evidence(ctx),
     )
+
+
+def _evidence(ctx: Context) -> pd.DataFrame:
+    """The evidence on file, for the case view; empty if it could not be prepared (every rule
+    that needed it has then errored, saying so)."""
+    columns = ["PERSON_ID", "kind", "source", "date", "ref"]
+    try:
+        return ctx.evidence[columns]
+    except Exception:
+        return pd.DataFrame(
+            {c: pd.Series(dtype="datetime64[ns]" if c == "date" else object) for c in columns}
+        )
 
 
 def _finish(parts: list[pd.DataFrame], columns: list[str], holder: pd.DataFrame) -> pd.DataFrame:

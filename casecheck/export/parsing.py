@@ -7,6 +7,7 @@ than parsing every cell of a million-row column.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,24 +15,35 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from casecheck.calendar import YEARS
+
 DATE_STYLES = "YYYY-MM-DD or DD/MM/YYYY, optionally followed by HH:MM or HH:MM:SS"
-DATE_SHAPE = r"(?:\d{4}-\d{1,2}-\d{1,2}|\d{1,2}/\d{1,2}/\d{4})(?:[ T]\d{1,2}:\d{2}(?::\d{2})?)?"
+DATE_SHAPE = (
+    r"(?:\d{4}-\d{1,2}-\d{1,2}|\d{1,2}/\d{1,2}/\d{4})"
+    r"(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?)?"
+)
 # The shape of a value -> the one default format that can read it. A shape is a code:
-# 8 for YYYY-MM-DD (0 for DD/MM/YYYY), + 4 for a "T" before the time, + 2 for HH:MM, + 1 for :SS.
+# 8 for YYYY-MM-DD (0 for DD/MM/YYYY), + 4 for a "T" before the time, + 2 for HH:MM, + 1 for :SS,
+# + 16 for a fraction of a second (SQL Server writes 2010-03-31 00:00:00.000).
 FORMAT_OF_SHAPE = {
     8: "%Y-%m-%d",
     10: "%Y-%m-%d %H:%M",
     11: "%Y-%m-%d %H:%M:%S",
+    27: "%Y-%m-%d %H:%M:%S.%f",
     14: "%Y-%m-%dT%H:%M",
     15: "%Y-%m-%dT%H:%M:%S",
+    31: "%Y-%m-%dT%H:%M:%S.%f",
     0: "%d/%m/%Y",
     2: "%d/%m/%Y %H:%M",
     3: "%d/%m/%Y %H:%M:%S",
+    19: "%d/%m/%Y %H:%M:%S.%f",
 }
 YEAR_IN_DATE = r"^(\d{4})-.*$|^\d{1,2}/\d{1,2}/(\d{4}).*$"
-# Dates are held as datetime64[ns], which reaches from 1677-09-21 to 2262-04-11.
-MIN_YEAR, MAX_YEAR = 1678, 2261
-OUT_OF_RANGE = f"is outside the dates casecheck can read (years {MIN_YEAR} to {MAX_YEAR})"
+# Dates are held as datetime64[ns] (1677-09-21 to 2262-04-11), but only the years the working
+# calendar can count from (calendar.YEARS) are accepted: a rule must never error on an
+# accepted date.
+MIN_YEAR, MAX_YEAR = YEARS.start, YEARS.stop - 1
+OUT_OF_RANGE = f"is outside the dates casecheck can work with (years {MIN_YEAR} to {MAX_YEAR})"
 
 FLAG_VALUES = {
     "y": True,
@@ -81,7 +93,13 @@ def _shapes(values: pd.Series) -> npt.NDArray[np.int64]:
     def has(pattern: str, regex: bool = True) -> npt.NDArray[np.int64]:
         return values.str.contains(pattern, regex=regex).to_numpy().astype(np.int64)
 
-    code = has(r"^\d{4}-") * 8 + has("T", False) * 4 + has(":", False) * 2 + has(r":\d+:")
+    code = (
+        has(r"^\d{4}-") * 8
+        + has("T", False) * 4
+        + has(":", False) * 2
+        + has(r":\d+:")
+        + has(r":\d+\.\d") * 16
+    )
     dated = values.str.fullmatch(DATE_SHAPE).to_numpy().astype(bool)
     return np.where(dated, code, -1)
 
@@ -179,13 +197,34 @@ def parse_flags(raw: pd.Series) -> Parsed:
     return Parsed(values=values, bad=bad, why=why)
 
 
+def fold(text: str) -> str:
+    """A value as choices, value maps and row filters compare it: "Face-to-face" -> "facetoface"."""
+    return re.sub(r"[\s_-]+", "", text).casefold()
+
+
+def fold_all(values: pd.Series) -> pd.Series:
+    """`fold` for a column of distinct values."""
+    return values.str.replace(r"[\s_-]+", "", regex=True).str.casefold()
+
+
+def folded_codes(raw: pd.Series) -> tuple[npt.NDArray[np.intp], pd.Series, pd.Series]:
+    """(codes, distinct values, each folded): fold a column one distinct value at a time."""
+    codes, uniques = pd.factorize(raw)
+    distinct = pd.Series(uniques, dtype=object).astype(str)
+    return codes, distinct, fold_all(distinct)
+
+
 def parse_choices(raw: pd.Series, choices: tuple[str, ...]) -> Parsed:
-    """Match one of `choices` case-insensitively, spaces folded; blank is <NA>."""
+    """Match one of `choices` ignoring case, spaces, hyphens and underscores; blank is <NA>.
+
+    The value kept is the choice as the contract (or the council's config) writes it.
+    """
     codes, distinct = _distinct(raw)
-    folded = distinct.str.replace(r"\s+", " ", regex=True).str.upper()
-    ok = folded.isin(choices).to_numpy(dtype=bool)
+    canonical = {fold(c): c for c in choices}
+    matched_all = fold_all(distinct).map(canonical)
+    ok = matched_all.notna().to_numpy(dtype=bool)
     bad_distinct = ~ok & (distinct != "").to_numpy(dtype=bool)
-    matched = folded.astype(object).where(ok, None).to_numpy(dtype=object)
+    matched = matched_all.astype(object).where(ok, None).to_numpy(dtype=object)
     values = pd.Series(_spread(matched, codes), index=raw.index, dtype=raw.dtype)
     bad = pd.Series(_spread(bad_distinct, codes), index=raw.index)
     listed = ", ".join(choices)

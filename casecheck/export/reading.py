@@ -8,25 +8,34 @@ pandas' C engine, which gives the same strings and a row number for the error me
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
+import mmap
 import re
 from collections import defaultdict
+from collections.abc import Mapping
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from casecheck.errors import ExportError
-from casecheck.export.config import CONFIG_FILE, TableConfig
+from casecheck.export.config import CONFIG_FILE
 from casecheck.export.schema import Table
+from casecheck.files import describe_size, open_regular
 
 UTF8_BOM = b"\xef\xbb\xbf"
 UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 NUL = b"\x00"
 SAVE_AS = 'Save it as "CSV UTF-8 (Comma delimited)" from Excel, or as UTF-8 from Mosaic'
 ARROW_BLOCK_SIZE = 16 << 20  # bytes per parsing block: fewer, larger chunks in the frame
+CELL_LIMIT = 1 << 20  # bytes in one value: a longer one is refused, not read
+LINE_LIMIT = 8 << 20  # bytes in one line (half a parsing block, so a row fits in a block)
 
 
 @dataclass(frozen=True)
@@ -110,32 +119,141 @@ class _NotUtf8(Exception):
 
 
 _OPENS_AFTER = np.frombuffer(b',\r\n"', dtype=np.uint8)
+NEWLINE, CARRIAGE_RETURN, QUOTE, COMMA = ord("\n"), ord("\r"), ord('"'), ord(",")
 
 
-def _quotes_pair_up(data: bytes, skip: int) -> bool:
-    """True when every quote opens a quoted value, escapes a quote ("") or closes the value.
+def _refuse_long(what: str, where: str) -> ExportError:
+    return ExportError(
+        where,
+        what,
+        "Check that the file is the export casecheck expects (a long value is often a "
+        "quote left open, or a whole file pasted into one cell); shorten the value in Mosaic "
+        "or in the export.",
+    )
 
-    Then pyarrow and the C engine read the file alike. A quote left open at the end of the
-    file (pyarrow would close it there without a word) or a stray quote inside an unquoted
-    value is left to the C engine, which reports the one and keeps the other as text.
+
+def _place(octets: npt.NDArray[np.uint8], spans: npt.NDArray[np.intp], at: int) -> tuple[int, int]:
+    """(spreadsheet row, 0-based column) of the value starting at byte `at`.
+
+    Newlines and commas inside quoted values (`spans`: first and last quote of each) do not
+    end a row or a value. Run once, for the message, so it may take a pass over the file.
+    """
+    inside_before = spans[spans[:, 1] < at]
+
+    def outside(positions: npt.NDArray[np.intp]) -> npt.NDArray[np.intp]:
+        if not len(inside_before):
+            return positions
+        lo = np.searchsorted(inside_before[:, 0], positions, side="right") - 1
+        covered = (lo >= 0) & (positions < inside_before[np.maximum(lo, 0), 1])
+        kept: npt.NDArray[np.intp] = positions[~covered]
+        return kept
+
+    newlines = outside(np.flatnonzero(octets[:at] == NEWLINE))
+    start = int(newlines[-1]) + 1 if len(newlines) else 0
+    commas = outside(np.flatnonzero(octets[start:at] == COMMA) + start)
+    return len(newlines) + 1, len(commas)
+
+
+def _header_cell(octets: npt.NDArray[np.uint8], column: int, skip: int) -> str:
+    """The header of column `column`, for a message (the first line read with csv)."""
+    first = bytes(octets[skip : skip + (1 << 16)]).decode("utf-8", errors="replace")
+    header = next(csv.reader(io.StringIO(first, newline="")), [])
+    return header[column].strip() if column < len(header) else f"column {column + 1}"
+
+
+class Scan(NamedTuple):
+    """What a scan of a file's bytes found: whether quotes pair up, and its longest line."""
+
+    quotes_pair_up: bool
+    longest_line: int
+
+    @property
+    def cells_bounded(self) -> bool:
+        """No value can be over CELL_LIMIT: a quoted one was measured, an unquoted one is
+        shorter than its line."""
+        return self.quotes_pair_up and self.longest_line <= CELL_LIMIT
+
+
+def scan_sizes(data: bytes | mmap.mmap, skip: int, file: str) -> Scan | ExportError:
+    """Whether the quotes pair up (see below) and the longest line, or the error refusing a
+    line or a quoted value over the limits (returned, not raised, so that no frame keeps a
+    view of the file open).
+
+    The file is scanned a block at a time (no file-sized temporary array), so a huge file is
+    refused in bounded memory, before it is parsed. "Quotes pair up" when every quote opens a
+    quoted value, escapes a quote ("") or closes the value: then pyarrow and the C engine read
+    the file alike. A quote left open at the end of the file (pyarrow would close it there
+    without a word) or a stray quote inside an unquoted value is left to the C engine, which
+    reports the one and keeps the other as text.
     """
     octets = np.frombuffer(data, dtype=np.uint8)
-    step = ARROW_BLOCK_SIZE  # scanned a block at a time: no file-sized temporary array
-    found = np.concatenate(
-        [
-            np.flatnonzero(octets[at : at + step] == ord('"')) + at
-            for at in range(0, len(octets), step)
-        ]
-        or [np.zeros(0, dtype=np.intp)]
-    )
+    step = ARROW_BLOCK_SIZE
+    quotes = [np.zeros(0, dtype=np.intp)]
+    line_start = skip
+    longest_line = 0
+    for at in range(0, len(octets), step):
+        block = octets[at : at + step]
+        quotes.append(np.flatnonzero(block == QUOTE) + at)
+        # A line ends at LF or at CR (old Mac files end lines with CR alone).
+        ends = np.flatnonzero((block == NEWLINE) | (block == CARRIAGE_RETURN)) + at
+        starts = np.concatenate(([line_start], ends[:-1] + 1))
+        if len(ends):
+            longest = int(np.argmax(ends - starts))
+            longest_line = max(longest_line, int(ends[longest] - starts[longest]))
+            if ends[longest] - starts[longest] > LINE_LIMIT:
+                line_start = int(starts[longest])
+                break
+            line_start = int(ends[-1]) + 1
+        longest_line = max(longest_line, at + len(block) - line_start)
+        if at + len(block) - line_start > LINE_LIMIT:
+            break
+    else:
+        line_start = -1
+    if line_start >= 0:
+        line = int(np.count_nonzero(octets[:line_start] == NEWLINE)) + 1
+        return _refuse_long(
+            f"has a line longer than {describe_size(LINE_LIMIT)}, the most casecheck reads "
+            "in one line",
+            f"{file}, line {line}",
+        )
+    found = np.concatenate(quotes)
+    if len(found) == 0:
+        return Scan(True, longest_line)
     if len(found) % 2:
-        return False
+        return Scan(False, longest_line)
     opening = found[0::2]  # outside a quoted value: each must start a value ...
-    opening = opening[opening > skip]  # ... the first of the file trivially does
-    return bool(np.isin(octets[opening - 1], _OPENS_AFTER).all())
+    if not np.isin(octets[opening[opening > skip] - 1], _OPENS_AFTER).all():  # ... bar the first
+        return Scan(False, longest_line)
+    closing = found[1::2]
+    # One value's quotes: a pair right after another ("") escapes a quote inside the value.
+    first = np.flatnonzero(np.concatenate(([True], opening[1:] != closing[:-1] + 1)))
+    spans = np.stack([opening[first], closing[np.append(first[1:] - 1, len(closing) - 1)]], 1)
+    length = spans[:, 1] - spans[:, 0] - 1
+    if len(length) and length.max() > CELL_LIMIT:
+        at = int(spans[int(np.argmax(length)), 0])
+        row, column = _place(octets, spans, at)
+        return _refuse_long(
+            f"has a quoted value of {describe_size(int(length.max()))}, more than the "
+            f"{describe_size(CELL_LIMIT)} casecheck reads in one cell",
+            f"{file}, row {row}, {_header_cell(octets, column, skip)}",
+        )
+    return Scan(True, longest_line)
 
 
-def _parse_arrow(data: bytes, skip: int = 0) -> pd.DataFrame | None:
+def _long_cells(frame: pd.DataFrame, file: str) -> None:
+    """Refuse any parsed cell over CELL_LIMIT bytes (an unquoted one the scan cannot see)."""
+    for column in frame.columns:
+        lengths = frame[column].str.len()
+        if len(lengths) and lengths.max() > CELL_LIMIT:
+            row = int(np.argmax(lengths.to_numpy())) + 2
+            raise _refuse_long(
+                f"has a value of {int(lengths.max()):,} characters, more than the "
+                f"{describe_size(CELL_LIMIT)} casecheck reads in one cell",
+                f"{file}, row {row}, {column}",
+            )
+
+
+def _parse_arrow(data: bytes, skip: int, quotes_pair_up: bool) -> pd.DataFrame | None:
     """Parse UTF-8 CSV bytes (after `skip` bytes of BOM) with pyarrow; None when it cannot."""
     try:
         import pyarrow as pa
@@ -152,7 +270,7 @@ def _parse_arrow(data: bytes, skip: int = 0) -> pd.DataFrame | None:
         return None
     if width == 0:  # a blank first line
         return None
-    if not _quotes_pair_up(data, skip):
+    if not quotes_pair_up:
         return None
     fields = [f"f{i}" for i in range(width)]
     try:
@@ -225,30 +343,76 @@ def _parse_c(text: str, file: str) -> pd.DataFrame:
     return frame
 
 
-def parse_csv_bytes(data: bytes, file: str) -> tuple[pd.DataFrame, str]:
-    """Decode and parse a CSV file's bytes: a frame of untrimmed strings, and the encoding."""
+def parse_csv_bytes(
+    data: bytes, file: str, scanned: Scan | None = None
+) -> tuple[pd.DataFrame, str]:
+    """Decode and parse a CSV file's bytes: a frame of untrimmed strings, and the encoding.
+
+    `scanned` is what `scan_sizes` said of these bytes, when it has already run.
+    """
     _reject_utf16(data, file)
     bom = data.startswith(UTF8_BOM)
+    skip = len(UTF8_BOM) if bom else 0
+    if scanned is None:
+        found = scan_sizes(data, skip, file)
+        if isinstance(found, ExportError):
+            raise found
+        scanned = found
+    quotes_pair_up = scanned.quotes_pair_up
     encoding = "utf-8-sig" if bom else "utf-8"
     try:
-        frame = _parse_arrow(data, len(UTF8_BOM) if bom else 0)
+        frame = _parse_arrow(data, skip, quotes_pair_up)
     except _NotUtf8:
         text, encoding = decode(data, file)  # Windows-1252, or a clear error
-        frame = _parse_arrow(text.encode("utf-8"))
+        # Re-encoding moves no quote, comma or newline: the quotes pair up as they did.
+        frame = _parse_arrow(text.encode("utf-8"), 0, quotes_pair_up)
     if frame is None:
         text, encoding = decode(data, file)
         frame = _parse_c(text, file)
+    if not scanned.cells_bounded:
+        _long_cells(frame, file)
     return frame, encoding
 
 
-def _header_map(table: Table, config: TableConfig) -> dict[str, str]:
+def _read_file(path: Path, name: str) -> tuple[pd.DataFrame, str]:
+    """A table file's frame: checked to be a regular file, and scanned before it is read."""
+    handle, size = open_regular(path, ExportError, name)
+    with handle:
+        if size == 0:
+            return parse_csv_bytes(b"", name)
+        try:
+            mapped = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
+            try:
+                scanned = scan_sizes(mapped, len(UTF8_BOM) if mapped[:3] == UTF8_BOM else 0, name)
+            finally:
+                with contextlib.suppress(BufferError):  # an error on its way out holds a view
+                    mapped.close()
+            if isinstance(scanned, ExportError):
+                raise scanned
+            data = handle.read()
+        except OSError as exc:
+            raise ExportError(
+                name, f"cannot be read ({exc.strerror})", "Check its permissions."
+            ) from None
+    return parse_csv_bytes(data, name, scanned)
+
+
+def _header_map(
+    table: Table, council: Mapping[str, str], filled: AbstractSet[str]
+) -> dict[str, str]:
     """Map each accepted header (trimmed, case-folded) to its contract name.
 
-    A column renamed in the config is read only from the council's name.
+    A column renamed in the config is read only from the council's name; a column the config
+    fills (a constant, a lookup, a flag, a generated key) is not read from the file at all.
     """
-    accepted = {c.name.casefold(): c.name for c in table.columns if c.name not in config.columns}
-    for contract, council in config.columns.items():
-        accepted[council.strip().casefold()] = contract
+    accepted = {
+        c.name.casefold(): c.name
+        for c in table.columns
+        if c.name not in council and c.name not in filled
+    }
+    for contract, name in council.items():
+        if contract not in filled:
+            accepted[name.strip().casefold()] = contract
     return accepted
 
 
@@ -260,28 +424,62 @@ def _delimiter_hint(columns: list[str]) -> str:
     return ""
 
 
-def read_table(folder: Path, table: Table, config: TableConfig) -> RawTable | None:
-    """Read `table` from `folder`; None when its file is absent and the table is optional."""
-    name = config.file or table.file
-    path = folder / name
-    if not path.is_file():
-        if table.mandatory:
-            raise ExportError(
-                str(folder),
-                f"has no {name}, which every export needs (one row per {table.row_is})",
-                f"Add {name}, or name the council's file in {CONFIG_FILE} under "
-                f"tables: > {table.name}: > file:.",
-            )
-        return None
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise ExportError(
-            name, f"cannot be read ({exc.strerror})", "Check its permissions."
-        ) from None
-    frame, encoding = parse_csv_bytes(data, name)
+def blank_nulls(frame: pd.DataFrame, null_values: AbstractSet[str]) -> pd.DataFrame:
+    """Cells that are one of the council's null markers (trimmed, any case) become blank.
 
-    accepted = _header_map(table, config)
+    Only cells as long as a marker are compared (their length is cheap to find): a column of
+    IDs or dates is passed over without folding a single value.
+    """
+    if not null_values or not len(frame):
+        return frame
+    lengths = list({len(v) for v in null_values})
+    out = {}
+    for column in frame.columns:
+        cells = frame[column]
+        candidate = cells.str.len().isin(lengths).to_numpy(dtype=bool)
+        null = np.zeros(len(cells), dtype=bool)
+        if candidate.any():
+            null[candidate] = cells[candidate].str.casefold().isin(null_values).to_numpy(bool)
+        out[column] = cells.where(~null, "") if null.any() else cells
+    return pd.DataFrame(out, columns=frame.columns, index=frame.index)
+
+
+def read_file(folder: Path, name: str, null_values: AbstractSet[str]) -> tuple[pd.DataFrame, str]:
+    """Read one CSV file of `folder` as trimmed strings indexed by spreadsheet row; its encoding."""
+    path = folder / name
+    frame, encoding = _read_file(path, name)
+    frame = (
+        pd.DataFrame({c: frame[c].str.strip() for c in frame.columns}, columns=frame.columns)
+        if len(frame)
+        else frame.astype(str)
+    )
+    frame.index = pd.RangeIndex(2, len(frame) + 2, name="row")
+    return blank_nulls(frame, null_values), encoding
+
+
+def find_header(frame: pd.DataFrame, name: str) -> str | None:
+    """The column of `frame` headed `name` (trimmed, any case), or None."""
+    wanted = name.strip().casefold()
+    return next((str(c) for c in frame.columns if str(c).strip().casefold() == wanted), None)
+
+
+def read_table(
+    folder: Path,
+    table: Table,
+    name: str,
+    council: Mapping[str, str] | None = None,
+    filled: AbstractSet[str] = frozenset(),
+    null_values: AbstractSet[str] = frozenset(),
+    generated_key: bool = False,
+) -> RawTable:
+    """Read `table` from the file `name` of `folder` (which exists), its columns renamed.
+
+    `council` maps contract (and extra) columns to the council's headers; the columns in
+    `filled` are filled by the config, not read. Headers the table does not know are kept.
+    """
+    council = council or {}
+    frame, encoding = read_file(folder, name, null_values)
+    accepted = _header_map(table, council, filled)
     renames: dict[str, str] = {}
     for header in frame.columns:
         contract = accepted.get(str(header).strip().casefold())
@@ -295,13 +493,14 @@ def read_table(folder: Path, table: Table, config: TableConfig) -> RawTable | No
                 f"Remove one of them, or correct the mapping in {CONFIG_FILE}.",
             )
         renames[str(header)] = contract
+    known = {c.name for c in table.columns}
     for header in frame.columns:
         # An extra column named like a contract column the config reads from elsewhere.
-        if header not in renames and header in accepted.values():
+        if header not in renames and header in known:
             renames[str(header)] = f"{header} (not used)"
     frame = frame.rename(columns=renames)
 
-    missing = [c for c in table.required if c not in frame.columns]
+    missing = [c for c in table.required if c not in frame.columns and c not in filled]
     if missing:
         recognised = [c for c in frame.columns if str(c).split(" (")[0] in accepted.values()]
         # Without a single recognised name the first line is probably data, not a header:
@@ -312,7 +511,6 @@ def read_table(folder: Path, table: Table, config: TableConfig) -> RawTable | No
             else "no column name in the first line is one casecheck knows: "
             "is the header row missing?"
         )
-        council = config.columns
         names = ", ".join(f'"{council[c]}" (for {c})' if c in council else c for c in missing)
         hint = _delimiter_hint([str(c) for c in frame.columns])
         if hint:
@@ -328,23 +526,47 @@ def read_table(folder: Path, table: Table, config: TableConfig) -> RawTable | No
                 f"{CONFIG_FILE} under tables: > {table.name}: > columns: > {missing[0]}: "
                 "<its name>."
             )
+        if table.key in missing and table.key != "PERSON_ID" and not generated_key and not hint:
+            fix += (
+                f" If the file has no {table.key} at all, casecheck can make one: write "
+                f"id: row (the file and row number) or id: [the columns that identify a row] "
+                f"under tables: > {table.name}:."
+            )
         raise ExportError(
             name,
             f"is missing the required column{'s' if len(missing) > 1 else ''} {names} "
             f"({found}){hint}",
             fix,
         )
-    absent = tuple(c.name for c in table.columns if c.name not in frame.columns)
+    absent = tuple(
+        c.name for c in table.columns if c.name not in frame.columns and c.name not in filled
+    )
     for column in absent:
         frame[column] = ""
-    in_contract = [c.name for c in table.columns]
-    extra = [str(c) for c in frame.columns if c not in set(in_contract)]
-    frame = frame.loc[:, in_contract + extra]
-    frame = (
-        pd.DataFrame({c: frame[c].str.strip() for c in frame.columns}, columns=frame.columns)
-        if len(frame)
-        else frame.astype(str)
-    )
-    frame.index = pd.RangeIndex(2, len(frame) + 2, name="row")
-    headers = {c: h.strip() for h, c in renames.items() if c in in_contract}
+    in_file = [c.name for c in table.columns if c.name in frame.columns]
+    extra = [str(c) for c in frame.columns if c not in set(in_file)]
+    frame = frame.loc[:, in_file + extra]
+    headers = {c: h.strip() for h, c in renames.items() if c in known}
     return RawTable(frame=frame, encoding=encoding, absent_columns=absent, headers=headers)
+
+
+def source_column(raw: RawTable, frame: pd.DataFrame, name: str) -> str | None:
+    """The column of `frame` that `name` means: a contract column, or a header of the file."""
+    if name in frame.columns:
+        return name
+    wanted = name.strip().casefold()
+    for contract, header in raw.headers.items():
+        if header.casefold() == wanted and contract in frame.columns:
+            return contract
+    return find_header(frame, name)
+
+
+def needed_column(raw: RawTable, frame: pd.DataFrame, name: str, file: str, key: str) -> str:
+    column = source_column(raw, frame, name)
+    if column is None:
+        raise ExportError(
+            file,
+            f'has no column "{name}", which {CONFIG_FILE} names under {key}',
+            f"Correct the name in {CONFIG_FILE}, or add the column to {file}.",
+        )
+    return column

@@ -9,6 +9,7 @@ import pandas as pd
 from casecheck.engine.checks import words
 from casecheck.engine.run import RunResult
 from casecheck.errors import CasecheckError
+from casecheck.report.cells import terminal_text
 
 
 def _flag(value: Any) -> bool | None:
@@ -21,7 +22,8 @@ def case_view(result: RunResult, person_id: str) -> dict[str, Any]:
     if person_id not in persons.index:
         raise CasecheckError(
             person_id,
-            "no child with this PERSON_ID in persons.csv (or their row was set aside)",
+            f"no child with this PERSON_ID in {result.export.file_of('persons')} "
+            "(or their row was set aside)",
             "Check the ID, or run `casecheck validate` to see rows set aside.",
         )
     person = persons.loc[person_id]
@@ -93,7 +95,7 @@ def _yes_no(value: bool | None) -> str:
 
 
 def case_text(view: dict[str, Any]) -> str:
-    """The case view as plain text."""
+    """The case view as plain text (without control characters from the data)."""
     lines = [
         f"Child {view['person_id']} as of {view['as_of']}",
         f"  team: {view['team'] or '(not allocated)'}; worker: {view['worker'] or '-'}",
@@ -114,4 +116,4 @@ def case_text(view: dict[str, Any]) -> str:
     lines.append("Evidence on file:" if view["evidence"] else "Evidence on file: none found")
     for item in view["evidence"]:
         lines.append(f"  {item['date']}  {item['kind']} {item['where']} ({item['ref']})")
-    return "\n".join(lines) + "\n"
+    return terminal_text("\n".join(lines)) + "\n"

@@ -110,6 +110,59 @@ def _exception(row: dict[str, Any], titles: dict[str, str]) -> dict[str, Any]:
         "days_overdue": int(row["days_overdue"]),
         "looked_for": row["looked_for"],
         "nearest": row["nearest"] or "",
+        "since": row.get("change") or "",
+        "waiver": row.get("waiver") or "",
+    }
+
+
+def _weekly(result: RunResult) -> dict[str, Any]:
+    """What the weekly loop adds: the comparison, the waivers, the trend and the actions."""
+    from casecheck.report.trend import _chart
+
+    gone = result.gone
+    moved = summary.changes(result)
+
+    def rows(frame: pd.DataFrame | None) -> list[dict[str, Any]]:
+        if frame is None:
+            return []
+        out = []
+        for row in _records(frame):
+            shown = {k: ("" if v is None or v is pd.NaT else v) for k, v in row.items()}
+            for key in ("due_date", "first_seen", "approved_on", "expires"):
+                if key in row:
+                    shown[key] = _date(row[key])[0]
+            shown["anchor"] = anchor(str(row["PERSON_ID"]))
+            out.append(shown)
+        return out
+
+    findings = result.findings
+    fresh = (
+        findings[findings["change"].isin(["new", "reopened"])]
+        if moved is not None
+        else findings.iloc[:0]
+    )
+    actions = summary.actions(result)
+    by_team = []
+    for team, team_rows in actions.groupby("team", sort=True):
+        workers = [
+            {"worker": str(worker) or "(no worker)", "actions": rows(worker_rows)}
+            for worker, worker_rows in team_rows.groupby("worker", sort=True)
+        ]
+        by_team.append({"team": str(team), "workers": workers})
+    trend = result.trend
+    return {
+        "previous_as_of": (
+            result.previous_as_of.strftime("%d/%m/%Y") if result.previous_as_of else ""
+        ),
+        "moved": moved,
+        "new": rows(fresh),
+        "fixed": rows(None if gone is None else gone[gone["outcome"] == "fixed"]),
+        "dropped_out": rows(None if gone is None else gone[gone["outcome"] == "dropped_out"]),
+        "waived": rows(result.waived),
+        "waivers_used": result.waived is not None,
+        "stale": [] if result.stale_waivers is None else _records(result.stale_waivers),
+        "trend_chart": "" if trend is None or not len(trend) else _chart(trend, "rule", "By rule"),
+        "actions": by_team,
     }
 
 
@@ -211,4 +264,5 @@ def render_html(result: RunResult) -> str:
         team_options=sorted({e["team"] for e in exceptions}),
         rule_options=sorted({e["rule_id"] for e in exceptions}),
         children=_children(exceptions, result),
+        weekly=_weekly(result),
     )

@@ -2,22 +2,27 @@
 
 from __future__ import annotations
 
-import re
 import xml.etree.ElementTree as ET
 from typing import Any, cast
 
 import pandas as pd
 
 from casecheck.engine.run import RuleOutcome, RunResult
+from casecheck.report.cells import xml_text
 
 NOT_RUN = "(rule not run)"
 ERRORED = "(rule errored)"
-_NOT_XML = re.compile(r"[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
-def _xml(value: Any) -> str:
-    """Text XML 1.0 can carry: characters it forbids are dropped."""
-    return _NOT_XML.sub("", str(value))
+def _xml_safe(root: ET.Element) -> None:
+    """Drop the characters XML 1.0 forbids from every text and attribute in the tree."""
+    for element in root.iter():
+        if element.text:
+            element.text = xml_text(element.text)
+        if element.tail:
+            element.tail = xml_text(element.tail)
+        for key, value in element.attrib.items():
+            element.set(key, xml_text(value))
 
 
 def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
@@ -61,7 +66,7 @@ def _suite(
     )
     properties = ET.SubElement(suite, "properties")
     for name, value in (("title", rule.title), ("severity", rule.severity.value)):
-        ET.SubElement(properties, "property", {"name": name, "value": _xml(value)})
+        ET.SubElement(properties, "property", {"name": name, "value": value})
     return suite
 
 
@@ -101,9 +106,7 @@ def render_junit(result: RunResult) -> str:
                 "testcase",
                 {"classname": rule_id, "name": NOT_RUN if skipped else ERRORED},
             )
-            ET.SubElement(
-                case, "skipped" if skipped else "error", {"message": _xml(outcome.reason)}
-            )
+            ET.SubElement(case, "skipped" if skipped else "error", {"message": outcome.reason})
         else:
             children = _children(outcome, result)
             failing = sum((rule_id, p) in findings for p in children)
@@ -113,18 +116,19 @@ def render_junit(result: RunResult) -> str:
                 case = ET.SubElement(suite, "testcase", {"classname": rule_id, "name": person_id})
                 for row in findings.get((rule_id, person_id), []):
                     failure = ET.SubElement(
-                        case, "failure", {"message": _xml(row["message"]), "type": row["severity"]}
+                        case, "failure", {"message": row["message"], "type": row["severity"]}
                     )
-                    failure.text = _xml(_failure_text(row))
+                    failure.text = _failure_text(row)
                 soon = due.get((rule_id, person_id), [])
                 if soon:
                     out = ET.SubElement(case, "system-out")
-                    out.text = _xml(
-                        "\n".join(f"Due soon {_date(d['due_date'])}: {d['message']}" for d in soon)
+                    out.text = "\n".join(
+                        f"Due soon {_date(d['due_date'])}: {d['message']}" for d in soon
                     )
         for key in totals:
             totals[key] += counts[key]
     for key, value in totals.items():
         root.set(key, str(value))
+    _xml_safe(root)
     ET.indent(root)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"

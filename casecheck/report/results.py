@@ -9,9 +9,12 @@ import pandas as pd
 
 from casecheck import __version__
 from casecheck.engine.run import RunResult
+from casecheck.report.cells import defuse
 from casecheck.report.validation import load_summary, problems_records
 
-RESULTS_SCHEMA_VERSION = 1
+# 2: fingerprints are blake2b of named fields (engine.run.fingerprint); comparison.resolved split
+# into fixed and dropped_out; waivers.
+RESULTS_SCHEMA_VERSION = 2
 CSV_COLUMNS = [
     "PERSON_ID",
     "team",
@@ -20,22 +23,18 @@ CSV_COLUMNS = [
     "title",
     "check",
     "severity",
+    "status",
     "message",
     "due_date",
     "days_overdue",
     "looked_for",
     "nearest",
+    "since_previous",
+    "first_seen",
+    "why",
+    "waiver",
     "fingerprint",
-    "change",
 ]
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def defuse(values: pd.Series) -> pd.Series:
-    """Make text cells that a spreadsheet would run as formulas show as text instead."""
-    text = values.astype(str)
-    risky = text.str.startswith(FORMULA_START)
-    return text.where(~risky, "'" + text)
 
 
 def _date(value: Any) -> str | None:
@@ -82,6 +81,8 @@ def exception_records(result: RunResult) -> list[dict[str, Any]]:
                 "due_date": _date(row["due_date"]),
                 "days_overdue": int(row["days_overdue"]),
                 "since_previous": row.get("change"),
+                "first_seen": _date(row.get("first_seen")),
+                "waiver": row.get("waiver") or None,
                 "evidence": {
                     "looked_for": row["looked_for"],
                     "nearest_found": row["nearest"] or None,
@@ -124,59 +125,167 @@ def results_document(result: RunResult) -> dict[str, Any]:
         "exceptions": exception_records(result),
         "due_soon": due_soon_records(result),
         "comparison": comparison(result),
+        "summary": summary_records(result),
+        "waived": waived_records(result),
+        "stale_waivers": stale_waiver_records(result),
     }
+
+
+def _gone_records(gone: pd.DataFrame) -> list[dict[str, Any]]:
+    return [
+        {
+            "fingerprint": r["fingerprint"],
+            "rule_id": r["rule_id"],
+            "check": r["check"],
+            "person_id": r["PERSON_ID"],
+            "team": r["team"],
+            "worker": r["worker"] or None,
+            "message": r["message"],
+            "event_date": _date(r["event_date"]),
+            "first_seen": _date(r["first_seen"]),
+            "why": r["why"],
+        }
+        for r in gone.to_dict("records")
+    ]
 
 
 def comparison(result: RunResult) -> dict[str, Any] | None:
-    """What changed since the run given with --previous (null without one)."""
-    if result.resolved is None or result.previous_as_of is None:
+    """What changed since the previous run (null without one)."""
+    from casecheck.report.summary import changes
+
+    counts = changes(result)
+    if result.gone is None or result.previous_as_of is None or counts is None:
         return None
-    change = result.findings["change"]
+    outcome = result.gone["outcome"]
     return {
         "previous_as_of": result.previous_as_of.isoformat(),
-        "new": int((change == "new").sum()),
-        "still_open": int((change == "open").sum()),
-        "resolved": [
-            {
-                "fingerprint": r["fingerprint"],
-                "rule_id": r["rule_id"],
-                "check": r["check"],
-                "person_id": r["PERSON_ID"],
-                "team": r["team"],
-                "worker": r["worker"] or None,
-                "message": r["message"],
-            }
-            for r in result.resolved.to_dict("records")
-        ],
+        "counts": counts,
+        "fixed": _gone_records(result.gone[outcome == "fixed"]),
+        "dropped_out": _gone_records(result.gone[outcome == "dropped_out"]),
     }
 
 
+def summary_records(result: RunResult) -> list[dict[str, Any]]:
+    """Compliance overall, per rule that ran and per team: what a trend over runs reads."""
+    from casecheck.weekly.trend import figures
+
+    frame = figures(result).drop(columns="as_of")
+    return [
+        {str(k): (None if pd.isna(v) else v) for k, v in row.items()}
+        for row in frame.to_dict("records")
+    ]
+
+
+def waived_records(result: RunResult) -> list[dict[str, Any]]:
+    """The exceptions a waiver in force covers, each with its waiver."""
+    if result.waived is None:
+        return []
+    return [
+        {
+            "fingerprint": r["fingerprint"],
+            "rule_id": r["rule_id"],
+            "check": r["check"],
+            "severity": r["severity"],
+            "person_id": r["PERSON_ID"],
+            "team": r["team"],
+            "worker": r["worker"] or None,
+            "message": r["message"],
+            "due_date": _date(r["due_date"]),
+            "waiver": {
+                "reason": r["reason"],
+                "approved_by": r["approved_by"],
+                "approved_on": _date(r["approved_on"]),
+                "expires": _date(r["expires"]),
+            },
+        }
+        for r in result.waived.to_dict("records")
+    ]
+
+
+def stale_waiver_records(result: RunResult) -> list[dict[str, Any]]:
+    """Waivers that matched no exception: the work may be done, or the waiver mistyped."""
+    if result.stale_waivers is None:
+        return []
+    return [
+        {
+            "item": int(r["line"]),
+            "rule": r["rule"],
+            "child": r["child"],
+            "event": _date(r["event"]),
+            "fingerprint": r["fingerprint"],
+            "expires": _date(r["expires"]),
+            "status": r["status"],
+        }
+        for r in result.stale_waivers.to_dict("records")
+    ]
+
+
+def _iso(values: pd.Series) -> pd.Series:
+    return pd.to_datetime(values).dt.strftime("%Y-%m-%d")
+
+
 def results_csv(result: RunResult) -> str:
-    """One row per exception, then one per rule that did not run (no PERSON_ID, its reason as
-    the message), so a skipped rule is never mistaken for a pass. Formula-like cells defused."""
+    """One row per exception (`status` exception), then one per waived exception, per one of
+    last run's exceptions now fixed or dropped out, and per rule that did not run (no
+    PERSON_ID, its reason as the message), so nothing is mistaken for a pass. Every text cell
+    is one line (line breaks and TABs inside a value become spaces) and formula-like cells are
+    defused."""
     titles = {o.rule.id: o.rule.title for o in result.outcomes}
-    frame = result.findings.assign(
-        title=result.findings["rule_id"].map(titles),
-        due_date=result.findings["due_date"].dt.strftime("%Y-%m-%d"),
-    )
-    frame = frame.assign(change=frame.get("change", ""))[CSV_COLUMNS]
-    frame["days_overdue"] = frame["days_overdue"].astype("Int64")
+    findings = result.findings
+    frame = findings.assign(
+        status="exception",
+        title=findings["rule_id"].map(titles),
+        due_date=_iso(findings["due_date"]),
+        since_previous=findings.get("change", ""),
+        first_seen=_iso(findings["first_seen"]) if "first_seen" in findings else "",
+        waiver=findings.get("waiver", ""),
+    ).reindex(columns=CSV_COLUMNS)
+    parts = [frame]
+    if result.waived is not None and len(result.waived):
+        waived = result.waived
+        parts.append(
+            waived.assign(
+                status="waived",
+                title=waived["rule_id"].map(titles),
+                due_date=_iso(waived["due_date"]),
+                waiver="waived by "
+                + waived["approved_by"].astype(str)
+                + " until "
+                + _iso(waived["expires"])
+                + ": "
+                + waived["reason"].astype(str),
+            ).reindex(columns=CSV_COLUMNS)
+        )
+    if result.gone is not None and len(result.gone):
+        gone = result.gone
+        parts.append(
+            gone.assign(
+                status=gone["outcome"],
+                title=gone["rule_id"].map(titles),
+                due_date=_iso(gone["due_date"]),
+                first_seen=_iso(gone["first_seen"]),
+            ).reindex(columns=CSV_COLUMNS)
+        )
     skipped = [o for o in result.outcomes if o.status != "ran"]
     if skipped:
-        notes = pd.DataFrame(
-            {
-                "rule_id": [o.rule.id for o in skipped],
-                "title": [o.rule.title for o in skipped],
-                "check": [f"(rule {o.status.replace('_', ' ')})" for o in skipped],
-                "severity": [o.rule.severity.value for o in skipped],
-                "message": [o.reason for o in skipped],
-            },
-            columns=CSV_COLUMNS,
+        parts.append(
+            pd.DataFrame(
+                {
+                    "rule_id": [o.rule.id for o in skipped],
+                    "title": [o.rule.title for o in skipped],
+                    "check": [f"(rule {o.status.replace('_', ' ')})" for o in skipped],
+                    "severity": [o.rule.severity.value for o in skipped],
+                    "status": [o.status for o in skipped],
+                    "message": [o.reason for o in skipped],
+                },
+                columns=CSV_COLUMNS,
+            )
         )
-        frame = pd.concat([frame, notes], ignore_index=True)
-    text_columns = [c for c in CSV_COLUMNS if c not in ("days_overdue",)]
-    for column in text_columns:
-        frame[column] = defuse(frame[column].fillna(""))
+    frame = pd.concat([p for p in parts if len(p)] or [frame], ignore_index=True)
+    frame["days_overdue"] = frame["days_overdue"].astype("Int64")
+    for column in CSV_COLUMNS:
+        if column != "days_overdue":
+            frame[column] = defuse(frame[column])
     buffer = io.StringIO()
     frame.to_csv(buffer, index=False, lineterminator="\n")
     return buffer.getvalue()

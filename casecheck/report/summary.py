@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from casecheck.engine.run import RunResult
+from casecheck.engine.run import RuleOutcome, RunResult
 
 SEVERITIES = ("high", "medium", "low")
 
@@ -15,17 +15,39 @@ def narrow(result: RunResult, team: str | None) -> RunResult:
         return result
     from dataclasses import replace
 
-    from casecheck.engine.run import RuleOutcome
-
     findings = result.findings[result.findings["team"] == team]
     due = result.due_soon[result.due_soon["team"] == team]
     scope = result.in_scope[result.in_scope["team"] == team]
-    outcomes = []
-    for o in result.outcomes:
+    outcomes = recount(result.outcomes, findings, due, scope)
+
+    def mine(frame: pd.DataFrame | None) -> pd.DataFrame | None:
+        return None if frame is None else frame[frame["team"] == team]
+
+    return replace(
+        result,
+        findings=findings,
+        due_soon=due,
+        in_scope=scope,
+        outcomes=outcomes,
+        team=team,
+        gone=mine(result.gone),
+        waived=mine(result.waived),
+    )
+
+
+def recount(
+    outcomes: list[RuleOutcome],
+    findings: pd.DataFrame,
+    due: pd.DataFrame,
+    scope: pd.DataFrame,
+) -> list[RuleOutcome]:
+    """Each rule's counts of children and exceptions, recounted from narrower frames."""
+    recounted = []
+    for o in outcomes:
         ids = scope.loc[scope["rule_id"] == o.rule.id, "PERSON_ID"]
         rule_findings = findings[findings["rule_id"] == o.rule.id]
         failing = rule_findings["PERSON_ID"].unique()
-        outcomes.append(
+        recounted.append(
             RuleOutcome(
                 o.rule,
                 o.status,
@@ -36,18 +58,7 @@ def narrow(result: RunResult, team: str | None) -> RunResult:
                 due_soon=int((due["rule_id"] == o.rule.id).sum()),
             )
         )
-    resolved = result.resolved
-    if resolved is not None:
-        resolved = resolved[resolved["team"] == team]
-    return replace(
-        result,
-        findings=findings,
-        due_soon=due,
-        in_scope=scope,
-        outcomes=outcomes,
-        team=team,
-        resolved=resolved,
-    )
+    return recounted
 
 
 def teams(result: RunResult) -> list[str]:
@@ -85,14 +96,18 @@ def by_worker(result: RunResult) -> pd.DataFrame:
 
 
 def changes(result: RunResult) -> dict[str, int] | None:
-    """New, still open and resolved exceptions since the previous run (None without one)."""
-    if result.resolved is None or "change" not in result.findings:
+    """Counts since the previous run: new, still open, reopened, fixed, dropped out, waived."""
+    if result.gone is None or "change" not in result.findings:
         return None
     change = result.findings["change"]
+    outcome = result.gone["outcome"]
     return {
         "new": int((change == "new").sum()),
         "still_open": int((change == "open").sum()),
-        "resolved": len(result.resolved),
+        "reopened": int((change == "reopened").sum()),
+        "fixed": int((outcome == "fixed").sum()),
+        "dropped_out": int((outcome == "dropped_out").sum()),
+        "waived": 0 if result.waived is None else len(result.waived),
     }
 
 
@@ -119,9 +134,85 @@ def overall(result: RunResult) -> dict[str, float | int | None]:
 
 
 def oldest(result: RunResult, n: int = 10) -> pd.DataFrame:
-    """The n exceptions overdue longest (ties broken by rule and child, so output is stable)."""
-    return result.findings.sort_values(
-        ["days_overdue", "rule_id", "PERSON_ID", "fingerprint"],
-        ascending=[False, True, True, True],
+    """The n exceptions to chase first: high severity first, then by days overdue (ties broken
+    by rule, child, check and message, so output is stable and does not depend on the
+    fingerprints' hash values)."""
+    findings = result.findings
+    return (
+        findings.assign(_low=findings["severity"] != "high")
+        .sort_values(
+            ["_low", "days_overdue", "rule_id", "PERSON_ID", "check", "message", "fingerprint"],
+            ascending=[True, False, True, True, True, True, True],
+            kind="stable",
+        )
+        .drop(columns="_low")
+        .head(n)
+    )
+
+
+ACTION_COLUMNS = [
+    "worker",
+    "PERSON_ID",
+    "team",
+    "rule_id",
+    "severity",
+    "action",
+    "days_overdue",
+    "due_date",
+    "message",
+    "since_previous",
+]
+
+
+def actions(result: RunResult) -> pd.DataFrame:
+    """A team manager's action list: per worker, high-severity exceptions first, then the rest
+    by days overdue, then what falls due soon (the due-soon horizon, 14 days by default)."""
+    findings = result.findings
+    overdue = pd.DataFrame(
+        {
+            "worker": findings["worker"],
+            "PERSON_ID": findings["PERSON_ID"],
+            "team": findings["team"],
+            "rule_id": findings["rule_id"],
+            "severity": findings["severity"],
+            "action": "overdue",
+            "days_overdue": findings["days_overdue"].astype("Int64"),
+            "due_date": findings["due_date"],
+            "message": findings["message"],
+            "since_previous": findings.get("change", pd.Series("", index=findings.index)),
+            "_rank": (findings["severity"] != "high").astype("int64"),
+        }
+    )
+    severity = {o.rule.id: o.rule.severity.value for o in result.outcomes}
+    due = result.due_soon
+    soon = pd.DataFrame(
+        {
+            "worker": due["worker"],
+            "PERSON_ID": due["PERSON_ID"],
+            "team": due["team"],
+            "rule_id": due["rule_id"],
+            "severity": due["rule_id"].map(severity),
+            "action": "due soon",
+            "days_overdue": pd.array([pd.NA] * len(due), dtype="Int64"),
+            "due_date": due["due_date"],
+            "message": due["message"],
+            "since_previous": "",
+            "_rank": 2,
+        }
+    )
+    both = pd.concat([p for p in (overdue, soon) if len(p)] or [overdue], ignore_index=True)
+    both = both.assign(_late=-both["days_overdue"].fillna(0).astype("int64"))
+    both = both.sort_values(
+        ["worker", "_rank", "_late", "due_date", "rule_id", "PERSON_ID", "message"],
         kind="stable",
-    ).head(n)
+    )
+    return both[ACTION_COLUMNS].reset_index(drop=True)
+
+
+def new_high(result: RunResult) -> pd.DataFrame:
+    """High-severity exceptions that are new (or reopened) since the previous run."""
+    findings = result.findings
+    if "change" not in findings:
+        return findings.iloc[:0]
+    fresh = findings["change"].isin(["new", "reopened"]) & (findings["severity"] == "high")
+    return findings[fresh]

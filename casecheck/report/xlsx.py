@@ -25,10 +25,11 @@ from openpyxl.writer.excel import ExcelWriter  # type: ignore[import-untyped]
 
 from casecheck.engine.run import RunResult
 from casecheck.report import summary
-from casecheck.report.results import FORMULA_START
+from casecheck.report.cells import EXCEL_CELL_CHARS, is_formula, one_line
 
 DATE_FORMAT = "dd/mm/yyyy"
 PERCENT_FORMAT = "0%"
+ZIP_DATE = (1980, 1, 1, 0, 0, 0)  # the first date a zip file can hold
 MAX_ROWS = 1_048_576  # Excel's limit per sheet, header included
 EXCEPTION_COLUMNS = {  # header -> column of the exception frame
     "PERSON_ID": "PERSON_ID",
@@ -43,6 +44,45 @@ EXCEPTION_COLUMNS = {  # header -> column of the exception frame
     "Days overdue": "days_overdue",
     "Looked for": "looked_for",
     "Nearest found": "nearest",
+    "Since previous run": "change",
+    "First seen": "first_seen",
+    "Waiver": "waiver",
+    "Fingerprint": "fingerprint",
+}
+ACTION_COLUMNS = {  # header -> column of summary.actions: a team sheet, worker by worker
+    "Worker": "worker",
+    "PERSON_ID": "PERSON_ID",
+    "Rule id": "rule_id",
+    "Severity": "severity",
+    "Action": "action",
+    "Days overdue": "days_overdue",
+    "Due date": "due_date",
+    "Message": "message",
+    "Since previous run": "since_previous",
+}
+GONE_COLUMNS = {  # header -> column of RunResult.gone
+    "Outcome": "outcome",
+    "Why": "why",
+    "PERSON_ID": "PERSON_ID",
+    "Team": "team",
+    "Worker": "worker",
+    "Rule id": "rule_id",
+    "Check": "check",
+    "Message": "message",
+    "First seen": "first_seen",
+    "Fingerprint": "fingerprint",
+}
+WAIVED_COLUMNS = {  # header -> column of RunResult.waived
+    "PERSON_ID": "PERSON_ID",
+    "Team": "team",
+    "Worker": "worker",
+    "Rule id": "rule_id",
+    "Severity": "severity",
+    "Message": "message",
+    "Reason": "reason",
+    "Approved by": "approved_by",
+    "Approved on": "approved_on",
+    "Expires": "expires",
     "Fingerprint": "fingerprint",
 }
 TEAM_HEADERS = {  # header -> column of summary.by_team
@@ -68,12 +108,22 @@ RULE_HEADERS = (
     "Compliance",
 )
 COMPLIANCE_NOTE = "Compliance: the share of children in scope with no exception."
-FIXED_SHEETS = ("Summary", "All exceptions", "History")  # History is reserved by Excel
-_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")  # characters XML 1.0 cannot carry
-_BAD_IN_TITLE = re.compile(r"[\[\]:*?/\\\x00-\x1f]")
+# History is reserved by Excel; the others are casecheck's own sheets.
+FIXED_SHEETS = ("Summary", "All exceptions", "Fixed or dropped out", "Waived", "Trend", "History")
+_BAD_IN_TITLE = re.compile(r"[\[\]:*?/\\]")  # after one_line, which removes the rest
 _HEADER_FONT = Font(bold=True)
 _HEADER_FILL = PatternFill("solid", fgColor="DDE4EE")
 _TITLE_FONT = Font(bold=True, size=14)
+
+
+def _cut(text: str, limit: int) -> str:
+    """The longest start of `text` of at most `limit` UTF-16 code units (Excel's measure)."""
+    units = 0
+    for i, char in enumerate(text):
+        units += 2 if ord(char) > 0xFFFF else 1
+        if units > limit:
+            return text[:i]
+    return text
 
 
 def sheet_names(teams: Iterable[str], taken: Sequence[str] = FIXED_SHEETS) -> dict[str, str]:
@@ -81,12 +131,12 @@ def sheet_names(teams: Iterable[str], taken: Sequence[str] = FIXED_SHEETS) -> di
     used = {t.casefold() for t in taken}
     names: dict[str, str] = {}
     for team in teams:
-        base = _BAD_IN_TITLE.sub("_", team).strip().strip("'").strip() or "Team"
-        name, n = base[:31], 1
+        base = _BAD_IN_TITLE.sub("_", one_line(team)).strip().strip("'").strip() or "Team"
+        name, n = _cut(base, 31), 1
         while name.casefold() in used:
             n += 1
             suffix = f" ({n})"
-            name = base[: 31 - len(suffix)].rstrip().rstrip("'") + suffix
+            name = _cut(base, 31 - len(suffix)).rstrip().rstrip("'") + suffix
         used.add(name.casefold())
         names[team] = name
     return names
@@ -96,16 +146,25 @@ def exception_frame(result: RunResult) -> pd.DataFrame:
     """The exceptions with their rule titles, in the columns of the exception sheets."""
     titles = {o.rule.id: o.rule.title for o in result.outcomes}
     frame = result.findings.assign(title=result.findings["rule_id"].map(titles).fillna(""))
+    for column in ("change", "waiver"):
+        if column not in frame:
+            frame[column] = ""
+    if "first_seen" not in frame:
+        frame["first_seen"] = pd.NaT
     return frame[list(EXCEPTION_COLUMNS.values())]
 
 
 def _text(ws: Any, value: str, **style: Any) -> Any:
-    """A string cell; one that Excel would run as a formula is stored as quoted text."""
-    clean = _ILLEGAL.sub("", value)
-    if not style and not clean.startswith(FORMULA_START):
+    """A string cell of one line of XML-safe text (cut to the length Excel allows); one that
+    Excel would run as a formula is stored as quoted text."""
+    clean = one_line(value)
+    if len(clean) > EXCEL_CELL_CHARS:
+        clean = clean[: EXCEL_CELL_CHARS - 1] + "…"
+    formula = is_formula(clean)
+    if not style and not formula:
         return clean
     cell = WriteOnlyCell(ws, value=clean)
-    if clean.startswith(FORMULA_START):
+    if formula:
         cell.data_type = "s"
         cell.quotePrefix = True
     for key, setting in style.items():
@@ -141,26 +200,61 @@ def _widths(ws: Any, widths: Sequence[int]) -> None:
 
 
 def _text_width(values: pd.Series, header: str, cap: int) -> int:
-    longest = int(values.astype(str).str.len().max()) if len(values) else 0
+    lengths = values.astype(object).fillna("").astype(str).str.len()
+    longest = int(lengths.max()) if len(values) else 0
     return max(8, min(cap, max(longest, len(header)) + 2))
 
 
-def _write_exceptions(wb: Any, title: str, frame: pd.DataFrame) -> None:
+def _write_sheet(wb: Any, title: str, frame: pd.DataFrame, columns: dict[str, str]) -> None:
+    """A sheet of `frame` under `columns`' headers: filters, a frozen header, and set up to
+    print landscape, fitted to the page width, the header row repeated on every page."""
     ws = wb.create_sheet(title)
-    headers = list(EXCEPTION_COLUMNS)
+    headers = list(columns)
     widths = []
-    for header, column in EXCEPTION_COLUMNS.items():
-        if column == "due_date":
+    for header, column in columns.items():
+        if pd.api.types.is_datetime64_any_dtype(frame[column]):
             widths.append(12)
         else:
             widths.append(_text_width(frame[column], header, 80 if column == "message" else 40))
     _widths(ws, widths)
     ws.freeze_panes = "A2"
-    rows = frame.iloc[: MAX_ROWS - 1]
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_title_rows = "1:1"
+    rows = frame[list(columns.values())].iloc[: MAX_ROWS - 1]
     ws.auto_filter.ref = f"A1:{get_column_letter(len(headers))}{len(rows) + 1}"
     ws.append(_header(ws, headers))
     for record in rows.itertuples(index=False, name=None):
         ws.append([_value(ws, v) for v in record])
+
+
+def _write_exceptions(wb: Any, title: str, frame: pd.DataFrame) -> None:
+    _write_sheet(wb, title, frame, EXCEPTION_COLUMNS)
+
+
+def _write_trend(wb: Any, trend: pd.DataFrame) -> None:
+    """Compliance per rule and per team over the runs kept in the history, a run a column."""
+    from casecheck.weekly.trend import wide
+
+    table = wide(trend).reset_index()
+    dates = [c for c in table.columns if c not in ("level", "name")]
+    headers = ["Level", "Name", *(f"{pd.Timestamp(d):%d/%m/%Y}" for d in dates)]
+    frame = table.rename(columns={"level": "Level", "name": "Name"})
+    frame.columns = pd.Index(headers)
+    ws = wb.create_sheet("Trend")
+    _widths(ws, [10, 40, *([12] * len(dates))])
+    ws.freeze_panes = "C2"
+    ws.page_setup.orientation = "landscape"
+    ws.print_title_rows = "1:1"
+    ws.append(_header(ws, headers))
+    for record in frame.itertuples(index=False, name=None):
+        level, name, *values = record
+        ws.append(
+            [_text(ws, level), _text(ws, str(name))]
+            + [_value(ws, v, PERCENT_FORMAT) for v in values]
+        )
 
 
 def _table(ws: Any, name: str, headers: Sequence[str], first: int, rows: int) -> None:
@@ -201,6 +295,12 @@ def _write_summary(wb: Any, result: RunResult, truncated: bool) -> None:
         ("Rules", f"{rules}, {head['rules_errored']} errored", None),
         ("Input", f"{len(export.problems)} problems, {aside} rows set aside", None),
     ]
+    moved = summary.changes(result)
+    if moved is not None and result.previous_as_of is not None:
+        lines.append(("Compared with the run as of", result.previous_as_of, DATE_FORMAT))
+        lines += [(f"  {k.replace('_', ' ')}", n, None) for k, n in moved.items()]
+    if result.stale_waivers is not None:
+        lines.append(("Stale waivers (matching nothing)", len(result.stale_waivers), None))
     rows: list[list[Any]] = [
         [_text(ws, f"casecheck results as of {result.as_of:%d/%m/%Y}", font=_TITLE_FONT)],
         [],
@@ -240,16 +340,18 @@ def _write_summary(wb: Any, result: RunResult, truncated: bool) -> None:
         ws.append(row)
 
 
-def _fixed_zip(data: bytes, when: dt.date) -> bytes:
-    """Rewrite the package with every member dated `when`, so equal results give equal bytes."""
-    stamp = (max(when.year, 1980), when.month, when.day, 0, 0, 0)
+def _fixed_zip(data: bytes) -> bytes:
+    """Rewrite the package with every member dated ZIP_DATE, so equal results give equal bytes.
+
+    Not the as-of date: a zip file can only hold dates from 1980 to 2107.
+    """
     out = io.BytesIO()
     with (
         zipfile.ZipFile(io.BytesIO(data)) as source,
         zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target,
     ):
         for info in source.infolist():
-            member = zipfile.ZipInfo(info.filename, date_time=stamp)
+            member = zipfile.ZipInfo(info.filename, date_time=ZIP_DATE)
             member.compress_type = zipfile.ZIP_DEFLATED
             member.external_attr = 0o644 << 16
             target.writestr(member, source.read(info.filename))
@@ -257,7 +359,9 @@ def _fixed_zip(data: bytes, when: dt.date) -> bytes:
 
 
 def render_xlsx(result: RunResult) -> bytes:
-    """The workbook: Summary, All exceptions, then one sheet per team, as .xlsx bytes."""
+    """The workbook as .xlsx bytes: Summary, All exceptions, then (when there are) Fixed or
+    dropped out, Waived and Trend, then one sheet per team: its action list, worker by worker
+    (high severity first, then by days overdue, then what falls due soon)."""
     wb = Workbook(write_only=True)
     stamp = dt.datetime.combine(result.as_of, dt.time())
     wb.properties.creator = "casecheck"
@@ -267,9 +371,21 @@ def render_xlsx(result: RunResult) -> bytes:
     frame = exception_frame(result)
     _write_summary(wb, result, truncated=len(frame) >= MAX_ROWS)
     _write_exceptions(wb, "All exceptions", frame)
+    if result.gone is not None:
+        _write_sheet(wb, "Fixed or dropped out", result.gone, GONE_COLUMNS)
+    if result.waived is not None:
+        _write_sheet(wb, "Waived", result.waived, WAIVED_COLUMNS)
+    if result.trend is not None and len(result.trend):
+        _write_trend(wb, result.trend)
+    actions = summary.actions(result)
     for team, name in sheet_names(summary.teams(result)).items():
-        _write_exceptions(wb, name, frame[frame["team"] == team])
+        _write_sheet(wb, name, actions[actions["team"] == team], ACTION_COLUMNS)
+    return workbook_bytes(wb)
+
+
+def workbook_bytes(wb: Any) -> bytes:
+    """A workbook as .xlsx bytes that depend on its content alone."""
     buffer = io.BytesIO()
     # ExcelWriter, not wb.save(): save() stamps the file with the current time
     ExcelWriter(wb, zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, allowZip64=True)).save()
-    return _fixed_zip(buffer.getvalue(), result.as_of)
+    return _fixed_zip(buffer.getvalue())

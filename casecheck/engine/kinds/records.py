@@ -9,6 +9,7 @@ from pydantic import Field, model_validator
 
 from casecheck.calendar import Duration, Unit
 from casecheck.engine.context import EVIDENCE_SOURCES, Context, member
+from casecheck.engine.events import lasted
 from casecheck.engine.kinds.common import (
     CheckKind,
     CheckResult,
@@ -45,6 +46,10 @@ class Records(Strict):
     recorded: str | None = None  # the column holding when it was recorded or done
     within: Duration | None = None
     require: dict[str, Requirement] = Field(default_factory=dict)
+    # The record lasted no more than this from `date` to `end` (blank: still open, counted up
+    # to the as-of date): "a temporary placement lasts at most 6 weeks".
+    end: str | None = None
+    lasted_more_than: Duration | None = None
     what: str  # the record, in words, followed by its date in messages: "Case note of"
     recorded_what: str = "recorded"  # what `recorded` holds: "decision", "return home interview"
 
@@ -52,8 +57,16 @@ class Records(Strict):
     def _something(self) -> Records:
         if (self.recorded is None) != (self.within is None):
             raise ValueError("recorded and within go together")
-        if self.recorded is None and not self.require:
-            raise ValueError("a records check needs recorded/within, or require, or both")
+        if (self.end is None) != (self.lasted_more_than is None):
+            raise ValueError("end and lasted_more_than go together")
+        if self.recorded is not None and self.end is not None:
+            raise ValueError(
+                "recorded/within and end/lasted_more_than are two checks: give each its own"
+            )
+        if self.recorded is None and self.end is None and not self.require:
+            raise ValueError(
+                "a records check needs recorded/within, or end/lasted_more_than, or require"
+            )
         return self
 
 
@@ -61,8 +74,12 @@ TEMPLATES = {
     "exception": "{what} {date}: {problems}",
     "late": "{recorded_what} on {recorded}, after the limit of {due} ({within})",
     "missing": "no {recorded_what} by {due} ({within})",
+    "ended": "ended {ended}, after the limit of {due} ({limit})",
+    "still_open": "still open on {today}, past the limit of {due} ({limit})",
     "due_soon": "{what} {date}: {recorded_what} due by {due}",
+    "due_soon_lasted": "{what} {date}: reaches its limit ({limit}) on {due}",
     "looked_for_within": "{recorded_what} within {within} of {date}",
+    "looked_for_lasted": "{end} no more than {limit} after {date}",
 }
 
 
@@ -71,6 +88,7 @@ def _columns(check: Records) -> list[tuple[tuple[str | int, ...], str]]:
     named: list[tuple[tuple[str | int, ...], str]] = [(("date",), check.date)]
     named += [(("where", c), c) for c in check.where]
     named += [(("recorded",), check.recorded or check.date)]
+    named += [(("end",), check.end or check.date)]
     named += [(("require", c), c) for c in check.require]
     return named
 
@@ -79,6 +97,7 @@ def tables(check: Records) -> list[str]:
     columns = [
         check.date,
         *([check.recorded] if check.recorded else []),
+        *([check.end] if check.end else []),
         *check.require,
         *columns_needed(check.where),
     ]
@@ -159,6 +178,20 @@ def evaluate(check: Records, ctx: Context, scope: ScopeFrame) -> CheckResult:
         }
         problems = problems.where(~late, fill(TEMPLATES["late"], rows.index, **fields))
         problems = problems.where(~missing, fill(TEMPLATES["missing"], rows.index, **fields))
+    if check.end is not None and check.lasted_more_than is not None:
+        spell = lasted(ctx, rows[check.date], rows[check.end], check.lasted_more_than)
+        due = spell.due
+        pending = spell.ended.isna() & ~spell.over
+        fields = {
+            "ended": fmt_when(spell.ended, check.lasted_more_than),
+            "today": ctx.today.strftime("%d/%m/%Y"),
+            "due": fmt_when(due, check.lasted_more_than),
+            "limit": str(check.lasted_more_than),
+        }
+        ended_over = spell.over & spell.ended.notna()
+        open_over = spell.over & spell.ended.isna()
+        problems = problems.where(~ended_over, fill(TEMPLATES["ended"], rows.index, **fields))
+        problems = problems.where(~open_over, fill(TEMPLATES["still_open"], rows.index, **fields))
     for name, requirement in check.require.items():
         bad = ~meets(rows[name], requirement)
         text = unmet_words(name, requirement)
@@ -185,18 +218,21 @@ def evaluate(check: Records, ctx: Context, scope: ScopeFrame) -> CheckResult:
         }
     )
     soon_rows = rows[pending.to_numpy() & ~failed]
+    limit = check.within or check.lasted_more_than
+    soon_template = TEMPLATES["due_soon" if check.lasted_more_than is None else "due_soon_lasted"]
     due_soon = pd.DataFrame(
         {
             "PERSON_ID": soon_rows["PERSON_ID"],
             "event_ref": soon_rows[key],
             "due_date": due[soon_rows.index],
             "message": fill(
-                TEMPLATES["due_soon"],
+                soon_template,
                 soon_rows.index,
                 what=check.what,
                 date=date_text[soon_rows.index],
                 recorded_what=check.recorded_what,
-                due=fmt_when(due[soon_rows.index], check.within),
+                limit=str(limit),
+                due=fmt_when(due[soon_rows.index], limit),
             ),
         }
     )
@@ -207,6 +243,12 @@ def evaluate(check: Records, ctx: Context, scope: ScopeFrame) -> CheckResult:
 
 def looked_for(check: Records) -> str:
     parts = []
+    if check.lasted_more_than is not None:
+        parts.append(
+            TEMPLATES["looked_for_lasted"].format(
+                end=check.end, limit=check.lasted_more_than, date=check.date
+            )
+        )
     if check.within is not None:
         parts.append(
             TEMPLATES["looked_for_within"].format(
@@ -222,6 +264,11 @@ def explain(check: Records) -> str:
     if check.recorded is not None:
         parts.append(
             f"{check.recorded} ({check.recorded_what}) within {check.within} of {check.date}"
+        )
+    if check.end is not None:
+        parts.append(
+            f"to have ended ({check.end}) no more than {check.lasted_more_than} after it "
+            f"started ({check.date}); one still open counts up to the as-of date"
         )
     parts.extend(wanted_words(f, r) for f, r in check.require.items())
     which = f" that count as {words(check.evidence)}" if check.evidence else ""

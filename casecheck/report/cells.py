@@ -1,0 +1,57 @@
+"""Text made safe for what we write: XML 1.0 characters, one line, no formula, no terminal codes."""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+
+# What a spreadsheet runs as a formula when a cell starts with it (OWASP's list).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# Characters XML 1.0 cannot carry (C0 controls but TAB, LF and CR; lone surrogates; U+FFFE,
+# U+FFFF): one of them in a cell, a sheet name or an attribute makes the file unreadable.
+NOT_XML = re.compile(r"[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+# What a CSV reader or a spreadsheet treats as the end of a line or a cell: TAB and every line
+# break str.splitlines() knows (CRLF as one). Inside a value each becomes a space, so a record
+# stays one line and the text after a break cannot start a cell (or a row) of its own.
+BREAKS = re.compile(r"\r\n|[\t\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
+EXCEL_CELL_CHARS = 32_767  # Excel refuses a workbook with a longer text cell
+# Control characters a terminal would obey (ESC sequences, CR, BEL, C1 codes); TAB and LF stay.
+CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def xml_text(value: object) -> str:
+    """The text with every character XML 1.0 forbids removed."""
+    return NOT_XML.sub("", str(value))
+
+
+def one_line(value: object) -> str:
+    """The text as one line of XML-safe characters: line breaks and TABs become spaces."""
+    return BREAKS.sub(" ", xml_text(value))
+
+
+def terminal_text(value: object) -> str:
+    """The text without the control characters a terminal would act on: for text views that
+    a terminal may show (the summary, the case view, the validation report)."""
+    return CONTROL.sub("", str(value))
+
+
+def is_formula(text: str) -> bool:
+    """Whether a spreadsheet would run the cell as a formula (leading spaces do not save it)."""
+    return text.lstrip(" ").startswith(FORMULA_START)
+
+
+def defuse(values: pd.Series) -> pd.Series:
+    """Each value as one safe line, with a ' before any that a spreadsheet would run.
+
+    Distinct values are cleaned once (a column repeats a few teams, rules and checks), so the
+    cost is one regex pass over the distinct values, not over every cell.
+    """
+    codes, uniques = pd.factorize(values.astype(object).fillna(""), use_na_sentinel=False)
+    text = pd.Series(uniques, dtype=object).astype(str)
+    text = text.str.replace(NOT_XML, "", regex=True).str.replace(BREAKS, " ", regex=True)
+    risky = text.str.lstrip(" ").str.startswith(FORMULA_START)
+    text = text.where(~risky, "'" + text)
+    if not len(uniques):
+        return pd.Series([], index=values.index, dtype=object)
+    return pd.Series(text.to_numpy(dtype=object)[codes], index=values.index, dtype=object)

@@ -1,0 +1,1 @@
+"""The weekly loop: run history, waivers and trends over time."""
