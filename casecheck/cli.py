@@ -215,9 +215,25 @@ def _emit(
                 "give another --output"
             )
     for fmt, target in targets.items():
+        if fmt == "text" and target is None:
+            from casecheck.report.terminal import summary_text
+
+            _write(summary_text(result, _plain_width()), None)  # piped: the width it is given
+            continue
         _write(REPORTERS[fmt].render(result), target)
         if target is not None:
             click.echo(f"Wrote {target}", err=True)
+
+
+def _plain_width() -> int:
+    """The width plain text is given on stdout: $COLUMNS (40 to 400), else the file width.
+
+    Files always get the same width, so that a run's files depend on its input alone.
+    """
+    from casecheck.report.terminal import PLAIN_WIDTH
+
+    given = os.environ.get("COLUMNS", "")
+    return min(max(int(given), 40), 400) if given.isdigit() else PLAIN_WIDTH
 
 
 def _same_file(a: Path, b: Path) -> bool:

@@ -332,5 +332,6 @@ def test_a_folder_name_that_is_not_utf8_is_written_as_a_question_mark(tmp_path: 
     for path in out.iterdir():
         if path.suffix != ".xlsx":
             path.read_bytes().decode("utf-8")  # valid UTF-8, or this raises
-    document = json.loads((out / "casecheck-results.json").read_text(encoding="utf-8"))
+    assert sorted(p.name for p in out.iterdir())[0] == "casecheck-week-2026-10-30.csv"
+    document = json.loads(next(out.glob("*.json")).read_text(encoding="utf-8"))
     assert document["export"]["folder"] == str(tmp_path / "week?")

@@ -43,7 +43,21 @@ EXCEPTION_HEADERS = [
     "Days overdue",
     "Looked for",
     "Nearest found",
+    "Since previous run",
+    "First seen",
+    "Waiver",
     "Fingerprint",
+]
+ACTION_HEADERS = [
+    "Worker",
+    "PERSON_ID",
+    "Rule id",
+    "Severity",
+    "Action",
+    "Days overdue",
+    "Due date",
+    "Message",
+    "Since previous run",
 ]
 
 
@@ -107,21 +121,34 @@ def test_workbook_sheets(result: RunResult, workbook: Any) -> None:
 
 def test_exception_sheets_have_header_frozen_row_and_filter(workbook: Any) -> None:
     for ws in workbook.worksheets[1:]:
-        assert [c.value for c in ws[1]] == EXCEPTION_HEADERS, ws.title
+        headers = EXCEPTION_HEADERS if ws.title == "All exceptions" else ACTION_HEADERS
+        last = "ABCDEFGHIJKLMNOP"[len(headers) - 1]
+        assert [c.value for c in ws[1]] == headers, ws.title
         assert ws.freeze_panes == "A2", ws.title
-        assert ws.auto_filter.ref == f"A1:M{ws.max_row}", ws.title
-        assert all(ws.column_dimensions[col].width >= 8 for col in "ABCDEFGHIJKLM")
+        assert ws.auto_filter.ref == f"A1:{last}{ws.max_row}", ws.title
+        assert all(
+            ws.column_dimensions[col].width >= 8 for col in "ABCDEFGHIJKLMNOP"[: len(headers)]
+        )
 
 
-def test_each_team_sheet_holds_that_teams_exceptions(result: RunResult, workbook: Any) -> None:
-    counts = result.findings["team"].value_counts()
+def test_each_team_sheet_is_that_teams_action_list(result: RunResult, workbook: Any) -> None:
+    """Its overdue rows are the team's exceptions, then what falls due soon, worker by worker."""
+    overdue = result.findings["team"].value_counts()
+    soon = result.due_soon["team"].value_counts()
     total = 0
     for ws in workbook.worksheets[2:]:
-        teams = {row[1] for row in ws.iter_rows(min_row=2, values_only=True)}
+        rows = list(ws.iter_rows(min_row=2, values_only=True))
+        people = {r[1] for r in rows}
+        teams = set(result.findings.loc[result.findings["PERSON_ID"].isin(people), "team"]) | set(
+            result.due_soon.loc[result.due_soon["PERSON_ID"].isin(people), "team"]
+        )
         assert len(teams) <= 1, ws.title
-        expected = int(counts.get(teams.pop(), 0)) if teams else 0
-        assert ws.max_row - 1 == expected, ws.title
-        total += ws.max_row - 1
+        team = teams.pop() if teams else None
+        actions = [r[4] for r in rows]
+        assert actions.count("overdue") == int(overdue.get(team, 0)), ws.title
+        assert actions.count("due soon") == int(soon.get(team, 0)), ws.title
+        assert [r[0] for r in rows] == sorted(r[0] for r in rows), ws.title  # worker by worker
+        total += actions.count("overdue")
     assert total == len(result.findings)
     assert workbook["All exceptions"].max_row - 1 == len(result.findings)
 

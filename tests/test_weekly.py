@@ -522,3 +522,16 @@ def test_the_html_page_carries_the_comparison_waivers_trend_and_actions(
     assert '<section id="trend">' in page and "<polyline" in page
     assert "<h4>Sam Worker</h4>" in page
     assert "@page { size: A4 landscape" in page
+
+
+def test_plain_text_on_stdout_takes_the_width_it_is_given(
+    runs: list[dict[str, object]],
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("COLUMNS", "80")
+    capsys.readouterr()
+    _check(["check", str(SAMPLE), "--format", "text", "--team", "Children in Care 1"])
+    out = capsys.readouterr().out
+    assert max(len(line) for line in out.splitlines()) <= 80
+    assert "Actions for Frankie Kemp\nP000224: cla-visits (high, 115 days overdue)\n" in out

@@ -167,12 +167,17 @@ def render_summary(result: RunResult, out: Console, plain: bool = False) -> None
         out.print(_group_table("By team", summary.by_team(result), "team", plain))
     rules = _table("By rule", plain)
     lines = _sparklines(result, plain)
-    columns = ["rule", "severity", "in scope", "compliant", "exceptions", "due soon"]
+    narrow = out.width < NARROW
+    columns = (
+        ["rule", "sev", "scope", "comp.", "exc.", "soon"]
+        if narrow
+        else ["rule", "severity", "in scope", "compliant", "exceptions", "due soon"]
+    )
     for column in [*columns, *(["trend"] if lines is not None else [])]:
         rules.add_column(
             column,
-            justify="left" if column in ("rule", "severity", "trend") else "right",
-            no_wrap=column in ("rule", "severity", "trend"),
+            justify="left" if column in ("rule", "severity", "sev", "trend") else "right",
+            no_wrap=column in ("rule", "severity", "sev", "trend"),
         )
     for o in result.outcomes:
         spark = [] if lines is None else [lines.get(o.rule.id, "")]
@@ -181,7 +186,7 @@ def render_summary(result: RunResult, out: Console, plain: bool = False) -> None
                 _data(o.rule.id),
                 o.rule.severity.value,
                 str(o.in_scope),
-                f"{o.compliant} ({_pct(o.compliance)})",
+                _pct(o.compliance) if narrow else f"{o.compliant} ({_pct(o.compliance)})",
                 str(o.exceptions),
                 str(o.due_soon),
                 *spark,
@@ -194,13 +199,31 @@ def render_summary(result: RunResult, out: Console, plain: bool = False) -> None
     out.print(rules)
     fresh = summary.new_high(result)
     if len(fresh):
-        out.print(_exceptions_table("New high-severity exceptions", fresh.head(20), plain))
+        _exceptions(out, "New high-severity exceptions", fresh.head(20), plain)
     if team:
         _action_lists(result, out, plain)
         return
     oldest = summary.oldest(result)
     if len(oldest):
-        out.print(_exceptions_table("To chase first", oldest, plain))
+        _exceptions(out, "To chase first", oldest, plain)
+
+
+NARROW = 100  # below this many columns, lists of exceptions are printed as lines, not tables
+
+
+def _exceptions(out: Console, title: str, frame: pd.DataFrame, plain: bool) -> None:
+    """A list of exceptions: a table, or on a narrow screen two lines each."""
+    if out.width >= NARROW:
+        out.print(_exceptions_table(title, frame, plain))
+        return
+    out.print(_data(title, "" if plain else "bold"))
+    for row in frame.to_dict("records"):
+        who = f"{row['PERSON_ID']} - {row['team']}" + (
+            f", {row['worker']}" if row["worker"] else ""
+        )
+        head = f"{who}: {row['rule_id']} ({row['severity']}, {row['days_overdue']} days)"
+        out.print(_data(head))
+        out.print(_data(f"    {row['message']}"))
 
 
 TREND_RUNS = 12
@@ -249,6 +272,20 @@ def _action_lists(result: RunResult, out: Console, plain: bool) -> None:
     listed = summary.actions(result)
     for worker, rows in listed.groupby("worker", sort=True):
         name = str(worker) or "(no worker)"
+        if out.width < NARROW:
+            out.print(_data(f"Actions for {name}", "" if plain else "bold"))
+            for row in rows.head(ACTIONS_PER_WORKER).to_dict("records"):
+                when = (
+                    f"{row['days_overdue']} days overdue"
+                    if row["action"] == "overdue"
+                    else f"due {row['due_date']:%d/%m/%Y}"
+                )
+                out.print(
+                    _data(f"{row['PERSON_ID']}: {row['rule_id']} ({row['severity']}, {when})")
+                )
+                out.print(_data(f"    {row['message']}"))
+            _more(out, len(rows), name)
+            continue
         table = _table(_data(f"Actions for {name}"), plain)
         for column in ("child", "rule", "sev", "action", "due", "message"):
             table.add_column(column, no_wrap=column != "message")
@@ -263,20 +300,28 @@ def _action_lists(result: RunResult, out: Console, plain: bool) -> None:
                 _data(row["message"]),
             )
         out.print(table)
-        if len(rows) > ACTIONS_PER_WORKER:
-            out.print(
-                f"  ... and {len(rows) - ACTIONS_PER_WORKER} more for {name}: "
-                "the CSV, Excel and HTML reports list them all",
-                markup=False,
+        _more(out, len(rows), name)
+
+
+def _more(out: Console, count: int, name: str) -> None:
+    if count > ACTIONS_PER_WORKER:
+        out.print(
+            _data(
+                f"  ... and {count - ACTIONS_PER_WORKER} more for {name}: "
+                "the CSV, Excel and HTML reports list them all"
             )
+        )
 
 
-def summary_text(result: RunResult) -> str:
+PLAIN_WIDTH = 160  # the width of the plain-text summary, unless the caller gives one
+
+
+def summary_text(result: RunResult, width: int = PLAIN_WIDTH) -> str:
     """The same summary as plain text (ASCII tables, no colour), for pipes and files."""
     buffer = io.StringIO()
     out = Console(
         file=buffer,
-        width=160,
+        width=width,
         color_system=None,
         force_terminal=False,
         highlight=False,
