@@ -257,7 +257,7 @@ def _same_file(a: Path, b: Path) -> bool:
 @click.option(
     "--format",
     "formats",
-    type=click.Choice(["auto", "text", "json", "csv", "xlsx", "html", "junit"]),
+    type=click.Choice(["auto", "text", "json", "csv", "xlsx", "html", "junit", "actions"]),
     multiple=True,
     help="Output format; repeat for several (then --output is a folder). Default: auto.",
 )

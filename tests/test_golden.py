@@ -36,7 +36,14 @@ from casecheck.report.formats import REPORTERS
 ROOT = Path(__file__).resolve().parents[1]
 GOLDEN = Path(__file__).resolve().parent / "golden"
 AS_OF = "2026-10-30"
-FORMATS = {"text": "txt", "json": "json", "csv": "csv", "junit": "xml", "html": "html"}
+FORMATS = {
+    "text": "txt",
+    "json": "json",
+    "csv": "csv",
+    "junit": "xml",
+    "html": "html",
+    "actions": "actions.csv",
+}
 STEM = "casecheck-synthetic-borough-council-sample-data-not-real-people-2026-10-30"
 UPDATE = os.environ.get("CASECHECK_UPDATE_GOLDEN") == "1"
 HOW_TO_UPDATE = (

@@ -202,6 +202,11 @@ def test_week_four_still_open_and_ageing(runs: list[dict[str, object]]) -> None:
         "C2": "2026-03-06",
         "C4": "2026-03-20",
     }
+    assert {e["person_id"]: e["weeks_open"] for e in doc["exceptions"]} == {
+        "C1": 3,
+        "C2": 3,
+        "C4": 1,
+    }
 
 
 def test_csv_carries_the_same_fields(runs: list[dict[str, object]]) -> None:
@@ -535,3 +540,25 @@ def test_plain_text_on_stdout_takes_the_width_it_is_given(
     out = capsys.readouterr().out
     assert max(len(line) for line in out.splitlines()) <= 80
     assert "Actions for Frankie Kemp\nP000224: cla-visits (high, 115 days overdue)\n" in out
+
+
+def test_the_action_list_as_csv(tmp_path: Path) -> None:
+    out = tmp_path / "actions.csv"
+    args = ["check", str(SAMPLE), "--format", "actions", "--output", str(out), "--fail-on", "never"]
+    assert _check(args) == 0
+    rows = list(csv.DictReader(io.StringIO(out.read_text())))
+    frankie = [r for r in rows if r["worker"] == "Frankie Kemp"]
+    assert [(r["PERSON_ID"], r["rule_id"], r["action"]) for r in frankie[:2]] == [
+        ("P000224", "cla-visits", "overdue"),
+        ("P000255", "cla-reviews-timely", "overdue"),
+    ]
+    ranks = [
+        0
+        if r["action"] == "overdue" and r["severity"] == "high"
+        else 1
+        if r["action"] == "overdue"
+        else 2
+        for r in frankie
+    ]
+    assert ranks == sorted(ranks)  # high first, then the rest overdue, then due soon
+    assert {r["team"] for r in frankie} == {"Children in Care 1"}

@@ -36,6 +36,12 @@ def _csv(result: RunResult) -> str:
     return results_csv(result)
 
 
+def _actions(result: RunResult) -> str:
+    from casecheck.report.results import actions_csv
+
+    return actions_csv(result)
+
+
 def _xlsx(result: RunResult) -> bytes:
     from casecheck.report.xlsx import render_xlsx
 
@@ -61,4 +67,5 @@ REPORTERS: dict[str, Reporter] = {
     "xlsx": Reporter("xlsx", _xlsx, binary=True),
     "html": Reporter("html", _html),
     "junit": Reporter("xml", _junit),
+    "actions": Reporter("actions.csv", _actions),
 }

@@ -61,6 +61,13 @@ def rule_rows(result: RunResult) -> list[dict[str, Any]]:
     ]
 
 
+def _weeks_open(first_seen: Any, as_of: Any) -> int | None:
+    """Whole weeks from when an exception was first seen to the as-of date."""
+    if first_seen is None or pd.isna(first_seen):
+        return None
+    return int((pd.Timestamp(as_of) - pd.Timestamp(first_seen)).days // 7)
+
+
 def exception_records(result: RunResult) -> list[dict[str, Any]]:
     """The exceptions, each with its evidence as a nested object."""
     titles = {o.rule.id: o.rule.title for o in result.outcomes}
@@ -82,6 +89,7 @@ def exception_records(result: RunResult) -> list[dict[str, Any]]:
                 "days_overdue": int(row["days_overdue"]),
                 "since_previous": row.get("change"),
                 "first_seen": _date(row.get("first_seen")),
+                "weeks_open": _weeks_open(row.get("first_seen"), result.as_of),
                 "waiver": row.get("waiver") or None,
                 "evidence": {
                     "looked_for": row["looked_for"],
@@ -288,4 +296,22 @@ def results_csv(result: RunResult) -> str:
             frame[column] = defuse(frame[column])
     buffer = io.StringIO()
     frame.to_csv(buffer, index=False, lineterminator="\n")
+    return buffer.getvalue()
+
+
+def actions_csv(result: RunResult) -> str:
+    """The team managers' action list as CSV: per team and worker, high-severity exceptions
+    first, then the rest by days overdue, then what falls due soon. Cells defused."""
+    from casecheck.report.summary import ACTION_COLUMNS, actions
+
+    frame = actions(result)
+    frame = frame.assign(due_date=_iso(frame["due_date"])).sort_values(
+        ["team", "worker"], kind="stable"
+    )
+    out = frame[["team", *ACTION_COLUMNS[:2], *ACTION_COLUMNS[3:]]].copy()
+    for column in out.columns:
+        if column != "days_overdue":
+            out[column] = defuse(out[column])
+    buffer = io.StringIO()
+    out.to_csv(buffer, index=False, lineterminator="\n")
     return buffer.getvalue()
