@@ -106,8 +106,9 @@ def _chart(frame: pd.DataFrame, level: str, title: str) -> str:
     step = plot_w / max(len(dates) - 1, 1)
     parts = [
         f'<svg role="img" aria-label="{html.escape(title)}" viewBox="0 0 {width} {height}" '
-        f'width="{width}" height="{height}">'
+        f'width="{width}" height="{height}" font-size="11" font-family="sans-serif">'
     ]
+    monthly = all(pd.Timestamp(d).is_month_end for d in dates)
     for pct in (0, 25, 50, 75, 100):
         y = top + plot_h * (1 - pct / 100)
         parts.append(
@@ -116,8 +117,9 @@ def _chart(frame: pd.DataFrame, level: str, title: str) -> str:
         )
     for i, day in enumerate(dates):
         x = left + i * step
+        label = f"{day:%m/%y}" if monthly else f"{day:%d/%m}"
         parts.append(
-            f'<text x="{x:.1f}" y="{height - bottom + 18}" text-anchor="middle">{day:%m/%y}</text>'
+            f'<text x="{x:.1f}" y="{height - bottom + 18}" text-anchor="middle">{label}</text>'
         )
     position = {d: i for i, d in enumerate(dates)}
     for n, (name, group) in enumerate(rows.groupby("name", sort=True)):
