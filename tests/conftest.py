@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import io
 import textwrap
 from collections.abc import Callable, Mapping
+from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
+from typing import NamedTuple
 
 import pytest
 
+from casecheck.cli import main
 from casecheck.export.config import load_config
 from casecheck.export.load import Export, load_export
 from casecheck.report.validation import problem_lines
@@ -143,3 +147,19 @@ def load(folder: Path, config_file: Path | None = None) -> Export:
 def lines(export: Export) -> list[str]:
     """The export's problems as the report renders them, one line each."""
     return problem_lines(export.problems)
+
+
+class Run(NamedTuple):
+    code: int
+    out: str
+    err: str
+
+
+def run(*args: str | Path) -> Run:
+    """Run `casecheck ARGS` as the console script does, with stdout and stderr piped."""
+    out, err = io.StringIO(), io.StringIO()
+    with redirect_stdout(out), redirect_stderr(err), pytest.raises(SystemExit) as caught:
+        main([str(a) for a in args])
+    code = caught.value.code
+    assert isinstance(code, int), f"exit code {code!r} is not an int"
+    return Run(code, out.getvalue(), err.getvalue())

@@ -8,18 +8,17 @@ export is made once per module; everything that does not need 300 children uses 
 from __future__ import annotations
 
 import csv
-import io
 import json
 import re
 import shutil
 import sys
 from collections.abc import Iterator
-from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
 import openpyxl
 import pytest
+from conftest import Run, run
 
 import casecheck.engine.run
 from casecheck.cli import main
@@ -33,22 +32,6 @@ ANSI = re.compile(r"\x1b\[")
 EXTENSIONS = {name: reporter.extension for name, reporter in REPORTERS.items()}
 CASE_CHILD = "P000004"  # in care, with exceptions, documents and a reason for a placement change
 TEAM = "Children in Care 1"
-
-
-class Run(NamedTuple):
-    code: int
-    out: str
-    err: str
-
-
-def run(*args: str | Path) -> Run:
-    """Run `casecheck ARGS` as the console script does, with stdout and stderr piped."""
-    out, err = io.StringIO(), io.StringIO()
-    with redirect_stdout(out), redirect_stderr(err), pytest.raises(SystemExit) as caught:
-        main([str(a) for a in args])
-    code = caught.value.code
-    assert isinstance(code, int), f"exit code {code!r} is not an int"
-    return Run(code, out.getvalue(), err.getvalue())
 
 
 def run_capsys(capsys: pytest.CaptureFixture[str], *args: str | Path) -> Run:

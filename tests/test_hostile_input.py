@@ -8,19 +8,15 @@ that are not results files.
 from __future__ import annotations
 
 import datetime as dt
-import io
 import os
 import shutil
 import time
-from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
-from typing import NamedTuple
 
 import pandas as pd
 import pytest
-from conftest import PERSONS, VALID_ROWS, csv_text, load
+from conftest import PERSONS, VALID_ROWS, csv_text, load, run
 
-from casecheck.cli import main
 from casecheck.engine.rulefiles import load_rules
 from casecheck.engine.run import run_rules
 from casecheck.errors import ConfigError, ExportError
@@ -30,21 +26,6 @@ from casecheck.export.schema import TABLES
 from casecheck.yamlfile import YAML_DEPTH_LIMIT, YAML_NODE_LIMIT, YAML_SIZE_LIMIT
 
 RULES = Path(__file__).resolve().parents[1] / "rules"
-
-
-class Run(NamedTuple):
-    code: int
-    out: str
-    err: str
-
-
-def run(*args: str | Path) -> Run:
-    out, err = io.StringIO(), io.StringIO()
-    with redirect_stdout(out), redirect_stderr(err), pytest.raises(SystemExit) as caught:
-        main([str(a) for a in args])
-    code = caught.value.code
-    assert isinstance(code, int)
-    return Run(code, out.getvalue(), err.getvalue())
 
 
 def export_with(tmp_path: Path, config: str | None = None) -> Path:

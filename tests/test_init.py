@@ -2,31 +2,12 @@
 
 from __future__ import annotations
 
-import io
-from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
-from typing import NamedTuple
 
-import pytest
+from conftest import run
 
-from casecheck.cli import main
 from casecheck.export.config import load_config
 from casecheck.export.starter import fold, starter_config
-
-
-class Run(NamedTuple):
-    code: int
-    out: str
-    err: str
-
-
-def run(*args: str | Path) -> Run:
-    out, err = io.StringIO(), io.StringIO()
-    with redirect_stdout(out), redirect_stderr(err), pytest.raises(SystemExit) as caught:
-        main([str(a) for a in args])
-    code = caught.value.code
-    assert isinstance(code, int)
-    return Run(code, out.getvalue(), err.getvalue())
 
 
 def _export(folder: Path) -> Path:

@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-import io
 import textwrap
 import tomllib
-from contextlib import redirect_stderr, redirect_stdout
 from fnmatch import fnmatch
 from pathlib import Path
-from typing import NamedTuple
 
 import pandas as pd
 import pytest
+from conftest import run
 
-from casecheck.cli import main
 from casecheck.engine.explain import explain
 from casecheck.engine.model import Rule
 from casecheck.engine.rulefiles import DEFAULT_RULES, load_rules
@@ -24,22 +21,6 @@ from casecheck.export.load import load_export
 from casecheck.export.preset import PRESETS, merge
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-class Run(NamedTuple):
-    code: int
-    out: str
-    err: str
-
-
-def run(*args: str | Path) -> Run:
-    """Run `casecheck ARGS` as the console script does, with stdout and stderr piped."""
-    out, err = io.StringIO(), io.StringIO()
-    with redirect_stdout(out), redirect_stderr(err), pytest.raises(SystemExit) as caught:
-        main([str(a) for a in args])
-    code = caught.value.code
-    assert isinstance(code, int)
-    return Run(code, out.getvalue(), err.getvalue())
 
 
 def _config(tmp_path: Path, text: str, preset: str | None = None) -> CouncilConfig:

@@ -3,17 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
-import io
 import re
 import shlex
-from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
-from typing import NamedTuple
 
 import pandas as pd
 import pytest
+from conftest import run
 
-from casecheck.cli import main
 from casecheck.engine.rulefiles import load_rules
 from casecheck.engine.run import RunResult, run_rules
 from casecheck.export.config import load_config
@@ -51,21 +48,6 @@ SSD_FILES = [
     "ssd_person",
     "ssd_professionals",
 ]
-
-
-class Run(NamedTuple):
-    code: int
-    out: str
-    err: str
-
-
-def run(*args: str | Path) -> Run:
-    out, err = io.StringIO(), io.StringIO()
-    with redirect_stdout(out), redirect_stderr(err), pytest.raises(SystemExit) as caught:
-        main([str(a) for a in args])
-    code = caught.value.code
-    assert isinstance(code, int)
-    return Run(code, out.getvalue(), err.getvalue())
 
 
 def _generate(folder: Path, shape: str, seed: int = 3) -> dict[str, int]:
