@@ -56,6 +56,7 @@ VALID_ROWS: dict[str, dict[str, str]] = {
         "RESPONSIBLE_TEAM": "Looked After Team",
         "RAG_RATING": "GREEN",
         "NEXT_REVIEW_DATE": "01/08/2024",
+        "DELAY_REASON": "",
     },
     "documents": {
         "DOCUMENT_ID": "D1",
@@ -100,6 +101,19 @@ VALID_ROWS: dict[str, dict[str, str]] = {
         "RECEIVED_ON": "2023-12-01",
         "DECISION_ON": "2023-12-02",
         "OUTCOME": "Referral to CSC",
+    },
+    "cp_plans": {
+        "CP_PLAN_ID": "CPP1",
+        "PERSON_ID": "000123",
+        "START_DATE": "2024-01-10",
+        "END_DATE": "",
+        "CATEGORY": "Neglect",
+    },
+    "cin_plans": {
+        "CIN_PLAN_ID": "CIN1",
+        "PERSON_ID": "000123",
+        "START_DATE": "2023-12-20",
+        "END_DATE": "2024-01-10",
     },
 }
 

@@ -387,7 +387,7 @@ def test_a_constant_for_an_unknown_column(write_export: WriteExport) -> None:
         'casecheck.yaml, line 4: at tables > workflow_steps > constants > STATUS: "STATUS" is not '
         "a column of workflow_steps (its columns are: WORKFLOW_STEP_ID, PERSON_ID, STEP_TYPE, "
         "STEP_STATUS, STARTED_ON, COMPLETED_ON, ASSIGNEE_ID, RESPONSIBLE_TEAM, RAG_RATING, "
-        "NEXT_REVIEW_DATE). Correct its spelling, or declare it under extra_columns."
+        "NEXT_REVIEW_DATE, DELAY_REASON). Correct its spelling, or declare it under extra_columns."
     )
 
 
@@ -658,7 +658,8 @@ def test_a_lookup_filling_an_unknown_column(write_export: WriteExport) -> None:
         "casecheck.yaml, line 6: at tables > workflow_steps > lookups > item 1 > columns > TYPE: "
         '"TYPE" is not a column of workflow_steps (its columns are: WORKFLOW_STEP_ID, PERSON_ID, '
         "STEP_TYPE, STEP_STATUS, STARTED_ON, COMPLETED_ON, ASSIGNEE_ID, RESPONSIBLE_TEAM, "
-        "RAG_RATING, NEXT_REVIEW_DATE). Correct its spelling, or declare it under extra_columns."
+        "RAG_RATING, NEXT_REVIEW_DATE, DELAY_REASON). Correct its spelling, or declare it under "
+        "extra_columns."
     )
 
 
@@ -942,7 +943,7 @@ def test_validate_shows_the_mapping_as_applied(write_export: WriteExport) -> Non
         "  uasc.csv (looked up for persons): read 1\n"
         "  types.csv (looked up for workflow_steps): read 1\n"
         "  not in this export: allocations.csv, placements.csv, documents.csv, case_notes.csv, "
-        "visits.csv, missing_episodes.csv, contacts.csv\n"
+        "visits.csv, missing_episodes.csv, contacts.csv, cp_plans.csv, cin_plans.csv\n"
         "0 problems found.\n"
     )
     steps = validation_document(export)["mapping"]["workflow_steps"]

@@ -68,11 +68,18 @@ tables:
   #   file: missing_episodes.csv
   # contacts:    # no file found for this table
   #   file: contacts.csv
+  # cp_plans:    # no file found for this table
+  #   file: cp_plans.csv
+  # cin_plans:    # no file found for this table
+  #   file: cin_plans.csv
 
 # Which of the export's labels count as which evidence. The shipped kinds are:
 # supervision, placement_plan, risk_assessment, age_assessment, missing_plan,
 # management_oversight, chronology, genogram, information_sharing_agreement, pathway_plan,
-# cla_review, child_and_family_assessment.
+# cla_review, child_and_family_assessment, strategy_discussion, section_47_enquiry,
+# initial_cp_conference, cp_review_conference, cin_plan_review, care_plan,
+# initial_health_assessment, review_health_assessment, personal_education_plan, needs_assessment,
+# case_summary.
 # Each already knows some common names (casecheck/data/evidence.yaml); add yours:
 # Document categories in DM_DOCS.csv (CATEGORY), with how many rows have each:
 #   "Placement Plan": 2

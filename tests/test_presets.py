@@ -344,8 +344,8 @@ def test_join_consecutive_on_a_table_without_periods_is_refused(tmp_path: Path) 
     message = _error(tmp_path, "tables:\n  persons:\n    join_consecutive: [GENDER]\n")
     assert message == (
         f"{tmp_path / 'casecheck.yaml'}, line 3: at tables > persons > join_consecutive: persons "
-        "rows have no start and end to join (only allocations, placements, missing_episodes "
-        "can join consecutive rows). Remove join_consecutive from this table."
+        "rows have no start and end to join (only allocations, placements, missing_episodes, "
+        "cp_plans, cin_plans can join consecutive rows). Remove join_consecutive from this table."
     )
 
 

@@ -136,6 +136,7 @@ TABLES: dict[str, Table] = {
             _c("RESPONSIBLE_TEAM", TEXT),
             _c("RAG_RATING", CHOICE, choices=RAG_RATINGS),
             _c("NEXT_REVIEW_DATE", DATE),
+            _c("DELAY_REASON", FREE),
         ),
     ),
     "documents": Table(
@@ -212,6 +213,31 @@ TABLES: dict[str, Table] = {
             _c("OUTCOME", TEXT),
         ),
     ),
+    "cp_plans": Table(
+        name="cp_plans",
+        file="cp_plans.csv",
+        row_is="child-protection plan",
+        key="CP_PLAN_ID",
+        columns=(
+            _c("CP_PLAN_ID", ID, required=True),
+            _c("PERSON_ID", ID, required=True),
+            _c("START_DATE", DATE, required=True),
+            _c("END_DATE", DATE),
+            _c("CATEGORY", TEXT),
+        ),
+    ),
+    "cin_plans": Table(
+        name="cin_plans",
+        file="cin_plans.csv",
+        row_is="child-in-need plan",
+        key="CIN_PLAN_ID",
+        columns=(
+            _c("CIN_PLAN_ID", ID, required=True),
+            _c("PERSON_ID", ID, required=True),
+            _c("START_DATE", DATE, required=True),
+            _c("END_DATE", DATE),
+        ),
+    ),
 }
 
 # Pairs of (start, end) columns where an end before its start makes the row unusable.
@@ -219,4 +245,6 @@ PERIODS: dict[str, tuple[str, str]] = {
     "allocations": ("START_DATE", "END_DATE"),
     "placements": ("START_DATE", "END_DATE"),
     "missing_episodes": ("START_DATE", "END_DATE"),
+    "cp_plans": ("START_DATE", "END_DATE"),
+    "cin_plans": ("START_DATE", "END_DATE"),
 }
