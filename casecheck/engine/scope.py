@@ -17,6 +17,7 @@ import pandas as pd
 from pydantic import Field, model_validator
 
 from casecheck.calendar import Duration
+from casecheck.engine import care_leavers
 from casecheck.engine.context import Context, spells
 from casecheck.engine.language import Strict
 
@@ -41,6 +42,7 @@ class Scope(Strict):
     age_at_least: int | None = Field(default=None, ge=0, le=25)
     age_under: int | None = Field(default=None, ge=0, le=26)
     open_for: Duration | None = None  # allocated without a break for at least this long
+    care_leaver: care_leavers.CareLeaver | None = None  # eligible, relevant, former relevant
     all_of: list[Scope] | None = None
     any_of: list[Scope] | None = None
 
@@ -135,6 +137,18 @@ def _open_for(ctx: Context, scope: Scope) -> ScopeFrame:
     return _frame(ctx, reached <= ctx.today, reached)
 
 
+def _care_leaver(ctx: Context, scope: Scope) -> ScopeFrame:
+    assert scope.care_leaver is not None
+    inside, since = care_leavers.evaluate(ctx, scope.care_leaver)
+    return _frame(ctx, inside, since)
+
+
+def _care_leaver_at(ctx: Context, scope: Scope, pairs: Pairs) -> pd.Series:
+    assert scope.care_leaver is not None
+    held, _ = care_leavers.status_at(ctx, scope.care_leaver, pairs["PERSON_ID"], pairs["day"])
+    return pd.Series(held, index=pairs.index)
+
+
 def _all(frames: list[ScopeFrame], ctx: Context) -> ScopeFrame:
     inside = pd.concat([f["in"] for f in frames], axis=1).all(axis=1)
     since = pd.concat([f["since"] for f in frames], axis=1).max(axis=1)
@@ -218,7 +232,9 @@ def _open_for_at(ctx: Context, scope: Scope, pairs: Pairs) -> pd.Series:
     assert scope.open_for is not None
     spells_ = _spell_periods(ctx.allocation_spells)
     # Open for long enough from the day the spell has lasted `open_for`, to its end.
-    reached = spells_.assign(start=ctx.calendar.add(spells_["start"].dt.normalize(), scope.open_for))
+    reached = spells_.assign(
+        start=ctx.calendar.add(spells_["start"].dt.normalize(), scope.open_for)
+    )
     return _covered(pairs, reached)
 
 
@@ -317,6 +333,7 @@ SCOPE_KEYS: dict[str, ScopeKey] = {
         lambda value: f"allocated for at least {value}",
         at=_open_for_at,
     ),
+    "care_leaver": ScopeKey(("placements",), _care_leaver, care_leavers.words, at=_care_leaver_at),
 }
 
 
