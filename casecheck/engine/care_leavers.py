@@ -63,7 +63,7 @@ def _birthday(ctx: Context, years: int) -> pd.Series:
 def care_spells(ctx: Context, value: CareLeaver) -> pd.DataFrame:
     """Each child's periods of care made of the placements that count, as known at the as-of
     date (an open one goes on): PERSON_ID, start, end (the last day; NaT while open)."""
-    rows = where(ctx.table("placements"), value.placements)
+    rows = where(ctx.table("placements"), value.placements, ctx.calendar)
     rows = rows[rows["START_DATE"] < ctx.end_of_today]
     joined = spells(rows, "START_DATE", "END_DATE", ties=("PLACEMENT_ID",), handover=ctx.handover)
     out = joined[["PERSON_ID", "spell_start", "spell_end"]].drop_duplicates()

@@ -148,9 +148,10 @@ class Context:
 
     def has_column(self, table: str, column: str) -> bool:
         """The table is in the export and has this contract column (not one it lacks by design)."""
+        declared = self.export.columns.get(table) or {c.name: c.kind for c in TABLES[table].columns}
         return (
             self.has(table)
-            and column in {c.name for c in TABLES[table].columns}
+            and column in declared
             and column not in self.export.absent_columns.get(table, ())
         )
 

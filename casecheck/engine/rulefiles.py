@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -10,10 +11,11 @@ from pydantic import BaseModel, ConfigDict
 
 from casecheck.engine.checks import CHECK_KINDS
 from casecheck.engine.context import EVIDENCE_FIELDS, VISIT_KINDS
-from casecheck.engine.kinds.common import Problem
-from casecheck.engine.model import Rule
+from casecheck.engine.kinds.common import Problem, WhereUse, date_problems
+from casecheck.engine.model import Rule, Scope
 from casecheck.errors import CasecheckError, ConfigError, RuleFileError
 from casecheck.export.config import CONFIG_FILE, CouncilConfig, evidence_vocabulary
+from casecheck.export.schema import TABLES, Kind
 from casecheck.yamlfile import YamlDocument, read_yaml, validate
 
 SOURCE_RULES = Path(__file__).resolve().parents[2] / "rules"  # a checkout or editable install
@@ -51,15 +53,52 @@ def _fail_at(
     return error(where, f"at {' > '.join(str(p) for p in loc)}: {what}", fix)
 
 
+Columns = Mapping[str, Mapping[str, Kind]]
+
+
+def columns_of(config: CouncilConfig) -> dict[str, dict[str, Kind]]:
+    """Every table's columns and their kinds: the contract's and the council's declared ones."""
+    out = {name: {c.name: c.kind for c in table.columns} for name, table in TABLES.items()}
+    for name, table_config in config.tables.items():
+        if name in out:
+            out[name] |= {c: Kind(e.kind) for c, e in table_config.extra_columns.items()}
+    return out
+
+
+def _scope_wheres(scope: Scope | None, loc: tuple[str | int, ...]) -> list[WhereUse]:
+    """The `where:`s in a scope (a care leaver's placements), with where they are."""
+    if scope is None:
+        return []
+    out: list[WhereUse] = []
+    if scope.care_leaver is not None:
+        out.append(
+            ((*loc, "care_leaver", "placements"), "placements", scope.care_leaver.placements)
+        )
+    for key in ("all_of", "any_of"):
+        for i, sub in enumerate(getattr(scope, key) or []):
+            out += _scope_wheres(sub, (*loc, key, i))
+    return out
+
+
 def _check_references(
     rule: Rule,
     doc: YamlDocument,
     kinds: list[str],
+    columns: Columns,
     at: tuple[str, ...] = (),
     error: type[CasecheckError] = RuleFileError,
 ) -> None:
-    """Evidence kinds, events, tables and columns a rule names must exist. `at` is where the
-    rule sits in `doc` (rules > ID for a council's override in casecheck.yaml)."""
+    """Evidence kinds, events, tables and columns a rule names must exist, and dates are
+    compared only on date columns. `at` is where the rule sits in `doc` (rules > ID for a
+    council's override in casecheck.yaml)."""
+    scope_problems = [
+        problem
+        for loc, table, conditions in _scope_wheres(rule.scope, ("scope",))
+        for problem in date_problems(conditions, table, columns[table], loc)
+    ]
+    if scope_problems:
+        first = scope_problems[0]
+        raise _fail_at(doc, [*at, *first.loc], first.what, first.fix, error)
     for name, check in rule.checks.items():
         loc: list[str | int] = ["checks", name]
         kind = CHECK_KINDS[check.kind]
@@ -75,6 +114,11 @@ def _check_references(
             if field not in EVIDENCE_FIELDS
         ]
         problems += kind.references(check)
+        problems += [
+            problem
+            for loc, table, conditions in kind.wheres(check)
+            for problem in date_problems(conditions, table, columns.get(table, {}), loc)
+        ]
         problems += [
             Problem(
                 use.kind_loc,
@@ -92,6 +136,7 @@ def _check_references(
 def load_rules(folder: Path, config: CouncilConfig) -> list[Rule]:
     """Every rule in `folder` (sorted by id), with the council's overrides applied."""
     kinds = sorted({*evidence_vocabulary(config).kinds, *VISIT_KINDS})
+    columns = columns_of(config)
     if not folder.is_dir():
         raise RuleFileError(
             str(folder), "is not a folder of rule files", "Give --rules a folder of YAML rules."
@@ -120,14 +165,14 @@ def load_rules(folder: Path, config: CouncilConfig) -> list[Rule]:
             raise RuleFileError(
                 str(path), f'the rule id "{rule.id}" is used twice', "Give each rule its own id."
             )
-        _check_references(rule, doc, kinds)
+        _check_references(rule, doc, kinds, columns)
         override = config.rules.get(rule.id)
         if override:  # the rule file is fine: whatever is wrong now is the council's override
             at = ("rules", rule.id)
             merged = {"rules": {rule.id: _merge(doc.data, override)}}
             overridden: _Overrides = validate(config.document, _Overrides, ConfigError, merged)
             rule = overridden.rules[rule.id]
-            _check_references(rule, config.document, kinds, at, ConfigError)
+            _check_references(rule, config.document, kinds, columns, at, ConfigError)
         rules[rule.id] = rule
     unknown = sorted(set(config.rules) - set(rules))
     if unknown:

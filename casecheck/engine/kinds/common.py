@@ -3,17 +3,26 @@
 from __future__ import annotations
 
 import string
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Generic, NamedTuple, TypeVar
 
 import numpy as np
 import pandas as pd
 
-from casecheck.calendar import Duration, Unit
+from casecheck.calendar import Duration, Unit, WorkingCalendar
 from casecheck.engine.context import Context, fmt_dates
-from casecheck.engine.language import Condition, Evidence, Requirement, Strict, Where
+from casecheck.engine.language import (
+    Condition,
+    DateRef,
+    Evidence,
+    Requirement,
+    Span,
+    Strict,
+    Where,
+)
 from casecheck.export.config import normalise_names
+from casecheck.export.schema import Kind
 
 FINDING_BASE = [
     "PERSON_ID",
@@ -60,6 +69,7 @@ class EvidenceUse:
 
 
 M = TypeVar("M", bound=Strict)
+WhereUse = tuple[tuple[str | int, ...], str, Where]
 
 
 @dataclass(frozen=True)
@@ -72,6 +82,9 @@ class CheckKind(Generic[M]):
     tables: Callable[[M], list[str]]  # tables or `table.COLUMN`s it reads (besides evidence)
     evidence: Callable[[M], list[EvidenceUse]] = field(default=lambda _: [])
     references: Callable[[M], list[Problem]] = field(default=lambda _: [])
+    # Each `where:` it holds: (where in the check, the table its rows come from, the conditions),
+    # checked against the table's columns (the council's declared ones too) when rules are read.
+    wheres: Callable[[M], list[WhereUse]] = field(default=lambda _: [])
     templates: dict[str, str] = field(default_factory=dict)  # its messages, by situation
 
 
@@ -182,8 +195,32 @@ def matches(values: pd.Series, wanted: list[str]) -> pd.Series:
     return normalise_names(values.fillna("").astype(str)).isin(folded)
 
 
-def holds(values: pd.Series, condition: Condition) -> pd.Series:
-    """Which cells satisfy a `where:` condition."""
+def _day_of(rows: pd.DataFrame, ref: DateRef) -> pd.Series:
+    """The day a comparison compares with, row by row: another date column, or a date."""
+    if ref.column is not None:
+        day: pd.Series = rows[ref.column].astype("datetime64[ns]").dt.normalize()
+        return day
+    assert ref.date is not None
+    return pd.Series(pd.Timestamp(ref.date), index=rows.index, dtype="datetime64[ns]")
+
+
+def _span(rows: pd.DataFrame, span: Span, calendar: WorkingCalendar) -> tuple[pd.Series, pd.Series]:
+    """The days from and to which `span` reaches (`6 weeks after START_DATE`), both included."""
+    ref = _day_of(rows, span.ref)
+    if span.side == "after":
+        return ref, calendar.add(ref, span.duration).dt.normalize()
+    return calendar.subtract(ref, span.duration).dt.normalize(), ref
+
+
+def holds(
+    rows: pd.DataFrame,
+    column: str,
+    condition: Condition,
+    calendar: WorkingCalendar | None = None,
+) -> pd.Series:
+    """Which rows' `column` satisfies a `where:` condition. Date comparisons are by day, and a
+    blank date on either side never passes one; `within`/`more_than` need the calendar."""
+    values = rows[column]
     ok = pd.Series(True, index=values.index)
     if condition.one_of is not None:
         ok &= matches(values, condition.one_of)
@@ -191,18 +228,38 @@ def holds(values: pd.Series, condition: Condition) -> pd.Series:
         ok &= ~matches(values, condition.none_of)
     if condition.blank is not None:
         ok &= values.isna() == condition.blank
+    if not condition.compares_dates:
+        return ok
+    day = values.astype("datetime64[ns]").dt.normalize()
+    if condition.after is not None:
+        ok &= (day > _day_of(rows, condition.after)).fillna(False).astype(bool)
+    if condition.before is not None:
+        ok &= (day < _day_of(rows, condition.before)).fillna(False).astype(bool)
+    for span, inside in ((condition.within, True), (condition.more_than, False)):
+        if span is None:
+            continue
+        assert calendar is not None, "a duration in a condition needs the working calendar"
+        lo, hi = _span(rows, span, calendar)
+        if inside:
+            ok &= ((day >= lo) & (day <= hi)).fillna(False).astype(bool)
+        else:
+            beyond = day > hi if span.side == "after" else day < lo
+            ok &= beyond.fillna(False).astype(bool)
     return ok
 
 
-def where(rows: pd.DataFrame, conditions: Where) -> pd.DataFrame:
+def where(
+    rows: pd.DataFrame, conditions: Where, calendar: WorkingCalendar | None = None
+) -> pd.DataFrame:
     """Only the rows whose columns satisfy every condition."""
     for column, condition in conditions.items():
-        rows = rows[holds(rows[column], condition).to_numpy()]
+        rows = rows[holds(rows, column, condition, calendar).to_numpy()]
     return rows
 
 
 def condition_words(column: str, condition: Condition) -> str:
-    """'PLACEMENT_TYPE is not Short break or Respite', 'RHI_DATE is blank'."""
+    """'PLACEMENT_TYPE is not Short break or Respite', 'RHI_DATE is blank',
+    'END_DATE is more than 6 weeks after START_DATE'."""
     parts = []
     if condition.one_of is not None:
         parts.append(f"{column} is {' or '.join(condition.one_of)}")
@@ -210,18 +267,58 @@ def condition_words(column: str, condition: Condition) -> str:
         parts.append(f"{column} is not {' or '.join(condition.none_of)}")
     if condition.blank is not None:
         parts.append(f"{column} is {'blank' if condition.blank else 'not blank'}")
+    if condition.after is not None:
+        parts.append(f"{column} is after {condition.after}")
+    if condition.before is not None:
+        parts.append(f"{column} is before {condition.before}")
+    if condition.within is not None:
+        parts.append(f"{column} is within {condition.within}")
+    if condition.more_than is not None:
+        parts.append(f"{column} is more than {condition.more_than}")
     return " and ".join(parts)
 
 
 def columns_needed(conditions: Where) -> list[str]:
-    """The columns a `where:` needs in the export: those it looks for values in. A condition
-    that a blank cell passes (`not: [...]`, `blank`) holds for every row of a file without the
-    column, so the rule still runs."""
-    return [
-        column
-        for column, condition in conditions.items()
-        if condition.one_of is not None or condition.blank is False
-    ]
+    """The columns a `where:` needs in the export: those it looks for values in, and every
+    column a date comparison reads. A condition that a blank cell passes (`not: [...]`,
+    `blank`) holds for every row of a file without the column, so the rule still runs."""
+    out: list[str] = []
+    for column, condition in conditions.items():
+        if condition.one_of is not None or condition.blank is False or condition.compares_dates:
+            out.append(column)
+        out += [c for c in condition.columns_compared if c not in out]
+    return list(dict.fromkeys(out))
+
+
+def date_problems(
+    conditions: Where, table: str, kinds: Mapping[str, Kind], at: tuple[str | int, ...]
+) -> list[Problem]:
+    """A `where:` naming a column the table does not have (the contract's or the council's
+    declared extra columns), or comparing dates on a column that does not hold dates."""
+    dates = sorted(c for c, k in kinds.items() if k is Kind.DATE)
+    out: list[Problem] = []
+    for column, condition in conditions.items():
+        loc = (*at, column)
+        named = [(loc, column)] + [(loc, c) for c in condition.columns_compared]
+        for where_, name in named:
+            if name not in kinds:
+                out.append(
+                    Problem(
+                        where_,
+                        f'"{name}" is not a column of {table}',
+                        f"Use one of {', '.join(sorted(kinds))}, or declare it under "
+                        f"tables: > {table}: > extra_columns: in casecheck.yaml.",
+                    )
+                )
+            elif condition.compares_dates and kinds[name] is not Kind.DATE:
+                out.append(
+                    Problem(
+                        where_,
+                        f'"{name}" is not a date column of {table}: its dates cannot be compared',
+                        f"Compare one of {', '.join(dates) or 'its date columns'}.",
+                    )
+                )
+    return out
 
 
 def where_words(conditions: Where) -> str:

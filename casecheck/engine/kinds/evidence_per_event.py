@@ -18,6 +18,7 @@ from casecheck.engine.kinds.common import (
     EvidenceUse,
     Problem,
     ScopeFrame,
+    WhereUse,
     choose,
     columns_needed,
     days_between,
@@ -82,6 +83,15 @@ def tables(check: EvidencePerEvent) -> list[str]:
     return [table, *(f"{table}.{c}" for c in columns_needed(check.where))]
 
 
+def wheres(check: EvidencePerEvent) -> list[WhereUse]:
+    table = event_kind(check.event).table if _known(check) else ""
+    return [(("where",), table, check.where)] if table else []
+
+
+def _known(check: EvidencePerEvent) -> bool:
+    return not isinstance(check.event, str) or check.event in EVENTS
+
+
 def evidence(check: EvidencePerEvent) -> list[EvidenceUse]:
     return [use_of(check.evidence)]
 
@@ -100,7 +110,7 @@ def references(check: EvidencePerEvent) -> list[Problem]:
 
 def evaluate(check: EvidencePerEvent, ctx: Context, scope: ScopeFrame) -> CheckResult:
     kind = event_kind(check.event)
-    events = where(kind.build(ctx), check.where)
+    events = where(kind.build(ctx), check.where, ctx.calendar)
     start = ctx.before(check.lookback)
     events = events[
         (events["date"] >= start)
@@ -268,5 +278,6 @@ KIND = CheckKind(
     tables=tables,
     evidence=evidence,
     references=references,
+    wheres=wheres,
     templates=TEMPLATES,
 )

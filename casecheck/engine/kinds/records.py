@@ -16,6 +16,7 @@ from casecheck.engine.kinds.common import (
     EvidenceUse,
     Problem,
     ScopeFrame,
+    WhereUse,
     columns_needed,
     days_between,
     end_of,
@@ -86,11 +87,14 @@ TEMPLATES = {
 def _columns(check: Records) -> list[tuple[tuple[str | int, ...], str]]:
     """Each column the check names, with where in the check it is named."""
     named: list[tuple[tuple[str | int, ...], str]] = [(("date",), check.date)]
-    named += [(("where", c), c) for c in check.where]
     named += [(("recorded",), check.recorded or check.date)]
     named += [(("end",), check.end or check.date)]
     named += [(("require", c), c) for c in check.require]
     return named
+
+
+def wheres(check: Records) -> list[WhereUse]:
+    return [(("where",), check.table, check.where)] if check.table in TABLES else []
 
 
 def tables(check: Records) -> list[str]:
@@ -146,7 +150,7 @@ def evaluate(check: Records, ctx: Context, scope: ScopeFrame) -> CheckResult:
     rows = rows[member(rows["PERSON_ID"], in_scope(scope))]
     if check.evidence is not None:
         rows = rows[ctx.of_kind(rows, check.table, check.evidence).to_numpy()]
-    rows = where(rows, check.where)
+    rows = where(rows, check.where, ctx.calendar)
     start = ctx.before(check.lookback)
     rows = rows[(rows[check.date] >= start) & (rows[check.date] < ctx.end_of_today)]
     key = TABLES[check.table].key or "PERSON_ID"
@@ -287,5 +291,6 @@ KIND = CheckKind(
     tables=tables,
     evidence=evidence,
     references=references,
+    wheres=wheres,
     templates=TEMPLATES,
 )

@@ -15,6 +15,7 @@ from casecheck.engine.kinds.common import (
     CheckResult,
     Problem,
     ScopeFrame,
+    WhereUse,
     columns_needed,
     condition_words,
     empty,
@@ -49,6 +50,10 @@ def tables(check: Share) -> list[str]:
     return [f"{check.table}.{c}" for c in [check.date, *columns_needed(check.where)]]
 
 
+def wheres(check: Share) -> list[WhereUse]:
+    return [(("where",), check.table, check.where)] if check.table in TABLES else []
+
+
 def references(check: Share) -> list[Problem]:
     if check.table not in TABLES:
         return [
@@ -57,7 +62,7 @@ def references(check: Share) -> list[Problem]:
             )
         ]
     columns = {c.name for c in TABLES[check.table].columns}
-    named = [(("date",), check.date), *((("where", c), c) for c in check.where)]
+    named = [(("date",), check.date)]
     return [
         Problem(
             loc,
@@ -76,7 +81,7 @@ def evaluate(check: Share, ctx: Context, scope: ScopeFrame) -> CheckResult:
     rows = rows[(rows[check.date] >= start) & (rows[check.date] < ctx.end_of_today)]
     match = pd.Series(True, index=rows.index)
     for column, condition in check.where.items():
-        match &= holds(rows[column], condition)
+        match &= holds(rows, column, condition, ctx.calendar)
     grouped = match.groupby(rows["PERSON_ID"])
     total = grouped.size()
     matched = grouped.sum().astype(int)
@@ -124,5 +129,6 @@ KIND = CheckKind(
     words=explain,
     tables=tables,
     references=references,
+    wheres=wheres,
     templates=TEMPLATES,
 )

@@ -14,6 +14,7 @@ from casecheck.engine.kinds.common import (
     CheckKind,
     CheckResult,
     ScopeFrame,
+    WhereUse,
     columns_needed,
     days_between,
     empty,
@@ -62,6 +63,10 @@ TEMPLATES = {
     ),
     "looked_for": "fewer than {at_least} {noun} in {period}",
 }
+
+
+def wheres(check: Threshold) -> list[WhereUse]:
+    return [(("where",), COUNTS[check.count][0], check.where)]
 
 
 def tables(check: Threshold) -> list[str]:
@@ -115,7 +120,7 @@ def _rolling(check: Threshold, ctx: Context, rows: pd.DataFrame) -> CheckResult:
 def evaluate(check: Threshold, ctx: Context, scope: ScopeFrame) -> CheckResult:
     table, start_col, end_col, noun = COUNTS[check.count]
     rows = ctx.table(table)
-    rows = where(rows[member(rows["PERSON_ID"], in_scope(scope))], check.where)
+    rows = where(rows[member(rows["PERSON_ID"], in_scope(scope))], check.where, ctx.calendar)
     if check.any_window:
         return _rolling(check, ctx, rows)
     start = ctx.before(check.period)
@@ -172,5 +177,10 @@ def explain(check: Threshold) -> str:
 
 
 KIND = CheckKind(
-    model=Threshold, evaluate=evaluate, words=explain, tables=tables, templates=TEMPLATES
+    model=Threshold,
+    evaluate=evaluate,
+    words=explain,
+    tables=tables,
+    wheres=wheres,
+    templates=TEMPLATES,
 )
