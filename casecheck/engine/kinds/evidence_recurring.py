@@ -17,7 +17,9 @@ from casecheck.engine.kinds.common import (
     EvidenceUse,
     Problem,
     ScopeFrame,
+    WhereUse,
     choose,
+    columns_needed,
     days_between,
     evidence_explained,
     evidence_words,
@@ -26,8 +28,10 @@ from casecheck.engine.kinds.common import (
     nearest,
     select_evidence,
     use_of,
+    where,
+    where_words,
 )
-from casecheck.engine.language import Evidence, Strict
+from casecheck.engine.language import Evidence, Strict, Where
 
 # A review recorded as a step and also uploaded to Documents is one review, not two: pieces of
 # evidence within SAME_OCCASION of the one before count once in the schedule.
@@ -47,6 +51,16 @@ class Restart(Strict):
 
     event: str
     within: Duration
+
+
+class Later(Strict):
+    """A longer interval once the clock has run for a time, for the children whose clock row
+    matches `where` (reg 28(2): visits at most 3 months apart after a placement's first year,
+    when it is intended to last until 18)."""
+
+    after: Duration  # from the clock's start: a piece on or after then is followed by `every`
+    every: Duration
+    where: Where  # on the row that started the clock (the current placement)
 
 
 class EvidenceRecurring(Strict):
@@ -71,9 +85,18 @@ class EvidenceRecurring(Strict):
     # every 6 months and within 5 working days after each return from missing"); before the
     # first piece, first_due governs.
     restart: Restart | None = None
+    # After `after` from the clock's start, pieces are due `every` apart instead, where the
+    # current placement matches `where` (clock: current_placement only).
+    later: Later | None = None
 
     @model_validator(mode="after")
     def _intervals(self) -> EvidenceRecurring:
+        if self.later is not None and self.clock != "current_placement":
+            raise ValueError(
+                "later: applies to the current placement: give clock: current_placement"
+            )
+        if self.later is not None and not self.repeats:
+            raise ValueError("later: changes a repeating interval: give every: or a schedule")
         if self.schedule is None and self.first_due is None:
             raise ValueError("give first_due (and optionally every), or a schedule")
         if self.schedule is not None and (self.first_due or self.every):
@@ -110,8 +133,14 @@ TEMPLATES = {
 
 
 def tables(check: EvidenceRecurring) -> list[str]:
+    # A `later:` where on a column the export lacks matches no placement: the shorter interval
+    # holds (what the data does not say is not assumed), and the rule still runs.
     restart = [EVENTS[check.restart.event].table] if check.restart else []
     return [*CLOCKS[check.clock][0], *restart]
+
+
+def wheres(check: EvidenceRecurring) -> list[WhereUse]:
+    return [(("later", "where"), "placements", check.later.where)] if check.later else []
 
 
 def references(check: EvidenceRecurring) -> list[Problem]:
@@ -162,6 +191,17 @@ def _clock(check: EvidenceRecurring, ctx: Context, scope: ScopeFrame) -> pd.Seri
     return start.fillna(dob).astype("datetime64[ns]").dt.normalize()
 
 
+def _later(later: Later, ctx: Context, clock: pd.Series, base: pd.Series) -> np.ndarray:
+    """Which children's next piece follows `later.every`: the last piece is `later.after` or
+    more into the clock, and the current placement's row matches `later.where`."""
+    rows = ctx.current_placement.reindex(clock.index)
+    if any(c not in rows.columns for c in columns_needed(later.where)):
+        return np.zeros(len(clock), dtype=bool)
+    matching = where(rows.assign(PERSON_ID=clock.index), later.where, ctx.calendar)
+    into = base >= ctx.calendar.add(clock, later.after)
+    return np.asarray((into & clock.index.isin(matching.index)).to_numpy(), dtype=bool)
+
+
 def evaluate(check: EvidenceRecurring, ctx: Context, scope: ScopeFrame) -> CheckResult:
     clock = _clock(check, ctx, scope)
     counted, others = select_evidence(ctx, check.evidence)
@@ -189,6 +229,11 @@ def evaluate(check: EvidenceRecurring, ctx: Context, scope: ScopeFrame) -> Check
         at = (step == i) & ~done.to_numpy()
         if at.any():
             due[at] = ctx.calendar.add(base[at], interval).to_numpy()
+    labels = np.array([str(d) for d in intervals], dtype=object)[step]
+    if check.later is not None:
+        slower = _later(check.later, ctx, clock, base) & (count > 0).to_numpy()
+        due[slower] = ctx.calendar.add(base[slower], check.later.every).to_numpy()
+        labels = np.where(slower, str(check.later.every), labels)
     if check.count_from == "any_time":
         earliest = ctx.calendar.add(clock, intervals[0])
         due = due.where(~(count > 0) | due.isna() | (due >= earliest), earliest)
@@ -218,7 +263,6 @@ def evaluate(check: EvidenceRecurring, ctx: Context, scope: ScopeFrame) -> Check
         earlier = (count > 0) & restart_due.notna() & (due.isna() | (restart_due < due))
         due = due.where(~earlier, restart_due)
         reason = reason.where(~earlier, 2)
-    labels = np.array([str(d) for d in intervals], dtype=object)
     overdue = due.notna() & (due < ctx.today)
     soon = (
         due.notna() & (due >= ctx.today) & (due <= ctx.today + pd.Timedelta(days=ctx.due_soon_days))
@@ -234,7 +278,7 @@ def evaluate(check: EvidenceRecurring, ctx: Context, scope: ScopeFrame) -> Check
         "last": fmt_dates(last[shown]),
         "due": fmt_dates(due[shown]),
         "clock": fmt_dates(clock[shown]),
-        "interval": pd.Series(labels[step[keep]], index=shown, dtype=object),
+        "interval": pd.Series(labels[keep], index=shown, dtype=object),
     }
     first = choose(
         at_once,
@@ -338,6 +382,12 @@ def explain(check: EvidenceRecurring) -> str:
     if check.restart is not None:
         event = EVENTS[check.restart.event].label.lower()
         timing += f", and again within {check.restart.within} after each event '{event}'"
+    if check.later is not None:
+        which = where_words(check.later.where).removeprefix(", where ")
+        timing += (
+            f"; once the last one is {check.later.after} or more after {clock}, the next is due "
+            f"{check.later.every} after it instead, where the current placement's {which}"
+        )
     what = evidence_explained(check.evidence)
     return (
         f"{what[0].upper()}{what[1:]}, {timing}. {since} An exception when the next one is "
@@ -352,5 +402,6 @@ KIND = CheckKind(
     tables=tables,
     evidence=evidence,
     references=references,
+    wheres=wheres,
     templates=TEMPLATES,
 )
