@@ -187,3 +187,62 @@ def test_comparisons_are_explained_in_words(tmp_path: Path) -> None:
         "START_DATE is before 01/04/2025 dated (START_DATE) in the last 24 months needs "
         "PLACEMENT_TYPE recorded. One exception per row that does not."
     )
+
+
+RECURRING = """\
+id: visits
+title: Visits
+severity: low
+source: Local
+why: Because
+how_to_fix: Fix it
+checks:
+  visits:
+    kind: evidence_recurring
+    evidence: {{kind: cla_visit}}
+    first_due: 6 weeks
+    every: 6 weeks
+    {extra}
+"""
+
+
+@pytest.mark.parametrize(
+    ("extra", "what"),
+    [
+        (
+            "restart: {event: {table: missing_episodes, date: ENDED}, within: 5 days}",
+            'at checks > visits > restart > event > date: "ENDED" is not a date column of '
+            "missing_episodes. Use one of START_DATE, END_DATE, RHI_DATE.",
+        ),
+        (
+            "later: {after: 12 months, every: 3 months, where: {PLACEMENT_TYPE: [Long-term]}}",
+            "at checks > visits: later: applies to the current placement: give "
+            "clock: current_placement. Correct the value.",
+        ),
+        (
+            "clock: current_placement\n    later: {after: 12 months, every: 3 months, "
+            "where: {START_DATE: [Long-term]}, what: x}",
+            'at checks > visits > later > what: unknown key "what". Remove it or correct its '
+            "spelling.",
+        ),
+        (
+            "clock: current_placement\n    later: {after: 12 months, every: 3 months, "
+            "where: {LONG_TERM: [Y]}}",
+            'at checks > visits > later > where > LONG_TERM: "LONG_TERM" is not a column of '
+            "placements. Use one of END_DATE, PERSON_ID, PLACEMENT_ID, PLACEMENT_TYPE, "
+            "REASON_FOR_PLACEMENT_CHANGE, START_DATE, or declare it under tables: > placements: "
+            "> extra_columns: in casecheck.yaml.",
+        ),
+    ],
+)
+def test_restart_and_later_mistakes_are_refused_with_their_place(
+    tmp_path: Path, extra: str, what: str
+) -> None:
+    folder = tmp_path / "rules"
+    folder.mkdir()
+    path = folder / "visits.yaml"
+    path.write_text(RECURRING.format(extra=extra), encoding="utf-8")
+    result = run("rules", "list", "--rules", folder)
+    assert result.code == 2
+    assert result.err.startswith(f"error: {path}, line ")
+    assert result.err.rstrip("\n").endswith(what)

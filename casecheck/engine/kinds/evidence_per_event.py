@@ -239,6 +239,8 @@ def explain(check: EvidencePerEvent) -> str:
             f" ({check.event.table} from {check.event.date} to {check.event.end}, lasting more "
             f"than {check.event.lasted_more_than}; an open one up to the as-of date)"
         )
+    elif isinstance(check.event, EventSpec):
+        event += f" (each row of {check.event.table}, on its {check.event.date})"
     return (
         f"For each event {event} in the last {check.lookback}{where_words(check.where)}: "
         f"{evidence_explained(check.evidence)}, dated from {check.window.before} before the "

@@ -10,7 +10,7 @@ from pydantic import model_validator
 
 from casecheck.calendar import Duration
 from casecheck.engine.context import Context, fmt_dates, member
-from casecheck.engine.events import EVENTS
+from casecheck.engine.events import EVENTS, EventSpec, event_kind, problems
 from casecheck.engine.kinds.common import (
     CheckKind,
     CheckResult,
@@ -49,7 +49,7 @@ CLOCKS = {
 class Restart(Strict):
     """An event that makes the evidence due again, within some time after it."""
 
-    event: str
+    event: str | EventSpec  # a named event, or {table, date, end, lasted_more_than, label}
     within: Duration
 
 
@@ -135,7 +135,14 @@ TEMPLATES = {
 def tables(check: EvidenceRecurring) -> list[str]:
     # A `later:` where on a column the export lacks matches no placement: the shorter interval
     # holds (what the data does not say is not assumed), and the rule still runs.
-    restart = [EVENTS[check.restart.event].table] if check.restart else []
+    restart: list[str] = []
+    if check.restart is not None:
+        event = check.restart.event
+        if isinstance(event, EventSpec):
+            ends = [event.end] if event.end else []
+            restart = [f"{event.table}.{c}" for c in [event.date, *ends]]
+        else:
+            restart = [EVENTS[event].table]
     return [*CLOCKS[check.clock][0], *restart]
 
 
@@ -144,6 +151,11 @@ def wheres(check: EvidenceRecurring) -> list[WhereUse]:
 
 
 def references(check: EvidenceRecurring) -> list[Problem]:
+    if check.restart is not None and isinstance(check.restart.event, EventSpec):
+        return [
+            Problem(("restart", "event", *loc), what, fix)
+            for loc, what, fix in problems(check.restart.event)
+        ]
     if check.restart is not None and check.restart.event not in EVENTS:
         return [
             Problem(
@@ -161,7 +173,7 @@ def _restarts(
     """Per child, the latest restarting event after `since` (the last piece, or the clock's
     start): when it happened, when the evidence is due again after it, and its ref."""
     assert check.restart is not None
-    kind = EVENTS[check.restart.event]
+    kind = event_kind(check.restart.event)
     events = kind.build(ctx)
     events = events[member(events["PERSON_ID"], since.index) & (events["date"] < ctx.end_of_today)]
     after = events["date"] > since.reindex(events["PERSON_ID"]).to_numpy()
@@ -297,7 +309,7 @@ def evaluate(check: EvidenceRecurring, ctx: Context, scope: ScopeFrame) -> Check
             why == 1, fill(TEMPLATES["soon_review"], shown, **fields), message_soon
         )
     if check.restart is not None:
-        kind = EVENTS[check.restart.event]
+        kind = event_kind(check.restart.event)
         restart_fields = {
             **fields,
             "event": kind.label,
@@ -380,8 +392,12 @@ def explain(check: EvidenceRecurring) -> str:
     if check.next_review:
         timing += ", or by the last one's NEXT_REVIEW_DATE when that is earlier"
     if check.restart is not None:
-        event = EVENTS[check.restart.event].label.lower()
-        timing += f", and again within {check.restart.within} after each event '{event}'"
+        event = f"'{event_kind(check.restart.event).label.lower()}'"
+        if isinstance(check.restart.event, EventSpec):
+            event += (
+                f" (each row of {check.restart.event.table}, on its {check.restart.event.date})"
+            )
+        timing += f", and again within {check.restart.within} after each event {event}"
     if check.later is not None:
         which = where_words(check.later.where).removeprefix(", where ")
         timing += (
