@@ -246,3 +246,58 @@ def test_restart_and_later_mistakes_are_refused_with_their_place(
     assert result.code == 2
     assert result.err.startswith(f"error: {path}, line ")
     assert result.err.rstrip("\n").endswith(what)
+
+
+LEAVERS = """\
+id: leavers
+title: Leavers
+severity: low
+source: Local
+why: Because
+how_to_fix: Fix it
+scope:
+  care_leaver: {statuses}
+checks:
+  plan:
+    kind: evidence_recurring
+    evidence: {{kind: pathway_plan}}
+    first_due: 3 months
+"""
+
+
+@pytest.mark.parametrize(
+    ("statuses", "in_scope"),
+    [
+        ("[eligible]", ["E"]),
+        ("[relevant]", ["R"]),
+        ("[former_relevant]", ["F"]),
+        ("[eligible, relevant, former_relevant]", ["E", "F", "R"]),
+        ("{status: [eligible], placements: {PLACEMENT_TYPE: {not: [Short break]}}}", []),
+    ],
+)
+def test_care_leaver_statuses(tmp_path: Path, statuses: str, in_scope: list[str]) -> None:
+    """E: 17 and in care; R: 17, qualified at 16 and left care; F: 19, qualified before 18;
+    N: 17, in care for 13 weeks but all of it before 14. As of 01/12/2025."""
+    export = tmp_path / "export"
+    export.mkdir()
+    (export / "persons.csv").write_text(
+        "PERSON_ID,DATE_OF_BIRTH\nE,2008-06-01\nR,2008-06-01\nF,2006-06-01\nN,2008-06-01\n"
+    )
+    (export / "placements.csv").write_text(
+        "PLACEMENT_ID,PERSON_ID,START_DATE,END_DATE,PLACEMENT_TYPE\n"
+        "P1,E,2024-01-01,,Short break\n"
+        "P2,R,2024-01-01,2025-01-31,Foster\n"
+        "P3,F,2022-01-01,2024-07-01,Foster\n"
+        "P4,N,2021-01-01,2022-05-31,Foster\n"
+    )
+    (export / "workflow_steps.csv").write_text(
+        "WORKFLOW_STEP_ID,PERSON_ID,STEP_TYPE,STEP_STATUS,COMPLETED_ON\n"
+    )
+    folder = tmp_path / "rules"
+    folder.mkdir()
+    (folder / "leavers.yaml").write_text(LEAVERS.format(statuses=statuses), encoding="utf-8")
+    council = CouncilConfig()
+    result = run_rules(
+        load_export(export, council), load_rules(folder, council), dt.date(2025, 12, 1)
+    )
+    assert sorted(result.in_scope["PERSON_ID"]) == in_scope
