@@ -9,6 +9,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
+from casecheck.calendar import Duration
 from casecheck.engine.checks import CHECK_KINDS
 from casecheck.engine.context import EVIDENCE_FIELDS, VISIT_KINDS
 from casecheck.engine.kinds.common import Problem, WhereUse, date_problems
@@ -80,6 +81,25 @@ def _scope_wheres(scope: Scope | None, loc: tuple[str | int, ...]) -> list[Where
     return out
 
 
+def _timescales(part: Any, loc: tuple[str | int, ...] = ()) -> list[Problem]:
+    """Every timescale in a rule longer than a rule may set, with where it is written."""
+    if isinstance(part, Duration):
+        why = part.rule_limit()
+        return [Problem(loc, why, "Correct the value.")] if why else []
+    if isinstance(part, BaseModel):
+        items: list[tuple[str | int, Any]] = [
+            (field.alias or name, getattr(part, name))
+            for name, field in type(part).model_fields.items()
+        ]
+    elif isinstance(part, dict):
+        items = list(part.items())
+    elif isinstance(part, list | tuple):
+        items = list(enumerate(part))
+    else:
+        return []
+    return [problem for key, value in items for problem in _timescales(value, (*loc, key))]
+
+
 def _check_references(
     rule: Rule,
     doc: YamlDocument,
@@ -88,10 +108,10 @@ def _check_references(
     at: tuple[str, ...] = (),
     error: type[CasecheckError] = RuleFileError,
 ) -> None:
-    """Evidence kinds, events, tables and columns a rule names must exist, and dates are
-    compared only on date columns. `at` is where the rule sits in `doc` (rules > ID for a
-    council's override in casecheck.yaml)."""
-    scope_problems = [
+    """Evidence kinds, events, tables and columns a rule names must exist, dates are compared
+    only on date columns, and no timescale is longer than a rule may set. `at` is where the rule
+    sits in `doc` (rules > ID for a council's override in casecheck.yaml)."""
+    scope_problems = _timescales(rule.scope, ("scope",)) + [
         problem
         for loc, table, conditions in _scope_wheres(rule.scope, ("scope",))
         for problem in date_problems(conditions, table, columns[table], loc)
@@ -114,6 +134,7 @@ def _check_references(
             if field not in EVIDENCE_FIELDS
         ]
         problems += kind.references(check)
+        problems += _timescales(check)
         problems += [
             problem
             for loc, table, conditions in kind.wheres(check)
