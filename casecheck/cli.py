@@ -50,8 +50,8 @@ preset_option = click.option(
 
 def _write(text: str | bytes, output: Path | None) -> None:
     """Write to stdout, or to the --output file; a path that cannot be written is exit 2."""
-    if output is None:
-        click.echo(text, nl=False)
+    if output is None:  # only text formats reach stdout (orjson's JSON comes as UTF-8 bytes)
+        click.echo(text.decode("utf-8") if isinstance(text, bytes) else text, nl=False)
         return
     try:
         output.parent.mkdir(parents=True, exist_ok=True)
@@ -150,6 +150,7 @@ def _prepare(
     preset_name: str | None,
     rules_dir: Path | None,
     as_of: str | None,
+    all_evidence: bool = False,
 ) -> RunResult:
     """Load the config, the export and the rules, and run them: the one path to a result."""
     from casecheck.engine.run import run_rules
@@ -160,7 +161,7 @@ def _prepare(
     date = parse_as_of(as_of, config)
     rules = _rules(config, rules_dir)
     with progress(f"Checking {len(rules)} rules as of {date:%d/%m/%Y}"):
-        return run_rules(export, rules, date)
+        return run_rules(export, rules, date, all_evidence=all_evidence)
 
 
 def _rules(config: CouncilConfig, rules_dir: Path | None) -> list[Rule]:
@@ -438,7 +439,7 @@ def case(
     """
     from casecheck.report.case import case_text, case_view
 
-    result = _prepare(export_dir, config_file, preset_name, rules_dir, as_of)
+    result = _prepare(export_dir, config_file, preset_name, rules_dir, as_of, all_evidence=True)
     view = case_view(result, person_id)
     if fmt == "json":
         _write(json.dumps(view, indent=2, ensure_ascii=False) + "\n", None)
