@@ -166,11 +166,11 @@ def _weekly(result: RunResult, sections: set[str]) -> dict[str, Any]:
     gone = result.gone
     moved = summary.changes(result)
 
-    def rows(frame: pd.DataFrame | None) -> list[dict[str, Any]]:
+    def rows(frame: pd.DataFrame | None, limit: int | None = LIST_LIMIT) -> list[dict[str, Any]]:
         if frame is None:
             return []
         out = []
-        for row in _records(frame.iloc[:LIST_LIMIT]):
+        for row in _records(frame if limit is None else frame.iloc[:limit]):
             shown = {k: ("" if v is None or v is pd.NaT else v) for k, v in row.items()}
             for key in ("due_date", "first_seen", "approved_on", "expires"):
                 if key in row:
@@ -194,20 +194,35 @@ def _weekly(result: RunResult, sections: set[str]) -> dict[str, Any]:
     fixed = None if gone is None else gone[gone["outcome"] == "fixed"]
     dropped = None if gone is None else gone[gone["outcome"] == "dropped_out"]
     actions = summary.actions(result)
-    per_worker = fair_share(actions.groupby(["team", "worker"]).size(), ACTION_LIMIT)
-    by_team = []
-    for team, team_rows in actions.groupby("team", sort=True):
-        workers = []
-        for worker, worker_rows in team_rows.groupby("worker", sort=True):
-            kept = worker_rows if per_worker is None else worker_rows.iloc[:per_worker]
-            workers.append(
+    keys = ["team", "worker"]
+    sizes = actions.groupby(keys).size()
+    per_worker = fair_share(sizes, ACTION_LIMIT)
+    kept = actions
+    if per_worker is not None:
+        kept = actions[(actions.groupby(keys, sort=False).cumcount() < per_worker).to_numpy()]
+    listed: dict[str, dict[str, list[dict[str, Any]]]] = {}
+    for row in rows(kept, limit=None):  # one conversion, then grouped: worker by worker
+        listed.setdefault(str(row["team"]), {}).setdefault(str(row["worker"]), []).append(row)
+    totals = {
+        (str(t), str(w)): int(n)
+        for t, w, n in zip(
+            sizes.index.get_level_values(0), sizes.index.get_level_values(1), sizes, strict=True
+        )
+    }
+    by_team = [
+        {
+            "team": team,
+            "workers": [
                 {
-                    "worker": str(worker) or "(no worker)",
-                    "actions": rows(kept),
-                    "more": len(worker_rows) - len(kept),
+                    "worker": worker or "(no worker)",
+                    "actions": items,
+                    "more": totals[team, worker] - len(items),
                 }
-            )
-        by_team.append({"team": str(team), "workers": workers})
+                for worker, items in sorted(workers.items())
+            ],
+        }
+        for team, workers in sorted(listed.items())
+    ]
     trend = result.trend
     return {
         "previous_as_of": (
