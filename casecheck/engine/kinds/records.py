@@ -205,7 +205,7 @@ def evaluate(check: Records, ctx: Context, scope: ScopeFrame) -> CheckResult:
         excused = pd.Series(True, index=rows.index)
         for name, requirement in check.unless.items():
             excused &= meets(rows[name], requirement)
-        unexcused = problems.where(excused, "")
+        unexcused = problems.where(~excused, "")
         for name, requirement in check.unless.items():
             # Each field that would have excused it, in words (never the field's value).
             lacking = (unexcused != "") & ~meets(rows[name], requirement)
