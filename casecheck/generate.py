@@ -15,6 +15,7 @@ import itertools
 import pathlib
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import holidays
@@ -36,6 +37,8 @@ _DAY = 1440  # minutes in a day
 _YEAR = 365.25
 _KEY = 10**6  # child * _KEY + day orders events by child, then by day
 _CHUNK = 200_000  # rows formatted and written at a time, which bounds memory
+# Tables not simulated yet: written with their header only, so every table has its file.
+HEADER_ONLY = ("cp_plans", "cin_plans")
 
 TEAMS = (
     "Assessment East",
@@ -1159,6 +1162,7 @@ def _steps_table(
         "RESPONSIBLE_TEAM": (kids.team[child], _format_lookup(np.array(TEAMS, dtype=object))),
         "RAG_RATING": (rows["rag"], _format_text),
         "NEXT_REVIEW_DATE": (review, _format_days),
+        "DELAY_REASON": (np.full(child.size, "", dtype=object), _format_text),
     }
 
 
@@ -1269,7 +1273,13 @@ def _tables(
         "visits": lambda: _visits_table(allocations, rec, people, workers),
         "missing_episodes": lambda: _missing_table(missing, people),
         "contacts": lambda: _contacts_table(contacts, people),
+        **{name: partial(_empty, name) for name in HEADER_ONLY},
     }
+
+
+def _empty(table: str) -> Columns:
+    nothing = np.array([], dtype=object)
+    return {column.name: (nothing, _format_text) for column in TABLES[table].columns}
 
 
 def _write(out_dir: pathlib.Path, table: str, columns: Columns) -> int:
