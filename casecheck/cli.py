@@ -496,7 +496,15 @@ def rules_explain(
         )
     for heading, text in explain(loaded[rule_id]):
         click.echo(f"{heading}:")
-        click.echo(textwrap.fill(text, width=88, initial_indent="  ", subsequent_indent="  "))
+        click.echo(
+            textwrap.fill(
+                text,
+                width=88,
+                initial_indent="  ",
+                subsequent_indent="  ",
+                break_on_hyphens=False,  # "child-protection" stays one word
+            )
+        )
     return ExitCode.CLEAN
 
 
