@@ -167,8 +167,10 @@ def test_the_packs() -> None:
             "temporary-placement-duration",
         ],
         "ssd": [
+            "cin-visits",
             "cla-reviews-timely",
             "cla-visits",
+            "cp-visits",
             "placement-stability",
             "return-home-interview-offered",
             "worker-changes",
