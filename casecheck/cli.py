@@ -14,14 +14,15 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from casecheck import __version__
-from casecheck.calendar import YEARS
 from casecheck.errors import CasecheckError, ExitCode
-from casecheck.export.config import CouncilConfig, as_of_problem, load_config, preset_config
-from casecheck.export.load import Export, load_export
 
+# Each command imports what it uses, inside it: `casecheck --help` must not pay for pandas,
+# numpy and pyarrow (about a second). tests/test_cli_startup.py keeps it so.
 if TYPE_CHECKING:
     from casecheck.engine.model import Rule
     from casecheck.engine.run import RunResult
+    from casecheck.export.config import CouncilConfig
+    from casecheck.export.load import Export
     from casecheck.weekly.history import History
 
 EXPORT_DIR = click.Path(exists=False, file_okay=False, path_type=Path)
@@ -49,8 +50,8 @@ preset_option = click.option(
 
 def _write(text: str | bytes, output: Path | None) -> None:
     """Write to stdout, or to the --output file; a path that cannot be written is exit 2."""
-    if output is None:
-        click.echo(text, nl=False)
+    if output is None:  # only text formats reach stdout (orjson's JSON comes as UTF-8 bytes)
+        click.echo(text.decode("utf-8") if isinstance(text, bytes) else text, nl=False)
         return
     try:
         output.parent.mkdir(parents=True, exist_ok=True)
@@ -75,12 +76,17 @@ def _rich_terminal() -> bool:
 def _load(
     export_dir: Path, config_file: Path | None, preset_name: str | None
 ) -> tuple[CouncilConfig, Export]:
+    from casecheck.export.config import load_config
+    from casecheck.export.load import load_export
+
     config = load_config(export_dir, config_file, preset_name)
     return config, load_export(export_dir, config)
 
 
 def _config_only(config_file: Path | None, preset_name: str | None) -> CouncilConfig:
     """The config for the rules commands: --config and/or --preset, else the defaults."""
+    from casecheck.export.config import CouncilConfig, load_config, preset_config
+
     if config_file is not None:
         return load_config(Path("."), config_file, preset_name)
     return CouncilConfig() if preset_name is None else preset_config(preset_name)
@@ -144,6 +150,7 @@ def _prepare(
     preset_name: str | None,
     rules_dir: Path | None,
     as_of: str | None,
+    all_evidence: bool = False,
 ) -> RunResult:
     """Load the config, the export and the rules, and run them: the one path to a result."""
     from casecheck.engine.run import run_rules
@@ -154,7 +161,7 @@ def _prepare(
     date = parse_as_of(as_of, config)
     rules = _rules(config, rules_dir)
     with progress(f"Checking {len(rules)} rules as of {date:%d/%m/%Y}"):
-        return run_rules(export, rules, date)
+        return run_rules(export, rules, date, all_evidence=all_evidence)
 
 
 def _rules(config: CouncilConfig, rules_dir: Path | None) -> list[Rule]:
@@ -432,7 +439,7 @@ def case(
     """
     from casecheck.report.case import case_text, case_view
 
-    result = _prepare(export_dir, config_file, preset_name, rules_dir, as_of)
+    result = _prepare(export_dir, config_file, preset_name, rules_dir, as_of, all_evidence=True)
     view = case_view(result, person_id)
     if fmt == "json":
         _write(json.dumps(view, indent=2, ensure_ascii=False) + "\n", None)
@@ -660,6 +667,7 @@ def waive(
     The fingerprint is in every report (JSON, CSV, Excel). The waiver is approved today and
     expires at most waiver_max_months (casecheck.yaml, default 6) later.
     """
+    from casecheck.export.config import CouncilConfig, load_config
     from casecheck.weekly.waivers import Waiver, add_waiver
 
     config = load_config(Path("."), config_file) if config_file else CouncilConfig()
@@ -716,6 +724,7 @@ def _date_option(value: str, hint: str) -> dt.date:
 )
 def generate(out_dir: Path, shape: str, children: int, seed: int, end_date: str) -> int:
     """Write a synthetic export (never real people) in the default contract or a preset's shape."""
+    from casecheck.calendar import YEARS
     from casecheck.shapes import generate_shape
 
     try:
@@ -771,6 +780,8 @@ def init(export_dir: Path, output: Path | None) -> int:
 
 def parse_as_of(value: str | None, config: CouncilConfig) -> dt.date:
     """--as-of, else the config's export_date, else today: the one place that reads the clock."""
+    from casecheck.export.config import as_of_problem
+
     if value is None:
         today = config.export_date or dt.date.today()  # export_date is checked with the config
         if as_of_problem(today):

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from functools import cached_property
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -63,6 +64,34 @@ def fmt_dates(values: pd.Series) -> pd.Series:
     text = out.view("U10").ravel().astype(object)
     text[np.isnat(days)] = ""
     return pd.Series(text, index=values.index, dtype=object)
+
+
+def _evidence_order(rows: pd.DataFrame) -> npt.NDArray[np.intp]:
+    """The order of `rows.sort_values(["PERSON_ID", "kind", "date", "ref"], kind="stable")`,
+    sorted on integer codes; refs (nearly all distinct) are compared only to settle ties."""
+    if not len(rows):
+        return np.zeros(0, dtype=np.intp)
+    person = pd.factorize(rows["PERSON_ID"], sort=True)[0]
+    codes, kinds = pd.factorize(rows["kind"].to_numpy(dtype=object))
+    kind = np.argsort(np.argsort(np.asarray(kinds.astype(str), dtype=str)))[codes]
+    date = rows["date"].to_numpy(dtype="datetime64[ns]").view(np.int64)
+    order: npt.NDArray[np.intp] = np.lexsort((date, kind, person))
+    same = np.zeros(len(order), dtype=bool)
+    if len(order) > 1:
+        same[1:] = (
+            (person[order][1:] == person[order][:-1])
+            & (kind[order][1:] == kind[order][:-1])
+            & (date[order][1:] == date[order][:-1])
+        )
+    if same.any():  # rows equal on the first three keys: by ref, blank refs last
+        tied = same.copy()
+        tied[:-1] |= same[1:]
+        group = np.cumsum(~same)[tied]
+        at = order[tied]
+        refs = pd.factorize(rows["ref"].iloc[at], sort=True)[0]
+        refs = np.where(refs < 0, refs.max(initial=0) + 1, refs)
+        order[tied] = at[np.lexsort((refs, group))]
+    return order
 
 
 def member(values: pd.Series, ids: pd.Index | pd.Series) -> pd.Series:
@@ -126,6 +155,8 @@ class Context:
     as_of: dt.date
     calendar: WorkingCalendar
     due_soon_days: int = 14
+    # The evidence kinds the rules look for: `evidence` holds only these (None: every kind).
+    evidence_kinds: frozenset[str] | None = None
 
     @cached_property
     def vocabulary(self) -> EvidenceVocabulary:
@@ -269,10 +300,25 @@ class Context:
                 }
             )
         out = pd.concat(parts, ignore_index=True)
-        out = out[out["date"].notna() & (out["date"] < self.end_of_today)]
-        return out.sort_values(["PERSON_ID", "kind", "date", "ref"], kind="stable").reset_index(
-            drop=True
-        )
+        out = out[(out["date"].notna() & (out["date"] < self.end_of_today)).to_numpy()]
+        out["kind"] = out["kind"].astype(object)  # whichever parts there are
+        return out.take(_evidence_order(out)).reset_index(drop=True)
+
+    @cached_property
+    def evidence_rows(self) -> dict[str, npt.NDArray[np.intp]]:
+        """The positions of each kind's rows in `evidence`, in order: split once, not once
+        per check."""
+        codes, kinds = pd.factorize(self.evidence["kind"].to_numpy(dtype=object))
+        order = np.argsort(codes, kind="stable")
+        bounds = np.searchsorted(codes[order], np.arange(len(kinds) + 1))
+        return {str(k): order[bounds[i] : bounds[i + 1]] for i, k in enumerate(kinds)}
+
+    def evidence_of(self, kind: str) -> pd.DataFrame:
+        """`evidence[evidence["kind"] == kind]`: the evidence of one kind, same rows and index."""
+        return self.evidence.iloc[self.evidence_rows.get(kind, np.zeros(0, dtype=np.intp))]
+
+    def _wanted(self, kind: str) -> bool:
+        return self.evidence_kinds is None or kind in self.evidence_kinds
 
     def _evidence_from(self, table: str) -> pd.DataFrame:
         source = EVIDENCE_SOURCES[table]
@@ -293,6 +339,7 @@ class Context:
             pairs = [
                 (name, kind)
                 for kind in self.vocabulary.kinds
+                if self._wanted(kind)
                 for name in sorted(self.vocabulary.names(kind, vocab))
             ]
             lookup = pd.DataFrame(pairs, columns=["_name", "kind"])
@@ -339,10 +386,12 @@ class Context:
                 **{f: rows[f] if f in rows.columns else None for f in EVIDENCE_FIELDS},
             }
         )
-        any_visit = base.assign(kind="visit")
+        any_visit = base.assign(kind="visit").iloc[: len(base) if self._wanted("visit") else 0]
         typed = base[rows["VISIT_TYPE"].notna().to_numpy()].assign(
             kind=rows["VISIT_TYPE"].dropna().str.lower().to_numpy() + "_visit"
         )
+        if self.evidence_kinds is not None:
+            typed = typed[typed["kind"].isin(self.evidence_kinds).to_numpy()]
         out = pd.concat([any_visit, typed], ignore_index=True)
         out["source"] = "as a visit"
         out["table"] = "visits"

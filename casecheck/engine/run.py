@@ -182,6 +182,17 @@ def _fingerprints(frame: pd.DataFrame) -> pd.Series:
     return pd.Series(out, index=frame.index, dtype=object)
 
 
+def _kinds_used(rules: list[Rule]) -> frozenset[str]:
+    """The evidence kinds the rules that will run look for: the rest is never read."""
+    return frozenset(
+        use.kind
+        for rule in rules
+        if rule.enabled
+        for check in rule.checks.values()
+        for use in CHECK_KINDS[check.kind].evidence(check)
+    )
+
+
 def _evaluate(rule: Rule, ctx: Context) -> tuple[pd.DataFrame, pd.DataFrame, pd.Index]:
     scope = scopes.evaluate(rule.scope, ctx)
     findings, due, in_scope = [], [], []
@@ -200,10 +211,21 @@ def run_rules(
     as_of: dt.date,
     calendar: WorkingCalendar | None = None,
     due_soon_days: int = 14,
+    all_evidence: bool = False,
 ) -> RunResult:
-    """Evaluate every rule; one rule failing never stops the others."""
+    """Evaluate every rule; one rule failing never stops the others.
+
+    The result's `evidence` holds the kinds the rules look for, or with `all_evidence` every
+    kind on file (what `casecheck case` lists).
+    """
     calendar = calendar or WorkingCalendar(closure_days=export.config.closure_days)
-    ctx = Context(export=export, as_of=as_of, calendar=calendar, due_soon_days=due_soon_days)
+    ctx = Context(
+        export=export,
+        as_of=as_of,
+        calendar=calendar,
+        due_soon_days=due_soon_days,
+        evidence_kinds=None if all_evidence else _kinds_used(rules),
+    )
     outcomes: list[RuleOutcome] = []
     all_findings: list[pd.DataFrame] = []
     all_due: list[pd.DataFrame] = []

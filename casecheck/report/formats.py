@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -24,10 +23,10 @@ def _text(result: RunResult) -> str:
     return summary_text(result)
 
 
-def _json(result: RunResult) -> str:
-    from casecheck.report.results import results_document
+def _json(result: RunResult) -> str | bytes:
+    from casecheck.report.results import results_json
 
-    return json.dumps(results_document(result), indent=2, ensure_ascii=False) + "\n"
+    return results_json(result)
 
 
 def _csv(result: RunResult) -> str:

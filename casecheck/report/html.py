@@ -1,4 +1,12 @@
-"""The results as one self-contained HTML page: figures, charts, a filterable table, each child."""
+"""The results as one self-contained HTML page: figures, charts, a filterable table, each child.
+
+The page stays small enough to open on any laptop, whatever the size of the export: it
+summarises every child (headline, compliance by team and by rule) and lists what a reader acts
+on. Each list holds at most LIST_LIMIT rows (the exceptions table: the most urgent, high
+severity first and then the longest overdue) and the action lists at most ACTION_LIMIT rows
+(each worker's most urgent, the same number for every worker), each saying how many it leaves
+out and where the full list is (the CSV and the Excel workbook). A small run lists everything.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +15,7 @@ import re
 from typing import Any, cast
 
 import jinja2
+import numpy as np
 import pandas as pd
 
 from casecheck import __version__
@@ -17,6 +26,11 @@ SEVERITY_RANK = {"high": 0, "medium": 1, "low": 2}
 CHART = {"width": 860, "label": 300, "bar": 400, "row": 26, "top": 28}
 LABEL_CHARS = 42  # longer chart labels are cut, with the whole label as a tooltip
 _NOT_ID = re.compile(r"[^A-Za-z0-9-]")
+# About 2 KB of page per exception listed (its row, its action, its child's section): these
+# keep a page of a 100,000-child export to a few megabytes.
+LIST_LIMIT = 1_000  # rows of the exceptions table, and of each list of the weekly sections
+ACTION_LIMIT = 2_000  # rows of the action lists, shared fairly between the workers
+FULL_LIST = "every one is in the CSV and the Excel workbook (--format csv, --format xlsx)"
 
 
 @functools.cache
@@ -115,25 +129,61 @@ def _exception(row: dict[str, Any], titles: dict[str, str]) -> dict[str, Any]:
     }
 
 
-def _weekly(result: RunResult) -> dict[str, Any]:
+def most_urgent(findings: pd.DataFrame, limit: int) -> pd.DataFrame:
+    """At most `limit` exceptions, the most urgent (high severity first, then the longest
+    overdue, as summary.oldest orders them), kept in the order of `findings`."""
+    if len(findings) <= limit:
+        return findings
+    chosen = summary.oldest_of(findings, limit)
+    return findings[findings.index.isin(chosen.index)]
+
+
+def fair_share(sizes: pd.Series, limit: int) -> int | None:
+    """The most rows each group may show so that all together show at most `limit` (at least
+    one each); None when every row fits."""
+    if int(sizes.sum()) <= limit:
+        return None
+    ordered = np.sort(sizes.to_numpy())
+    best = 1
+    for k in range(1, int(ordered[-1]) + 1):  # loops over list lengths, not over rows
+        if int(np.minimum(ordered, k).sum()) > limit:
+            break
+        best = k
+    return best
+
+
+def _left_out(shown: int, total: int, what: str) -> str:
+    """'' when everything is shown, else what the list leaves out and where to find it."""
+    if shown >= total:
+        return ""
+    return f"The {shown:,} most urgent of {total:,} {what} are listed here; {FULL_LIST}."
+
+
+def _weekly(result: RunResult, sections: set[str]) -> dict[str, Any]:
     """What the weekly loop adds: the comparison, the waivers, the trend and the actions."""
     from casecheck.report.trend import _chart
 
     gone = result.gone
     moved = summary.changes(result)
 
-    def rows(frame: pd.DataFrame | None) -> list[dict[str, Any]]:
+    def rows(frame: pd.DataFrame | None, limit: int | None = LIST_LIMIT) -> list[dict[str, Any]]:
         if frame is None:
             return []
         out = []
-        for row in _records(frame):
+        for row in _records(frame if limit is None else frame.iloc[:limit]):
             shown = {k: ("" if v is None or v is pd.NaT else v) for k, v in row.items()}
             for key in ("due_date", "first_seen", "approved_on", "expires"):
                 if key in row:
                     shown[key] = _date(row[key])[0]
-            shown["anchor"] = anchor(str(row["PERSON_ID"]))
+            shown["anchor"] = _link(str(row["PERSON_ID"]), sections)
             out.append(shown)
         return out
+
+    def note(frame: pd.DataFrame | None, what: str) -> str:
+        total = 0 if frame is None else len(frame)
+        if total <= LIST_LIMIT:
+            return ""
+        return f"The first {LIST_LIMIT:,} of {total:,} {what} are listed here; {FULL_LIST}."
 
     findings = result.findings
     fresh = (
@@ -141,14 +191,38 @@ def _weekly(result: RunResult) -> dict[str, Any]:
         if moved is not None
         else findings.iloc[:0]
     )
+    fixed = None if gone is None else gone[gone["outcome"] == "fixed"]
+    dropped = None if gone is None else gone[gone["outcome"] == "dropped_out"]
     actions = summary.actions(result)
-    by_team = []
-    for team, team_rows in actions.groupby("team", sort=True):
-        workers = [
-            {"worker": str(worker) or "(no worker)", "actions": rows(worker_rows)}
-            for worker, worker_rows in team_rows.groupby("worker", sort=True)
-        ]
-        by_team.append({"team": str(team), "workers": workers})
+    keys = ["team", "worker"]
+    sizes = actions.groupby(keys).size()
+    per_worker = fair_share(sizes, ACTION_LIMIT)
+    kept = actions
+    if per_worker is not None:
+        kept = actions[(actions.groupby(keys, sort=False).cumcount() < per_worker).to_numpy()]
+    listed: dict[str, dict[str, list[dict[str, Any]]]] = {}
+    for row in rows(kept, limit=None):  # one conversion, then grouped: worker by worker
+        listed.setdefault(str(row["team"]), {}).setdefault(str(row["worker"]), []).append(row)
+    totals = {
+        (str(t), str(w)): int(n)
+        for t, w, n in zip(
+            sizes.index.get_level_values(0), sizes.index.get_level_values(1), sizes, strict=True
+        )
+    }
+    by_team = [
+        {
+            "team": team,
+            "workers": [
+                {
+                    "worker": worker or "(no worker)",
+                    "actions": items,
+                    "more": totals[team, worker] - len(items),
+                }
+                for worker, items in sorted(workers.items())
+            ],
+        }
+        for team, workers in sorted(listed.items())
+    ]
     trend = result.trend
     return {
         "previous_as_of": (
@@ -156,9 +230,20 @@ def _weekly(result: RunResult) -> dict[str, Any]:
         ),
         "moved": moved,
         "new": rows(fresh),
-        "fixed": rows(None if gone is None else gone[gone["outcome"] == "fixed"]),
-        "dropped_out": rows(None if gone is None else gone[gone["outcome"] == "dropped_out"]),
+        "new_note": note(fresh, "new and reopened exceptions"),
+        "fixed": rows(fixed),
+        "fixed_note": note(fixed, "fixed exceptions"),
+        "dropped_out": rows(dropped),
+        "dropped_out_note": note(dropped, "exceptions dropped out"),
         "waived": rows(result.waived),
+        "waived_note": note(result.waived, "waived exceptions"),
+        "counts": {
+            "new": len(fresh),
+            "fixed": 0 if fixed is None else len(fixed),
+            "dropped_out": 0 if dropped is None else len(dropped),
+            "waived": 0 if result.waived is None else len(result.waived),
+        },
+        "per_worker": per_worker,
         "waivers_used": result.waived is not None,
         "stale": [] if result.stale_waivers is None else _records(result.stale_waivers),
         "trend_chart": "" if trend is None or not len(trend) else _chart(trend, "rule", "By rule"),
@@ -166,9 +251,22 @@ def _weekly(result: RunResult) -> dict[str, Any]:
     }
 
 
-def _children(exceptions: list[dict[str, Any]], result: RunResult) -> list[dict[str, Any]]:
-    """One entry per child with an exception or an item due soon, by PERSON_ID."""
+def _link(person_id: str, sections: set[str]) -> str:
+    """The anchor of the child's section, or '' when the page has none for the child."""
+    return anchor(person_id) if person_id in sections else ""
+
+
+def _children(
+    exceptions: list[dict[str, Any]], result: RunResult, listed: pd.DataFrame | None
+) -> list[dict[str, Any]]:
+    """One entry per child with an exception or an item due soon, by PERSON_ID; when the page
+    lists only the most urgent exceptions (`listed`), only the children listed there."""
     children: dict[str, dict[str, Any]] = {}
+    due_soon = result.due_soon
+    if listed is not None:
+        ids = set(listed["PERSON_ID"].astype(str))
+        exceptions = [e for e in exceptions if e["person_id"] in ids]
+        due_soon = due_soon[due_soon["PERSON_ID"].astype(str).isin(ids)]
 
     def child(row: dict[str, Any], person_id: str) -> dict[str, Any]:
         return children.setdefault(
@@ -185,7 +283,7 @@ def _children(exceptions: list[dict[str, Any]], result: RunResult) -> list[dict[
 
     for row in exceptions:
         child(row, row["person_id"])["exceptions"].append(row)
-    for record in _records(result.due_soon):
+    for record in _records(due_soon):
         due, _ = _date(record["due_date"])
         item = {"rule_id": record["rule_id"], "message": record["message"], "due": due}
         child(record, str(record["PERSON_ID"]))["due_soon"].append(item)
@@ -219,7 +317,16 @@ def render_html(result: RunResult) -> str:
     head = summary.overall(result)
     teams = summary.by_team(result)
     titles = {o.rule.id: o.rule.title for o in result.outcomes}
-    exceptions = [_exception(r, titles) for r in _records(result.findings)]
+    findings = result.findings
+    listed = most_urgent(findings, LIST_LIMIT)
+    truncated = len(listed) < len(findings)
+    # A child's section holds all its exceptions: with a long list, those of the children
+    # listed in the table only (the rest would be the full list again, by child).
+    shown = findings[findings["PERSON_ID"].isin(listed["PERSON_ID"])] if truncated else findings
+    everyone = [_exception(r, titles) for r in _records(shown)]
+    children = _children(everyone, result, listed if truncated else None)
+    sections = {c["person_id"] for c in children}
+    exceptions = [_exception(r, titles) for r in _records(listed)] if truncated else everyone
     team_chart = _bars(
         [
             (str(team), row["compliance"], _count(int(row["children"])), False)
@@ -261,8 +368,10 @@ def render_html(result: RunResult) -> str:
         rules=_rules(result),
         skipped=[o for o in result.outcomes if o.status != "ran"],
         exceptions=exceptions,
+        exceptions_total=len(findings),
+        exceptions_note=_left_out(len(listed), len(findings), "exceptions"),
         team_options=sorted({e["team"] for e in exceptions}),
         rule_options=sorted({e["rule_id"] for e in exceptions}),
-        children=_children(exceptions, result),
-        weekly=_weekly(result),
+        children=children,
+        weekly=_weekly(result, sections),
     )

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import io
+import json
 from typing import Any
 
+import numpy as np
+import orjson
 import pandas as pd
 
 from casecheck import __version__
@@ -41,6 +44,28 @@ def _date(value: Any) -> str | None:
     return None if pd.isna(value) else pd.Timestamp(value).strftime("%Y-%m-%d")
 
 
+def iso_dates(values: pd.Series) -> list[str | None]:
+    """A column of dates as ISO text (None for a blank), formatted per column, not per cell."""
+    days = pd.to_datetime(values).to_numpy(dtype="datetime64[ns]").astype("datetime64[D]")
+    text = np.datetime_as_string(days, unit="D").astype(object)
+    text[np.isnat(days)] = None
+    listed: list[str | None] = text.tolist()
+    return listed
+
+
+def _column(frame: pd.DataFrame, name: str, default: Any = None) -> list[Any]:
+    """A column as plain Python values (`default` for each row when the frame lacks it)."""
+    if name not in frame:
+        return [default] * len(frame)
+    values: list[Any] = frame[name].astype(object).tolist()
+    return values
+
+
+def _or_none(values: list[Any]) -> list[Any]:
+    """`value or None` for each value: blank text is null in the JSON."""
+    return [v or None for v in values]
+
+
 def rule_rows(result: RunResult) -> list[dict[str, Any]]:
     """One summary record per rule, in rule order."""
     return [
@@ -61,57 +86,106 @@ def rule_rows(result: RunResult) -> list[dict[str, Any]]:
     ]
 
 
-def _weeks_open(first_seen: Any, as_of: Any) -> int | None:
-    """Whole weeks from when an exception was first seen to the as-of date."""
-    if first_seen is None or pd.isna(first_seen):
-        return None
-    return int((pd.Timestamp(as_of) - pd.Timestamp(first_seen)).days // 7)
-
-
 def exception_records(result: RunResult) -> list[dict[str, Any]]:
-    """The exceptions, each with its evidence as a nested object."""
+    """The exceptions, each with its evidence as a nested object (built column by column)."""
     titles = {o.rule.id: o.rule.title for o in result.outcomes}
-    out = []
-    for row in result.findings.to_dict("records"):
-        out.append(
-            {
-                "fingerprint": row["fingerprint"],
-                "rule_id": row["rule_id"],
-                "title": titles[row["rule_id"]],
-                "check": row["check"],
-                "severity": row["severity"],
-                "person_id": row["PERSON_ID"],
-                "team": row["team"],
-                "worker": row["worker"] or None,
-                "message": row["message"],
-                "event_date": _date(row["event_date"]),
-                "due_date": _date(row["due_date"]),
-                "days_overdue": int(row["days_overdue"]),
-                "since_previous": row.get("change"),
-                "first_seen": _date(row.get("first_seen")),
-                "weeks_open": _weeks_open(row.get("first_seen"), result.as_of),
-                "waiver": row.get("waiver") or None,
-                "evidence": {
-                    "looked_for": row["looked_for"],
-                    "nearest_found": row["nearest"] or None,
-                },
-            }
-        )
-    return out
+    findings = result.findings
+    rule_ids = _column(findings, "rule_id")
+    first_seen = findings.get("first_seen")
+    if first_seen is None:
+        seen: list[str | None] = [None] * len(findings)
+        weeks: list[int | None] = [None] * len(findings)
+    else:
+        seen = iso_dates(first_seen)
+        days = (pd.Timestamp(result.as_of) - pd.to_datetime(first_seen)).dt.days
+        weeks = [None if pd.isna(w) else int(w) for w in (days // 7).astype(object).tolist()]
+    columns = zip(
+        _column(findings, "fingerprint"),
+        rule_ids,
+        [titles[r] for r in rule_ids],
+        _column(findings, "check"),
+        _column(findings, "severity"),
+        _column(findings, "PERSON_ID"),
+        _column(findings, "team"),
+        _or_none(_column(findings, "worker")),
+        _column(findings, "message"),
+        iso_dates(findings["event_date"]),
+        iso_dates(findings["due_date"]),
+        [int(d) for d in findings["days_overdue"].tolist()],
+        _column(findings, "change"),
+        seen,
+        weeks,
+        _or_none(_column(findings, "waiver")),
+        _column(findings, "looked_for"),
+        _or_none(_column(findings, "nearest")),
+        strict=True,
+    )
+    return [
+        {
+            "fingerprint": fingerprint,
+            "rule_id": rule_id,
+            "title": title,
+            "check": check,
+            "severity": severity,
+            "person_id": person_id,
+            "team": team,
+            "worker": worker,
+            "message": message,
+            "event_date": event_date,
+            "due_date": due_date,
+            "days_overdue": days_overdue,
+            "since_previous": change,
+            "first_seen": first,
+            "weeks_open": weeks_open,
+            "waiver": waiver,
+            "evidence": {"looked_for": looked_for, "nearest_found": nearest},
+        }
+        for (
+            fingerprint,
+            rule_id,
+            title,
+            check,
+            severity,
+            person_id,
+            team,
+            worker,
+            message,
+            event_date,
+            due_date,
+            days_overdue,
+            change,
+            first,
+            weeks_open,
+            waiver,
+            looked_for,
+            nearest,
+        ) in columns
+    ]
 
 
 def due_soon_records(result: RunResult) -> list[dict[str, Any]]:
+    due = result.due_soon
+    columns = zip(
+        _column(due, "rule_id"),
+        _column(due, "check"),
+        _column(due, "PERSON_ID"),
+        _column(due, "team"),
+        _or_none(_column(due, "worker")),
+        iso_dates(due["due_date"]),
+        _column(due, "message"),
+        strict=True,
+    )
     return [
         {
-            "rule_id": row["rule_id"],
-            "check": row["check"],
-            "person_id": row["PERSON_ID"],
-            "team": row["team"],
-            "worker": row["worker"] or None,
-            "due_date": _date(row["due_date"]),
-            "message": row["message"],
+            "rule_id": rule_id,
+            "check": check,
+            "person_id": person_id,
+            "team": team,
+            "worker": worker,
+            "due_date": due_date,
+            "message": message,
         }
-        for row in result.due_soon.to_dict("records")
+        for rule_id, check, person_id, team, worker, due_date, message in columns
     ]
 
 
@@ -137,6 +211,21 @@ def results_document(result: RunResult) -> dict[str, Any]:
         "waived": waived_records(result),
         "stale_waivers": stale_waiver_records(result),
     }
+
+
+def results_json(result: RunResult) -> bytes | str:
+    """The document as JSON text, indented by two spaces, non-ASCII characters as they are.
+
+    orjson writes the same bytes as `json.dumps(..., indent=2, ensure_ascii=False)` (keys in
+    order, the same escapes, the same shortest float repr for the 4-decimal figures) over ten
+    times faster. Text it cannot encode as UTF-8 (a lone surrogate, from a folder name that is
+    not UTF-8) goes through the json module instead, as before.
+    """
+    document = results_document(result)
+    try:
+        return orjson.dumps(document, option=orjson.OPT_INDENT_2) + b"\n"
+    except orjson.JSONEncodeError:
+        return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
 
 
 def _gone_records(gone: pd.DataFrame) -> list[dict[str, Any]]:

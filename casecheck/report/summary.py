@@ -137,7 +137,11 @@ def oldest(result: RunResult, n: int = 10) -> pd.DataFrame:
     """The n exceptions to chase first: high severity first, then by days overdue (ties broken
     by rule, child, check and message, so output is stable and does not depend on the
     fingerprints' hash values)."""
-    findings = result.findings
+    return oldest_of(result.findings, n)
+
+
+def oldest_of(findings: pd.DataFrame, n: int) -> pd.DataFrame:
+    """`oldest` of a frame of exceptions."""
     return (
         findings.assign(_low=findings["severity"] != "high")
         .sort_values(

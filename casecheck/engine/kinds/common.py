@@ -252,7 +252,7 @@ def where_words(conditions: Where) -> str:
 # --- evidence ---------------------------------------------------------------------------------
 def select_evidence(ctx: Context, evidence: Evidence) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Split evidence of the kind into what counts and what does not (with `why_not`)."""
-    rows = ctx.evidence[ctx.evidence["kind"] == evidence.kind]
+    rows = ctx.evidence_of(evidence.kind)
     why = pd.Series("", index=rows.index, dtype=object)
     if evidence.in_documents:
         why = why.where(rows["table"] == "documents", "not in Documents")

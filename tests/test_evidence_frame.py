@@ -1,0 +1,65 @@
+"""The shared evidence frame: only the kinds the rules use, sorted on integer codes, split once."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from casecheck.calendar import WorkingCalendar
+from casecheck.engine.context import Context
+from casecheck.engine.rulefiles import DEFAULT_RULES, load_rules
+from casecheck.engine.run import run_rules
+from casecheck.export.config import load_config
+from casecheck.export.load import Export, load_export
+
+SAMPLE = Path(__file__).resolve().parents[1] / "sample_exports"
+AS_OF = dt.date(2026, 10, 30)
+
+
+@pytest.fixture(scope="module")
+def export() -> Export:
+    return load_export(SAMPLE, load_config(SAMPLE))
+
+
+def _context(export: Export, kinds: frozenset[str] | None = None) -> Context:
+    return Context(export=export, as_of=AS_OF, calendar=WorkingCalendar(), evidence_kinds=kinds)
+
+
+def test_evidence_is_in_the_order_of_a_sort_on_the_strings(export: Export) -> None:
+    evidence = _context(export).evidence
+    by_strings = evidence.sample(frac=1, random_state=3).sort_values(
+        ["PERSON_ID", "kind", "date", "ref"], kind="stable"
+    )
+    pd.testing.assert_frame_equal(evidence, by_strings.reset_index(drop=True))
+    assert evidence.duplicated(["PERSON_ID", "kind", "date"]).any()  # ties settled by ref
+
+
+def test_only_the_kinds_asked_for_are_kept(export: Export) -> None:
+    every = _context(export).evidence
+    lean = _context(export, frozenset({"supervision", "cla_visit"})).evidence
+    assert set(lean["kind"]) == {"supervision", "cla_visit"}
+    wanted = every[every["kind"].isin(["supervision", "cla_visit"])].reset_index(drop=True)
+    pd.testing.assert_frame_equal(lean, wanted)
+
+
+def test_evidence_of_a_kind_is_the_same_rows_as_a_mask(export: Export) -> None:
+    ctx = _context(export)
+    for kind in [*sorted(set(ctx.evidence["kind"])), "no_such_kind"]:
+        pd.testing.assert_frame_equal(
+            ctx.evidence_of(kind), ctx.evidence[ctx.evidence["kind"] == kind]
+        )
+
+
+def test_a_run_keeps_the_kinds_its_rules_use_and_the_case_view_every_kind(
+    export: Export,
+) -> None:
+    rules = load_rules(DEFAULT_RULES, export.config)
+    lean = run_rules(export, rules, AS_OF)
+    every = run_rules(export, rules, AS_OF, all_evidence=True)
+    assert set(lean.evidence["kind"]) < set(every.evidence["kind"])
+    assert "visit" in set(every.evidence["kind"]) - set(lean.evidence["kind"])
+    pd.testing.assert_frame_equal(lean.findings, every.findings)
+    pd.testing.assert_frame_equal(lean.due_soon, every.due_soon)
