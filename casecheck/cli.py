@@ -464,13 +464,21 @@ def rules() -> None:
 @preset_option
 @rules_option
 def rules_list(config_file: Path | None, preset_name: str | None, rules_dir: Path | None) -> int:
-    """One line per rule: id, severity and title."""
+    """The rules grouped by area (looked after, child protection, children in need, care
+    leavers, all open cases): one line per rule, id, severity and title."""
+    from casecheck.engine.language import Area
+
     config = _config_only(config_file, preset_name)
     loaded = _rules(config, rules_dir)
     width = max(len(r.id) for r in loaded)
-    for rule in loaded:
-        off = "" if rule.enabled else "  (turned off)"
-        click.echo(f"{rule.id:<{width}}  {rule.severity.value:<6}  {rule.title}{off}")
+    groups = [(area, [r for r in loaded if r.area is area]) for area in Area]
+    for n, (area, members) in enumerate([g for g in groups if g[1]]):
+        if n:
+            click.echo("")
+        click.echo(area.words)
+        for rule in members:
+            off = "" if rule.enabled else "  (turned off)"
+            click.echo(f"  {rule.id:<{width}}  {rule.severity.value:<6}  {rule.title}{off}")
     return ExitCode.CLEAN
 
 
@@ -495,7 +503,15 @@ def rules_explain(
         )
     for heading, text in explain(loaded[rule_id]):
         click.echo(f"{heading}:")
-        click.echo(textwrap.fill(text, width=88, initial_indent="  ", subsequent_indent="  "))
+        click.echo(
+            textwrap.fill(
+                text,
+                width=88,
+                initial_indent="  ",
+                subsequent_indent="  ",
+                break_on_hyphens=False,  # "child-protection" stays one word
+            )
+        )
     return ExitCode.CLEAN
 
 

@@ -100,7 +100,8 @@ def test_an_override_of_an_unknown_rule_names_its_line(export: Path) -> None:
     assert code == 2
     assert err.startswith(
         f"error: {path}, line 6: at rules > placement-plan-per-mov: no rule has this id. "
-        "The rules are: age-assessment-in-documents, case-notes-timely, "
+        "The rules are: age-assessment-in-documents, assessment-delay-reason, care-plan-timely, "
+        "case-notes-timely, "
     )
 
 

@@ -36,16 +36,14 @@ from hypothesis import strategies as st
 
 from casecheck.calendar import WorkingCalendar
 from casecheck.engine import scope as scopes
+from casecheck.engine.checks import CHECK_KINDS
 from casecheck.engine.context import VISIT_KINDS
-from casecheck.engine.events import event_kind
-from casecheck.engine.kinds.threshold import COUNTS
 from casecheck.engine.model import (
     EvidencePerEvent,
     EvidenceRecurring,
     Records,
     Rule,
     Share,
-    Threshold,
 )
 from casecheck.engine.rulefiles import DEFAULT_RULES, load_rules
 from casecheck.engine.run import RunResult, run_rules
@@ -185,20 +183,15 @@ def tables_read(rules: list[Rule]) -> set[str]:
     for rule in rules:
         out |= {need.partition(".")[0] for need in scopes.needs(rule.scope)}
         for check in rule.checks.values():
-            if isinstance(check, EvidencePerEvent):
-                out.add(event_kind(check.event).table)
-            if isinstance(check, EvidenceRecurring) and check.clock != "scope":
-                out.add("allocations" if check.clock == "first_allocation" else "placements")
-            if isinstance(check, EvidencePerEvent | EvidenceRecurring):
-                kind = check.evidence.kind
-                if kind in VISIT_KINDS:
+            # Each kind names the tables (or table.COLUMNs) it reads and the evidence it uses:
+            # events, clocks and statuses of any table included.
+            kind = CHECK_KINDS[check.kind]
+            out |= {need.partition(".")[0] for need in kind.tables(check) if need}
+            for use in kind.evidence(check):
+                if use.kind in VISIT_KINDS:
                     out.add("visits")
                 else:
-                    out |= {t for t, src in SOURCE_OF.items() if VOCABULARY.names(kind, src)}
-            if isinstance(check, Records | Share):
-                out.add(check.table)
-            if isinstance(check, Threshold):
-                out.add(COUNTS[check.count][0])
+                    out |= {t for t, src in SOURCE_OF.items() if VOCABULARY.names(use.kind, src)}
     return out
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from test_engine_run import AWAITING_SAMPLE
 
 from casecheck.engine.rulefiles import DEFAULT_RULES, load_rules
 from casecheck.engine.run import RunResult, run_rules
@@ -21,9 +22,12 @@ SAMPLE = Path(__file__).resolve().parents[1] / "sample_exports"
 
 @pytest.fixture(scope="module")
 def result() -> RunResult:
+    """The sample's 803 exceptions: the rules whose data the sample holds (issue 10's rules wait
+    for the generator branch's sample, see test_engine_run.AWAITING_SAMPLE)."""
     config = load_config(SAMPLE)
     export = load_export(SAMPLE, config)
-    return run_rules(export, load_rules(DEFAULT_RULES, config), dt.date(2026, 10, 30))
+    rules = [r for r in load_rules(DEFAULT_RULES, config) if r.id not in AWAITING_SAMPLE]
+    return run_rules(export, rules, dt.date(2026, 10, 30))
 
 
 def _rows(page: str, table_id: str) -> list[str]:

@@ -20,6 +20,7 @@ RULE = """\
 id: long-placements
 title: Placements
 severity: low
+area: looked_after
 source: Local
 why: Because
 how_to_fix: Fix it
@@ -126,7 +127,7 @@ def test_a_comparison_on_a_column_that_is_not_a_date_is_refused_when_rules_are_r
     result = run("rules", "list", "--rules", folder)
     assert result.code == 2
     assert result.err == (
-        f"error: {folder / 'long-placements.yaml'}, line 16: at checks > long > where > "
+        f"error: {folder / 'long-placements.yaml'}, line 17: at checks > long > where > "
         f"{where.split(':')[0]}: {what}\n"
     )
 
@@ -158,7 +159,7 @@ def test_a_comparison_that_cannot_be_read_names_its_line(
     folder = write_rule(tmp_path, where)
     result = run("rules", "list", "--rules", folder)
     assert result.code == 2
-    assert f"{folder / 'long-placements.yaml'}, line 16" in result.err
+    assert f"{folder / 'long-placements.yaml'}, line 17" in result.err
     assert what in result.err
     assert "Traceback" not in result.err
 
@@ -193,6 +194,7 @@ RECURRING = """\
 id: visits
 title: Visits
 severity: low
+area: looked_after
 source: Local
 why: Because
 how_to_fix: Fix it
@@ -252,6 +254,7 @@ LEAVERS = """\
 id: leavers
 title: Leavers
 severity: low
+area: care_leavers
 source: Local
 why: Because
 how_to_fix: Fix it

@@ -10,6 +10,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 
 from casecheck.calendar import Duration
+from casecheck.engine import scope as scopes
 from casecheck.engine.checks import CHECK_KINDS
 from casecheck.engine.context import EVIDENCE_FIELDS, VISIT_KINDS
 from casecheck.engine.kinds.common import Problem, WhereUse, date_problems
@@ -111,7 +112,7 @@ def _check_references(
     """Evidence kinds, events, tables and columns a rule names must exist, dates are compared
     only on date columns, and no timescale is longer than a rule may set. `at` is where the rule
     sits in `doc` (rules > ID for a council's override in casecheck.yaml)."""
-    scope_problems = _timescales(rule.scope, ("scope",)) + [
+    scope_problems = [*scopes.problems(rule.scope), *_timescales(rule.scope, ("scope",))] + [
         problem
         for loc, table, conditions in _scope_wheres(rule.scope, ("scope",))
         for problem in date_problems(conditions, table, columns[table], loc)

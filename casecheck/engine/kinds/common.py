@@ -221,6 +221,12 @@ def holds(
     """Which rows' `column` satisfies a `where:` condition. Date comparisons are by day, and a
     blank date on either side never passes one; `within`/`more_than` need the calendar."""
     values = rows[column]
+    if pd.api.types.is_bool_dtype(values.dtype):  # a flag column matches as Y and N
+        flags = values.astype("boolean")
+        yes = flags.fillna(False).to_numpy(dtype=bool)
+        text = np.where(yes, "Y", "N").astype(object)
+        text[flags.isna().to_numpy(dtype=bool)] = None
+        values = pd.Series(text, index=values.index, dtype=object)
     ok = pd.Series(True, index=values.index)
     if condition.one_of is not None:
         ok &= matches(values, condition.one_of)
