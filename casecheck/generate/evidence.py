@@ -1,0 +1,324 @@
+"""The evidence each rule looks for, compliant for about 70% of the children it applies to."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from casecheck.generate.caseload import (
+    GENERAL_NOTE_TYPES,
+    OTHER_DOCUMENT_CATEGORIES,
+    TO_ASSESSMENT,
+    Allocations,
+    Children,
+    Contacts,
+    Missing,
+    Placements,
+)
+from casecheck.generate.records import Records
+from casecheck.generate.world import BLANK, DAY, YEAR, Int, either, is_last, recent_first, series
+
+
+def supervision(rec: Records, kids: Children) -> None:
+    """Supervision about monthly on working days; lapsed now for some, with past gaps for others."""
+    w, size = rec.w, kids.size
+    good = w.pick(~kids.closed, 0.75) | (kids.closed & w.chance(0.75, size))
+    lapsed = ~good & w.chance(0.85, size)
+    first = np.where(lapsed, w.uniform(35, 90, size), w.uniform(0, 25, size))
+
+    def gaps(group: Int, rank: Int) -> Int:
+        slow = ~good[group] & w.chance(0.25, group.size)
+        return np.where(slow, w.uniform(35, 80, group.size), w.uniform(16, 26, group.size))
+
+    child, day, _ = series(kids.start, kids.stop, first, gaps, 16, backward=True)
+    day = np.maximum(w.working_day_by(day), kids.start[child])
+    kind = either(w.chance(0.85, child.size), "Case Supervision", "Management Supervision")
+    rec.note(child, kind, day, by_manager=True)
+
+
+def oversight(rec: Records, kids: Children, allocations: Allocations) -> None:
+    """Management oversight on opening and after each change of worker; late or absent for some."""
+    w = rec.w
+    opened = np.flatnonzero(w.chance(0.6, kids.size))
+    rec.note(
+        opened,
+        "Management Oversight",
+        w.add_working_days(kids.start[opened], w.uniform(0, 3, opened.size)),
+        by_manager=True,
+        prompt=True,
+    )
+    change = allocations.rank > 0
+    child, day = allocations.child[change], allocations.start[change]
+    rows = child.size
+    good = w.pick(np.bincount(child, minlength=kids.size) > 0, 0.7)
+    fail = ~good[child] & (w.chance(0.6, rows) | is_last(child))
+    late = fail & w.chance(0.4, rows)
+    noted = w.add_working_days(day, np.where(late, w.uniform(12, 40, rows), w.uniform(0, 8, rows)))
+    keep = (~fail | late) & (noted <= kids.stop[child])
+    rec.note(child[keep], "Management Oversight", noted[keep], by_manager=True, prompt=True)
+
+
+def general_notes(rec: Records, kids: Children) -> None:
+    """Everyday case notes (besides supervision and oversight), one every two months or so."""
+    w = rec.w
+    count = w.rng.poisson((kids.stop - kids.start) / 30 * 0.5)
+    child = np.repeat(np.arange(kids.size, dtype=np.int64), count)
+    day = w.uniform(kids.start[child], kids.stop[child])
+    status = either(w.chance(0.04, child.size), "DRAFT", "COMPLETE")
+    rec.note(child, w.choice(GENERAL_NOTE_TYPES, child.size), day, status=status)
+
+
+def placement_plans(rec: Records, kids: Children, placements: Placements) -> None:
+    """A placement plan from 14 days before to 5 working days after each placement starts."""
+    w = rec.w
+    child, start = placements.child, placements.start
+    rows = child.size
+    good = w.pick(np.bincount(child, minlength=kids.size) > 0, 0.68)
+    fail = ~good[child] & (w.chance(0.6, rows) | is_last(child))
+    before = np.maximum(start - w.uniform(1, 13, rows), kids.start[child])
+    after = w.add_working_days(start, w.uniform(0, 4, rows))
+    on_time = np.where(w.chance(0.3, rows), before, after)
+    late = w.add_working_days(start, w.uniform(8, 40, rows))
+    done_late, unfinished = (fail & mode for mode in w.split(rows, 0.45, 0.2))  # or missing
+    completed = np.where(fail, np.where(done_late & (late <= w.end), late, BLANK), on_time)
+    as_document = ~fail & w.chance(0.2, rows)
+    rec.document(child[as_document], "Placement Plan", completed[as_document])
+    as_step = ~as_document & (~fail | done_late | unfinished)
+    started = np.where(
+        completed == BLANK, start + w.uniform(0, 5, rows), completed - w.uniform(0, 10, rows)
+    )
+    rec.step(child[as_step], "Placement Plan", completed[as_step], started=started[as_step])
+
+
+def cla_reviews(rec: Records, kids: Children) -> None:
+    """CLA reviews within 20 working days, then 3 months, then every 6 months.
+
+    Some children's latest review is now overdue; some others had a late review in the past.
+    """
+    w, size = rec.w, kids.size
+    good = w.pick(kids.has_care, 0.68)
+    overdue = ~good & w.chance(0.75, size)
+    late_first = ~good & ~overdue & w.chance(0.5, size)
+    lo = np.where(kids.has_care, kids.care_start, w.end)
+    delay = np.where(late_first, w.uniform(23, 40, size), w.uniform(8, 19, size))
+    first = w.add_working_days(lo, delay) - lo
+
+    def gaps(group: Int, rank: Int) -> Int:
+        rows = group.size
+        late = ~good[group] & ~overdue[group] & ~late_first[group] & w.chance(0.5, rows)
+        second = np.where(late, w.uniform(100, 130, rows), w.uniform(50, 88, rows))
+        later = np.where(late, w.uniform(195, 260, rows), w.uniform(140, 178, rows))
+        return np.where(rank == 1, second, later)
+
+    last = np.where(overdue, kids.care_stop - w.uniform(185, 300, size), kids.care_stop)
+    group, day, _ = series(lo, np.where(kids.has_care, last, -1), first, gaps, 50)
+    kind = either(w.chance(0.85, size), "CLA Review", "Looked After Child Review")
+    rec.step(group, kind[group], day, started=day)
+    minutes = w.chance(0.3, group.size) & (day + 20 <= w.end)
+    rec.document(group[minutes], "CLA Review", day[minutes] + w.uniform(3, 20, int(minutes.sum())))
+
+
+def risk_assessments(rec: Records, kids: Children, missing: Missing) -> None:
+    """RAG-rated risk assessments every 6 months, and after a return, for UASC and missing children.
+
+    For the rest, the latest is out of date, has no rating or is unfinished (the one before it
+    over 6 months old), or there is none.
+    """
+    w, size, end = rec.w, kids.size, rec.w.end
+    went = missing.start // DAY >= end - 365
+    recent = np.bincount(missing.child[went], minlength=size) > 0
+    due = kids.uasc | recent
+    good = w.pick(due, 0.7)
+    old, unrated, unfinished = (~good & mode for mode in w.split(size, 0.4, 0.2, 0.15))
+    first = np.where(
+        old,
+        w.uniform(190, 400, size),
+        recent_first(w.uniform(0, 170, size), kids.stop - kids.start),
+    )
+    hi = np.where(due & (good | old | unrated | unfinished), kids.stop, -1)
+
+    def gaps(group: Int, rank: Int) -> Int:
+        stale = (rank == 1) & (unrated | unfinished)[group]
+        return np.where(stale, w.uniform(200, 300, group.size), w.uniform(120, 180, group.size))
+
+    child, day, rank = series(kids.start, hi, first, gaps, 120, backward=True)
+    rows = child.size
+    latest = rank == 0
+    rag = w.choice(("RED", "AMBER", "GREEN"), rows, (0.25, 0.45, 0.3))
+    rag[latest & unrated[child]] = ""
+    in_progress = latest & unfinished[child]
+    rag[in_progress] = ""
+    completed = np.where(in_progress, BLANK, day)
+    started = np.where(in_progress, day, day - w.uniform(0, 10, rows))
+    kind = either(w.chance(0.8, size), "Risk Assessment", "Risk Management Plan")
+    rec.step(child, kind[child], completed, started=started, rag=rag)
+    # After the first return from missing in the last year.
+    first_return = np.full(size, end + 1, dtype=np.int64)
+    np.minimum.at(first_return, missing.child[went], missing.end[went] // DAY)
+    after = np.flatnonzero(good & recent)
+    day = np.minimum(first_return[after] + w.uniform(1, 10, after.size), kids.stop[after])
+    rec.step(after, kind[after], day, rag=w.choice(("RED", "AMBER", "GREEN"), after.size))
+    others = np.flatnonzero(~due & w.chance(0.08, size))
+    day = w.uniform(kids.start[others], kids.stop[others])
+    rec.step(others, kind[others], day, rag=w.choice(("RED", "AMBER", "GREEN"), others.size))
+
+
+def age_assessments(rec: Records, kids: Children) -> None:
+    """Age assessments in Documents within 28 days; late, filed elsewhere or missing for some."""
+    w, size = rec.w, kids.size
+    good = w.pick(kids.age_estimated, 0.62)
+    failing = kids.age_estimated & ~good
+    late, as_note, as_step = (failing & mode for mode in w.split(size, 0.25, 0.25, 0.25))
+    on_time = kids.start + w.uniform(3, 27, size)
+    late_day = kids.start + w.uniform(35, 150, size)
+    filed = np.flatnonzero(good | (late & (late_day <= kids.stop)))
+    rec.document(filed, "Age Assessment", np.where(good, on_time, late_day)[filed])
+    stepped = np.flatnonzero((good & w.chance(0.5, size)) | as_step)
+    rec.step(stepped, "Age Assessment", on_time[stepped])
+    noted = np.flatnonzero(as_note)
+    rec.note(noted, "Age Assessment", on_time[noted])
+
+
+def missing_plans(rec: Records, kids: Children, missing: Missing) -> None:
+    """Missing plans reviewed every 6 months and after each episode; lapsed or absent for some."""
+    w, size, end = rec.w, kids.size, rec.w.end
+    first_missing = np.full(size, end + 1, dtype=np.int64)
+    np.minimum.at(first_missing, missing.child, missing.start // DAY)
+    went = first_missing <= end
+    uasc_in_care = kids.uasc & kids.looked_after
+    due = uasc_in_care | went
+    lo = np.minimum(np.where(uasc_in_care, kids.care_start, end + 1), first_missing)
+    good = w.pick(due, 0.7)
+    once, lapsed = (~good & due & mode for mode in w.split(size, 0.4, 0.3))  # or none at all
+    first = np.where(
+        lapsed, w.uniform(200, 450, size), recent_first(w.uniform(0, 150, size), kids.stop - lo)
+    )
+    hi = np.where(good | lapsed, kids.stop, -1)
+
+    def gaps(group: Int, rank: Int) -> Int:
+        return w.uniform(100, 175, group.size)
+
+    kind = either(w.chance(0.6, size), "Missing Plan", "Philomena Protocol")
+    child, day, _ = series(lo, hi, first, gaps, 100, backward=True)
+    rec.step(child, kind[child], day)
+    single = np.flatnonzero(once)
+    day = np.minimum(lo[single] + w.uniform(0, 10, single.size), kids.stop[single])
+    rec.step(single, kind[single], day)
+    after = good[missing.child]
+    child = missing.child[after]
+    day = np.minimum(missing.end[after] // DAY + w.uniform(0, 4, child.size), kids.stop[child])
+    rec.step(child, kind[child], day)
+
+
+def pathway_plans(rec: Records, kids: Children) -> None:
+    """Pathway plans every 6 months from 16 in or after care; none or old for some."""
+    w, size, end = rec.w, kids.size, rec.w.end
+    due = kids.has_care & (end - kids.dob >= 16 * YEAR + 1)
+    lo = np.maximum(kids.care_start, kids.dob + int(16 * YEAR) + 1)
+    good = w.pick(due, 0.7)
+    lapsed = ~good & w.chance(0.5, size)
+    first = np.where(
+        lapsed, w.uniform(200, 400, size), recent_first(w.uniform(0, 170, size), end - lo)
+    )
+    hi = np.where(due & (good | lapsed), end, -1)
+
+    def gaps(group: Int, rank: Int) -> Int:
+        return w.uniform(120, 180, group.size)
+
+    child, day, _ = series(lo, hi, first, gaps, 120, backward=True)
+    rec.step(child, "Pathway Plan", day)
+    copy = w.chance(0.25, child.size)
+    rec.document(child[copy], "Pathway Plan", day[copy])
+
+
+def case_file(rec: Records, kids: Children) -> None:
+    """Chronology, genogram and information sharing agreement, for about 70% of older cases each."""
+    w, size, end = rec.w, kids.size, rec.w.end
+    established = end - kids.start > 90
+    for name, share in (
+        ("Chronology", 0.78),
+        ("Genogram", 0.75),
+        ("Information Sharing Agreement", 0.78),
+    ):
+        early = w.pick(established, share) | (~established & w.chance(0.4, size))
+        day = kids.start + w.uniform(5, 85, size)
+        child = np.flatnonzero(early & (day <= kids.stop))
+        rec.filed(child, name, day[child])
+    updated = np.flatnonzero(established & w.chance(0.3, size))
+    rec.document(
+        updated, "Chronology", w.uniform(kids.start[updated] + 86, kids.stop[updated]), "Update"
+    )
+
+
+def assessments(rec: Records, kids: Children, contacts: Contacts) -> None:
+    """Child and family assessments for contacts that progress, within 45 working days for most."""
+    w = rec.w
+    chosen = contacts.outcome == TO_ASSESSMENT
+    child, received, decided = (
+        contacts.child[chosen],
+        contacts.received[chosen],
+        contacts.decided[chosen],
+    )
+    rows = child.size
+    good = w.pick(np.bincount(child, minlength=kids.size) > 0, 0.72)
+    late = ~good[child] & (w.chance(0.6, rows) | is_last(child))
+    completed = w.add_working_days(
+        received, np.where(late, w.uniform(47, 90, rows), w.uniform(10, 44, rows))
+    )
+    completed = np.where(kids.closed[child], np.minimum(completed, kids.stop[child]), completed)
+    completed = np.where(completed > w.end, BLANK, np.maximum(completed, decided))
+    kind = either(w.chance(0.85, rows), "Child and Family Assessment", "C&F Assessment")
+    rec.step(child, kind, completed, started=decided)
+    copy = (completed != BLANK) & w.chance(0.3, rows)
+    rec.document(child[copy], "Child and Family Assessment", completed[copy])
+
+
+def other_records(rec: Records, kids: Children) -> None:
+    """Documents that are evidence of nothing, and care plans, for a realistic mix."""
+    w = rec.w
+    count = w.rng.poisson((kids.stop - kids.start) / 365 * 1.5)
+    child = np.repeat(np.arange(kids.size, dtype=np.int64), count)
+    day = w.uniform(kids.start[child], kids.stop[child])
+    rec.document(child, w.choice(OTHER_DOCUMENT_CATEGORIES, child.size), day)
+    in_care = np.flatnonzero(kids.has_care)
+    rec.step(in_care, "Care Plan", kids.care_start[in_care] + w.uniform(0, 9, in_care.size))
+
+
+def cla_visits(rec: Records, kids: Children, placements: Placements) -> None:
+    """Statutory visits within 7 days of each placement start, then at most 6 weeks apart.
+
+    Some children's visits have now lapsed; others had late or infrequent visits in the past.
+    """
+    w, size, end = rec.w, kids.size, rec.w.end
+    timely = w.pick(kids.has_care, 0.7)
+    lapsed = ~timely & w.chance(0.7, size)
+    stopped = end - w.uniform(46, 100, size)
+    owner = placements.child
+    rows = owner.size
+    late_first = ~timely[owner] & ~lapsed[owner] & w.chance(0.5, rows)
+    first = np.where(late_first, w.uniform(9, 20, rows), w.uniform(0, 6, rows))
+    current = np.where(lapsed[owner], stopped[owner], end)
+    hi = np.where(placements.end == BLANK, current, placements.end)
+
+    def gaps(group: Int, rank: Int) -> Int:
+        slow = ~timely[owner[group]] & w.chance(0.3, group.size)
+        return np.where(slow, w.uniform(45, 75, group.size), w.uniform(21, 41, group.size))
+
+    group, day, _ = series(placements.start, hi, first, gaps, 21)
+    rec.visit(owner[group], "CLA", day)
+
+
+def other_visits(rec: Records, kids: Children) -> None:
+    """Child in need and child protection visits over the last year for open cases not in care."""
+    w, size, end = rec.w, kids.size, rec.w.end
+    visited = ~kids.closed & ~kids.has_care
+    lo = np.maximum(kids.start, end - 365)
+
+    def gaps(group: Int, rank: Int) -> Int:
+        return np.where(
+            kids.protection[group], w.uniform(7, 14, group.size), w.uniform(14, 45, group.size)
+        )
+
+    child, day, _ = series(lo, np.where(visited, end, -1), w.uniform(0, 10, size), gaps, 7)
+    protection = kids.protection[child]
+    rec.visit(child[protection], "CP", day[protection])
+    rec.visit(child[~protection], "CIN", day[~protection])
