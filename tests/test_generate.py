@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import shutil
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
+from casecheck.engine.rulefiles import DEFAULT_RULES
+from casecheck.errors import RuleFileError
 from casecheck.export.schema import PERIODS
 from casecheck.export.schema import TABLES as CONTRACT
 from casecheck.generate import generate_export
@@ -284,3 +287,75 @@ def test_a_single_child_is_enough(tmp_path: Path) -> None:
 def test_no_children_is_refused(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match=re.escape("children must be at least 1, not 0")):
         generate_export(tmp_path, children=0, seed=0)
+
+
+# --- Timescales come from the rules ------------------------------------------------------------
+
+
+def _rules_with(tmp_path: Path, rule: str, old: str, new: str) -> Path:
+    """A copy of the default rules with one rule's text changed."""
+    folder = tmp_path / "rules"
+    shutil.copytree(DEFAULT_RULES, folder, ignore=shutil.ignore_patterns("*.md"))
+    path = folder / f"{rule}.yaml"
+    text = path.read_text(encoding="utf-8")
+    assert text.count(old) == 1
+    path.write_text(text.replace(old, new), encoding="utf-8")
+    return folder
+
+
+def _visit_gaps(folder: Path) -> pd.Series:
+    visits = pd.read_csv(folder / "visits.csv", dtype=str, keep_default_na=False)
+    cla = visits[visits["VISIT_TYPE"] == "CLA"]
+    day = _dates(cla["ACTUAL_DATE"])
+    return day.groupby(cla["PERSON_ID"]).diff().dt.days.dropna()
+
+
+def test_a_longer_interval_in_a_rule_spaces_the_evidence_further_apart(tmp_path: Path) -> None:
+    rules = _rules_with(tmp_path, "cla-visits", "every: 6 weeks", "every: 10 weeks")
+    generate_export(tmp_path / "default", children=150, seed=5, end_date=END)
+    generate_export(tmp_path / "longer", children=150, seed=5, end_date=END, rules=rules)
+    before, after = _visit_gaps(tmp_path / "default"), _visit_gaps(tmp_path / "longer")
+    # Compliant gaps are drawn from half the interval up to a day short of it.
+    assert before.median() < 42 <= after.median() < 70
+    same = ("persons.csv", "placements.csv")
+    for name in same:
+        assert (tmp_path / "default" / name).read_bytes() == (
+            tmp_path / "longer" / name
+        ).read_bytes()
+
+
+def test_a_rule_without_the_timescale_stops_the_generator(tmp_path: Path) -> None:
+    rules = _rules_with(tmp_path, "cla-visits", "  every-6-weeks:", "  every-2-months:")
+    with pytest.raises(RuleFileError) as caught:
+        generate_export(tmp_path / "out", children=5, seed=0, rules=rules)
+    assert str(caught.value) == (
+        f"{rules / 'cla-visits.yaml'}: the generator draws its sample around checks > "
+        "every-6-weeks > every, which this rule no longer has. Point "
+        "casecheck/generate/timescales.py at where the rule now says it."
+    )
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_timescale_in_another_unit_stops_the_generator(tmp_path: Path) -> None:
+    rules = _rules_with(
+        tmp_path, "placement-plan-per-move", "after: 5 working days", "after: 7 days"
+    )
+    with pytest.raises(RuleFileError) as caught:
+        generate_export(tmp_path / "out", children=5, seed=0, rules=rules)
+    assert str(caught.value) == (
+        f"{rules / 'placement-plan-per-move.yaml'}: at checks > plan > window > after: the "
+        "generator draws this timescale in working days, not 7 days. Teach "
+        "casecheck/generate/timescales.py and the generator the new unit."
+    )
+
+
+def test_a_missing_rule_stops_the_generator(tmp_path: Path) -> None:
+    rules = _rules_with(tmp_path, "cla-visits", "id: cla-visits", "id: cla-visits")
+    (rules / "return-home-interview.yaml").unlink()
+    with pytest.raises(RuleFileError) as caught:
+        generate_export(tmp_path / "out", children=5, seed=0, rules=rules)
+    assert str(caught.value) == (
+        f"{rules / 'return-home-interview.yaml'}: the generator draws its sample around this "
+        "rule's checks > offered > within, and there is no such rule. Point "
+        "casecheck/generate/timescales.py at the rule that now checks it."
+    )

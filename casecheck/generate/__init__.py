@@ -9,7 +9,8 @@ and identifiers are made up: no real person appears.
 
 The package is split by job: `world` (the random source, the working-day calendar and array
 helpers), `caseload` (the children, workers, placements and the rest of the simulated caseload),
-`records` and `evidence` (what each rule looks for), and `writing` (the CSV files).
+`records` and `evidence` (what each rule looks for, drawn around the timescales `timescales`
+reads from the rules themselves), and `writing` (the CSV files).
 """
 
 from __future__ import annotations
@@ -20,10 +21,12 @@ import pathlib
 import numpy as np
 
 from casecheck.calendar import WorkingCalendar
+from casecheck.engine.rulefiles import DEFAULT_RULES
 from casecheck.export.schema import TABLES
 from casecheck.generate import caseload, evidence
 from casecheck.generate.caseload import TEAMS
 from casecheck.generate.records import Records
+from casecheck.generate.timescales import read_timescales
 from casecheck.generate.world import World
 from casecheck.generate.writing import table_builders, write_table
 
@@ -36,15 +39,22 @@ def generate_export(
     children: int,
     seed: int,
     end_date: datetime.date = datetime.date(2026, 10, 30),
+    rules: pathlib.Path = DEFAULT_RULES,
 ) -> dict[str, int]:
     """Write a synthetic export (one CSV per table of casecheck.export.schema.TABLES) into out_dir.
 
     Returns the rows written per table. The same arguments always give byte-identical files.
+    On-time and late records are drawn around the timescales of the rules in `rules`.
     """
     if children < 1:
         raise ValueError(f"children must be at least 1, not {children}")
     end = (end_date - datetime.date(1970, 1, 1)).days
-    w = World(rng=np.random.default_rng(seed), end=end, calendar=WorkingCalendar())
+    w = World(
+        rng=np.random.default_rng(seed),
+        end=end,
+        calendar=WorkingCalendar(),
+        timescales=read_timescales(rules),
+    )
     kids = caseload.draw_children(w, children)
     staff = caseload.draw_staff(w, kids)
     allocations = caseload.draw_allocations(w, kids, staff)

@@ -348,9 +348,13 @@ def draw_missing(w: World, kids: Children) -> Missing:
     good = w.pick(np.bincount(child, minlength=size) > 0, 0.7)
     fail = ~good[child] & (w.chance(0.6, rows) | is_last(child))
     late = fail & w.chance(0.6, rows)
+    within = w.timescales.minutes("interview_within")  # 72 hours
     interview = np.select(
         [~fail, late],
-        [stop + w.uniform(120, 70 * 60, rows), stop + w.uniform(73 * 60, 240 * 60, rows)],
+        [
+            stop + w.uniform(120, within - 120, rows),
+            stop + w.uniform(within + 60, within + 168 * 60, rows),
+        ],
         BLANK,
     )
     interview = np.where(interview // DAY > end, BLANK, interview)
@@ -389,7 +393,9 @@ def draw_contacts(w: World, kids: Children) -> Contacts:
         first, TO_ASSESSMENT, w.choice(CONTACT_OUTCOMES, rows, (0.3, 0.25, 0.2, 0.15, 0.1))
     ).astype(object)
     late = ~w.pick(np.ones(size, dtype=bool), 0.75)[child] & (first | w.chance(0.5, rows))
+    within = w.timescales.working_days("decision_within")  # 1 working day
     decided = w.add_working_days(
-        received, np.where(late, w.uniform(2, 7, rows), w.uniform(0, 1, rows))
+        received,
+        np.where(late, w.uniform(within + 1, within + 6, rows), w.uniform(0, within, rows)),
     )
     return Contacts(child=child, received=received, decided=decided, outcome=outcome)

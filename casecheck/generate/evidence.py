@@ -21,15 +21,20 @@ from casecheck.generate.world import BLANK, DAY, YEAR, Int, either, is_last, rec
 def supervision(rec: Records, kids: Children) -> None:
     """Supervision about monthly on working days; lapsed now for some, with past gaps for others."""
     w, size = rec.w, kids.size
+    every = w.timescales.days("supervision_every")  # 30 days
     good = w.pick(~kids.closed, 0.75) | (kids.closed & w.chance(0.75, size))
     lapsed = ~good & w.chance(0.85, size)
-    first = np.where(lapsed, w.uniform(35, 90, size), w.uniform(0, 25, size))
+    first = np.where(lapsed, w.uniform(every + 5, every + 60, size), w.uniform(0, every - 5, size))
 
     def gaps(group: Int, rank: Int) -> Int:
         slow = ~good[group] & w.chance(0.25, group.size)
-        return np.where(slow, w.uniform(35, 80, group.size), w.uniform(16, 26, group.size))
+        return np.where(
+            slow,
+            w.uniform(every + 5, every + 50, group.size),
+            w.uniform(every - 14, every - 4, group.size),
+        )
 
-    child, day, _ = series(kids.start, kids.stop, first, gaps, 16, backward=True)
+    child, day, _ = series(kids.start, kids.stop, first, gaps, every - 14, backward=True)
     day = np.maximum(w.working_day_by(day), kids.start[child])
     kind = either(w.chance(0.85, child.size), "Case Supervision", "Management Supervision")
     rec.note(child, kind, day, by_manager=True)
@@ -52,7 +57,11 @@ def oversight(rec: Records, kids: Children, allocations: Allocations) -> None:
     good = w.pick(np.bincount(child, minlength=kids.size) > 0, 0.7)
     fail = ~good[child] & (w.chance(0.6, rows) | is_last(child))
     late = fail & w.chance(0.4, rows)
-    noted = w.add_working_days(day, np.where(late, w.uniform(12, 40, rows), w.uniform(0, 8, rows)))
+    after = w.timescales.working_days("oversight_after")  # 10 working days
+    noted = w.add_working_days(
+        day,
+        np.where(late, w.uniform(after + 2, after + 30, rows), w.uniform(0, after - 2, rows)),
+    )
     keep = (~fail | late) & (noted <= kids.stop[child])
     rec.note(child[keep], "Management Oversight", noted[keep], by_manager=True, prompt=True)
 
@@ -70,14 +79,16 @@ def general_notes(rec: Records, kids: Children) -> None:
 def placement_plans(rec: Records, kids: Children, placements: Placements) -> None:
     """A placement plan from 14 days before to 5 working days after each placement starts."""
     w = rec.w
+    ahead = w.timescales.days("plan_before")  # 14 days
+    within = w.timescales.working_days("plan_after")  # 5 working days
     child, start = placements.child, placements.start
     rows = child.size
     good = w.pick(np.bincount(child, minlength=kids.size) > 0, 0.68)
     fail = ~good[child] & (w.chance(0.6, rows) | is_last(child))
-    before = np.maximum(start - w.uniform(1, 13, rows), kids.start[child])
-    after = w.add_working_days(start, w.uniform(0, 4, rows))
+    before = np.maximum(start - w.uniform(1, ahead - 1, rows), kids.start[child])
+    after = w.add_working_days(start, w.uniform(0, within - 1, rows))
     on_time = np.where(w.chance(0.3, rows), before, after)
-    late = w.add_working_days(start, w.uniform(8, 40, rows))
+    late = w.add_working_days(start, w.uniform(within + 3, within + 35, rows))
     done_late, unfinished = (fail & mode for mode in w.split(rows, 0.45, 0.2))  # or missing
     completed = np.where(fail, np.where(done_late & (late <= w.end), late, BLANK), on_time)
     as_document = ~fail & w.chance(0.2, rows)
@@ -95,22 +106,38 @@ def cla_reviews(rec: Records, kids: Children) -> None:
     Some children's latest review is now overdue; some others had a late review in the past.
     """
     w, size = rec.w, kids.size
+    within = w.timescales.working_days("review_first")  # 20 working days
+    second_within = w.timescales.days("review_second")  # 3 months: 89 days at the least
+    every = w.timescales.days("review_every")  # 6 months: 181 days at the least
     good = w.pick(kids.has_care, 0.68)
     overdue = ~good & w.chance(0.75, size)
     late_first = ~good & ~overdue & w.chance(0.5, size)
     lo = np.where(kids.has_care, kids.care_start, w.end)
-    delay = np.where(late_first, w.uniform(23, 40, size), w.uniform(8, 19, size))
+    delay = np.where(
+        late_first,
+        w.uniform(within + 3, within + 20, size),
+        w.uniform(within - 12, within - 1, size),
+    )
     first = w.add_working_days(lo, delay) - lo
 
     def gaps(group: Int, rank: Int) -> Int:
         rows = group.size
         late = ~good[group] & ~overdue[group] & ~late_first[group] & w.chance(0.5, rows)
-        second = np.where(late, w.uniform(100, 130, rows), w.uniform(50, 88, rows))
-        later = np.where(late, w.uniform(195, 260, rows), w.uniform(140, 178, rows))
+        second = np.where(
+            late,
+            w.uniform(second_within + 11, second_within + 41, rows),
+            w.uniform(second_within - 39, second_within - 1, rows),
+        )
+        later = np.where(
+            late, w.uniform(every + 14, every + 79, rows), w.uniform(every - 41, every - 3, rows)
+        )
         return np.where(rank == 1, second, later)
 
-    last = np.where(overdue, kids.care_stop - w.uniform(185, 300, size), kids.care_stop)
-    group, day, _ = series(lo, np.where(kids.has_care, last, -1), first, gaps, 50)
+    last = np.where(
+        overdue, kids.care_stop - w.uniform(every + 4, every + 119, size), kids.care_stop
+    )
+    shortest = min(second_within - 39, every - 41)
+    group, day, _ = series(lo, np.where(kids.has_care, last, -1), first, gaps, shortest)
     kind = either(w.chance(0.85, size), "CLA Review", "Looked After Child Review")
     rec.step(group, kind[group], day, started=day)
     minutes = w.chance(0.3, group.size) & (day + 20 <= w.end)
@@ -129,18 +156,23 @@ def risk_assessments(rec: Records, kids: Children, missing: Missing) -> None:
     due = kids.uasc | recent
     good = w.pick(due, 0.7)
     old, unrated, unfinished = (~good & mode for mode in w.split(size, 0.4, 0.2, 0.15))
+    every = w.timescales.days("risk_every")  # 6 months: 181 days at the least
     first = np.where(
         old,
-        w.uniform(190, 400, size),
-        recent_first(w.uniform(0, 170, size), kids.stop - kids.start),
+        w.uniform(every + 9, every + 219, size),
+        recent_first(w.uniform(0, every - 11, size), kids.stop - kids.start),
     )
     hi = np.where(due & (good | old | unrated | unfinished), kids.stop, -1)
 
     def gaps(group: Int, rank: Int) -> Int:
         stale = (rank == 1) & (unrated | unfinished)[group]
-        return np.where(stale, w.uniform(200, 300, group.size), w.uniform(120, 180, group.size))
+        return np.where(
+            stale,
+            w.uniform(every + 19, every + 119, group.size),
+            w.uniform(every - 61, every - 1, group.size),
+        )
 
-    child, day, rank = series(kids.start, hi, first, gaps, 120, backward=True)
+    child, day, rank = series(kids.start, hi, first, gaps, every - 61, backward=True)
     rows = child.size
     latest = rank == 0
     rag = w.choice(("RED", "AMBER", "GREEN"), rows, (0.25, 0.45, 0.3))
@@ -168,8 +200,9 @@ def age_assessments(rec: Records, kids: Children) -> None:
     good = w.pick(kids.age_estimated, 0.62)
     failing = kids.age_estimated & ~good
     late, as_note, as_step = (failing & mode for mode in w.split(size, 0.25, 0.25, 0.25))
-    on_time = kids.start + w.uniform(3, 27, size)
-    late_day = kids.start + w.uniform(35, 150, size)
+    due = w.timescales.days("age_assessment_due")  # 28 days
+    on_time = kids.start + w.uniform(3, due - 1, size)
+    late_day = kids.start + w.uniform(due + 7, due + 122, size)
     filed = np.flatnonzero(good | (late & (late_day <= kids.stop)))
     rec.document(filed, "Age Assessment", np.where(good, on_time, late_day)[filed])
     stepped = np.flatnonzero((good & w.chance(0.5, size)) | as_step)
@@ -189,16 +222,19 @@ def missing_plans(rec: Records, kids: Children, missing: Missing) -> None:
     lo = np.minimum(np.where(uasc_in_care, kids.care_start, end + 1), first_missing)
     good = w.pick(due, 0.7)
     once, lapsed = (~good & due & mode for mode in w.split(size, 0.4, 0.3))  # or none at all
+    every = w.timescales.days("missing_plan_every")  # 6 months: 181 days at the least
     first = np.where(
-        lapsed, w.uniform(200, 450, size), recent_first(w.uniform(0, 150, size), kids.stop - lo)
+        lapsed,
+        w.uniform(every + 19, every + 269, size),
+        recent_first(w.uniform(0, every - 31, size), kids.stop - lo),
     )
     hi = np.where(good | lapsed, kids.stop, -1)
 
     def gaps(group: Int, rank: Int) -> Int:
-        return w.uniform(100, 175, group.size)
+        return w.uniform(every - 81, every - 6, group.size)
 
     kind = either(w.chance(0.6, size), "Missing Plan", "Philomena Protocol")
-    child, day, _ = series(lo, hi, first, gaps, 100, backward=True)
+    child, day, _ = series(lo, hi, first, gaps, every - 81, backward=True)
     rec.step(child, kind[child], day)
     single = np.flatnonzero(once)
     day = np.minimum(lo[single] + w.uniform(0, 10, single.size), kids.stop[single])
@@ -216,15 +252,18 @@ def pathway_plans(rec: Records, kids: Children) -> None:
     lo = np.maximum(kids.care_start, kids.dob + int(16 * YEAR) + 1)
     good = w.pick(due, 0.7)
     lapsed = ~good & w.chance(0.5, size)
+    every = w.timescales.days("pathway_every")  # 6 months: 181 days at the least
     first = np.where(
-        lapsed, w.uniform(200, 400, size), recent_first(w.uniform(0, 170, size), end - lo)
+        lapsed,
+        w.uniform(every + 19, every + 219, size),
+        recent_first(w.uniform(0, every - 11, size), end - lo),
     )
     hi = np.where(due & (good | lapsed), end, -1)
 
     def gaps(group: Int, rank: Int) -> Int:
-        return w.uniform(120, 180, group.size)
+        return w.uniform(every - 61, every - 1, group.size)
 
-    child, day, _ = series(lo, hi, first, gaps, 120, backward=True)
+    child, day, _ = series(lo, hi, first, gaps, every - 61, backward=True)
     rec.step(child, "Pathway Plan", day)
     copy = w.chance(0.25, child.size)
     rec.document(child[copy], "Pathway Plan", day[copy])
@@ -233,19 +272,23 @@ def pathway_plans(rec: Records, kids: Children) -> None:
 def case_file(rec: Records, kids: Children) -> None:
     """Chronology, genogram and information sharing agreement, for about 70% of older cases each."""
     w, size, end = rec.w, kids.size, rec.w.end
-    established = end - kids.start > 90
+    open_for = w.timescales.days("core_documents_open_for")  # 3 months: 89 days at the least
+    established = end - kids.start > open_for + 1
     for name, share in (
         ("Chronology", 0.78),
         ("Genogram", 0.75),
         ("Information Sharing Agreement", 0.78),
     ):
         early = w.pick(established, share) | (~established & w.chance(0.4, size))
-        day = kids.start + w.uniform(5, 85, size)
+        day = kids.start + w.uniform(5, open_for - 4, size)
         child = np.flatnonzero(early & (day <= kids.stop))
         rec.filed(child, name, day[child])
     updated = np.flatnonzero(established & w.chance(0.3, size))
     rec.document(
-        updated, "Chronology", w.uniform(kids.start[updated] + 86, kids.stop[updated]), "Update"
+        updated,
+        "Chronology",
+        w.uniform(kids.start[updated] + open_for - 3, kids.stop[updated]),
+        "Update",
     )
 
 
@@ -261,8 +304,10 @@ def assessments(rec: Records, kids: Children, contacts: Contacts) -> None:
     rows = child.size
     good = w.pick(np.bincount(child, minlength=kids.size) > 0, 0.72)
     late = ~good[child] & (w.chance(0.6, rows) | is_last(child))
+    within = w.timescales.working_days("assessment_after")  # 45 working days
     completed = w.add_working_days(
-        received, np.where(late, w.uniform(47, 90, rows), w.uniform(10, 44, rows))
+        received,
+        np.where(late, w.uniform(within + 2, within + 45, rows), w.uniform(10, within - 1, rows)),
     )
     completed = np.where(kids.closed[child], np.minimum(completed, kids.stop[child]), completed)
     completed = np.where(completed > w.end, BLANK, np.maximum(completed, decided))
@@ -289,21 +334,29 @@ def cla_visits(rec: Records, kids: Children, placements: Placements) -> None:
     Some children's visits have now lapsed; others had late or infrequent visits in the past.
     """
     w, size, end = rec.w, kids.size, rec.w.end
+    within = w.timescales.days("visit_after_move")  # 7 days
+    every = w.timescales.days("visit_every")  # 6 weeks
     timely = w.pick(kids.has_care, 0.7)
     lapsed = ~timely & w.chance(0.7, size)
-    stopped = end - w.uniform(46, 100, size)
+    stopped = end - w.uniform(every + 4, every + 58, size)
     owner = placements.child
     rows = owner.size
     late_first = ~timely[owner] & ~lapsed[owner] & w.chance(0.5, rows)
-    first = np.where(late_first, w.uniform(9, 20, rows), w.uniform(0, 6, rows))
+    first = np.where(
+        late_first, w.uniform(within + 2, within + 13, rows), w.uniform(0, within - 1, rows)
+    )
     current = np.where(lapsed[owner], stopped[owner], end)
     hi = np.where(placements.end == BLANK, current, placements.end)
 
     def gaps(group: Int, rank: Int) -> Int:
         slow = ~timely[owner[group]] & w.chance(0.3, group.size)
-        return np.where(slow, w.uniform(45, 75, group.size), w.uniform(21, 41, group.size))
+        return np.where(
+            slow,
+            w.uniform(every + 3, every + 33, group.size),
+            w.uniform(every // 2, every - 1, group.size),
+        )
 
-    group, day, _ = series(placements.start, hi, first, gaps, 21)
+    group, day, _ = series(placements.start, hi, first, gaps, every // 2)
     rec.visit(owner[group], "CLA", day)
 
 

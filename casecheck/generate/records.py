@@ -80,7 +80,14 @@ class Records:
         """Case notes: written up within 3 working days, or late for some late writers' notes."""
         w, size = self.w, child.size
         late = self.kids.late_writer[child] & w.chance(0.3, size) & (not prompt)
-        delay = np.where(late, w.uniform(6, 25, size), w.uniform(0, 3, size))
+        # On time for both the case-note and the supervision write-up rule (5 working days).
+        within = min(
+            w.timescales.working_days("note_write_up"),
+            w.timescales.working_days("supervision_write_up"),
+        )
+        delay = np.where(
+            late, w.uniform(within + 1, within + 20, size), w.uniform(0, within - 2, size)
+        )
         written = np.minimum(w.add_working_days(contact, delay), w.end)
         self.notes.append(
             {

@@ -11,6 +11,7 @@ import numpy as np
 import numpy.typing as npt
 
 from casecheck.calendar import WorkingCalendar
+from casecheck.generate.timescales import Timescales
 
 Int = npt.NDArray[np.int64]
 Bool = npt.NDArray[np.bool_]
@@ -30,6 +31,7 @@ class World:
     rng: np.random.Generator
     end: int
     calendar: WorkingCalendar
+    timescales: Timescales  # the rules' timescales, which on time and late are drawn around
 
     def uniform(self, lo: int | Int, hi: int | Int, size: int | None = None) -> Int:
         """Whole numbers from lo to hi inclusive; array bounds broadcast."""
