@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Annotated
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 
 from casecheck.engine.kinds.evidence_per_event import EvidencePerEvent
 from casecheck.engine.kinds.evidence_recurring import EvidenceRecurring
@@ -65,3 +65,11 @@ class Rule(Strict):
         if not value:
             raise ValueError("a rule needs at least one check")
         return value
+
+    @model_validator(mode="after")
+    def _deadlines_in_scope(self) -> Rule:
+        """Per-event checks check each deadline against the rule's scope on its day."""
+        for check in self.checks.values():
+            if isinstance(check, EvidencePerEvent):
+                check.within(self.scope)
+        return self

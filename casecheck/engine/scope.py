@@ -1,7 +1,9 @@
 """Which children a rule applies to at the as-of date, and since when: every scope key in one place.
 
-Each key is one entry of SCOPE_KEYS: the tables it reads, its evaluation for every child at once,
-and its words for `rules explain`. The Scope model below lists the same keys for rule files.
+Each key is one entry of SCOPE_KEYS: the tables it reads, its evaluation for every child at once
+(at the as-of date, and at any dates: a per-event deadline is checked against the rule's scope on
+the day it falls), and its words for `rules explain`. The Scope model below lists the same keys
+for rule files.
 """
 
 from __future__ import annotations
@@ -10,16 +12,21 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from pydantic import Field, model_validator
 
 from casecheck.calendar import Duration
+from casecheck.engine import care_leavers
 from casecheck.engine.context import Context, spells
 from casecheck.engine.language import Strict
 
 # A scope result: index PERSON_ID (every child), columns `in` (bool) and `since` (when the child
 # came into scope; NaT when that is unknown or has no date, such as a flag).
 ScopeFrame = pd.DataFrame
+
+# Days to evaluate a scope at: columns PERSON_ID and `day` (a date at midnight), one row each.
+Pairs = pd.DataFrame
 
 FLAGS = ("allocated", "looked_after", "uasc", "age_estimated")
 
@@ -35,6 +42,7 @@ class Scope(Strict):
     age_at_least: int | None = Field(default=None, ge=0, le=25)
     age_under: int | None = Field(default=None, ge=0, le=26)
     open_for: Duration | None = None  # allocated without a break for at least this long
+    care_leaver: care_leavers.CareLeaver | None = None  # eligible, relevant, former relevant
     all_of: list[Scope] | None = None
     any_of: list[Scope] | None = None
 
@@ -129,6 +137,18 @@ def _open_for(ctx: Context, scope: Scope) -> ScopeFrame:
     return _frame(ctx, reached <= ctx.today, reached)
 
 
+def _care_leaver(ctx: Context, scope: Scope) -> ScopeFrame:
+    assert scope.care_leaver is not None
+    inside, since = care_leavers.evaluate(ctx, scope.care_leaver)
+    return _frame(ctx, inside, since)
+
+
+def _care_leaver_at(ctx: Context, scope: Scope, pairs: Pairs) -> pd.Series:
+    assert scope.care_leaver is not None
+    held, _ = care_leavers.status_at(ctx, scope.care_leaver, pairs["PERSON_ID"], pairs["day"])
+    return pd.Series(held, index=pairs.index)
+
+
 def _all(frames: list[ScopeFrame], ctx: Context) -> ScopeFrame:
     inside = pd.concat([f["in"] for f in frames], axis=1).all(axis=1)
     since = pd.concat([f["since"] for f in frames], axis=1).max(axis=1)
@@ -144,6 +164,121 @@ def _any(frames: list[ScopeFrame], ctx: Context) -> ScopeFrame:
     return _frame(ctx, inside, since.where(~undated))
 
 
+# --- at any day ---------------------------------------------------------------------------------
+def _covered(pairs: Pairs, periods: pd.DataFrame) -> pd.Series:
+    """Whether a period of the child's (`start` to `end`, both days included; `end` NaT: open)
+    covers each pair's day."""
+    spans = periods[["PERSON_ID", "start", "end"]].assign(
+        start=periods["start"].dt.normalize(), end=periods["end"].dt.normalize()
+    )
+    both = pairs.reset_index(names="_pair").merge(spans, on="PERSON_ID")
+    inside = (both["start"] <= both["day"]) & (both["end"].isna() | (both["day"] <= both["end"]))
+    hit = both.loc[inside.to_numpy(), "_pair"].unique()
+    return pd.Series(pairs.index.isin(hit), index=pairs.index)
+
+
+def _spell_periods(rows: pd.DataFrame) -> pd.DataFrame:
+    return rows[["PERSON_ID", "spell_start", "spell_end"]].rename(
+        columns={"spell_start": "start", "spell_end": "end"}
+    )
+
+
+def _allocated_at(ctx: Context, scope: Scope, pairs: Pairs) -> pd.Series:
+    return _covered(pairs, _spell_periods(ctx.allocation_spells))
+
+
+def _looked_after_at(ctx: Context, scope: Scope, pairs: Pairs) -> pd.Series:
+    return _covered(pairs, _spell_periods(ctx.placement_spells))
+
+
+def _missing_within_at(ctx: Context, scope: Scope, pairs: Pairs) -> pd.Series:
+    """An episode started in the `missing_within` before the day (the day included), as at the
+    as-of date: `missing_within` back from the day to the day."""
+    assert scope.missing_within is not None
+    episodes = ctx.table("missing_episodes")
+    episodes = episodes[episodes["START_DATE"] < ctx.end_of_today]
+    periods = pd.DataFrame(
+        {
+            "PERSON_ID": pairs["PERSON_ID"],
+            "start": ctx.calendar.subtract(pairs["day"], scope.missing_within),
+            "end": pairs["day"],
+        }
+    )
+    # Each day looks back to its own start: compare every episode of the child with it.
+    both = periods.reset_index(names="_pair").merge(
+        pd.DataFrame(
+            {"PERSON_ID": episodes["PERSON_ID"], "began": episodes["START_DATE"].dt.normalize()}
+        ),
+        on="PERSON_ID",
+    )
+    inside = (both["began"] >= both["start"]) & (both["began"] <= both["end"])
+    hit = both.loc[inside.to_numpy(), "_pair"].unique()
+    return pd.Series(pairs.index.isin(hit), index=pairs.index)
+
+
+def _age_at_least_at(ctx: Context, scope: Scope, pairs: Pairs) -> pd.Series:
+    assert scope.age_at_least is not None
+    reached = _birthday(ctx, scope.age_at_least).reindex(pairs["PERSON_ID"]).to_numpy()
+    return pd.Series(reached <= pairs["day"].to_numpy(), index=pairs.index)
+
+
+def _age_under_at(ctx: Context, scope: Scope, pairs: Pairs) -> pd.Series:
+    assert scope.age_under is not None
+    reached = _birthday(ctx, scope.age_under).reindex(pairs["PERSON_ID"]).to_numpy()
+    return pd.Series(reached > pairs["day"].to_numpy(), index=pairs.index)
+
+
+def _open_for_at(ctx: Context, scope: Scope, pairs: Pairs) -> pd.Series:
+    assert scope.open_for is not None
+    spells_ = _spell_periods(ctx.allocation_spells)
+    # Open for long enough from the day the spell has lasted `open_for`, to its end.
+    reached = spells_.assign(
+        start=ctx.calendar.add(spells_["start"].dt.normalize(), scope.open_for)
+    )
+    return _covered(pairs, reached)
+
+
+def holds_at(scope: Scope | None, ctx: Context, persons: pd.Series, days: pd.Series) -> np.ndarray:
+    """Whether each child was (or, by what the export shows, will be) in scope on each day.
+
+    `persons` and `days` are row by row; a day's time is ignored. A condition that does not
+    change with the day (a flag) is read at the as-of date.
+    """
+    pairs = pd.DataFrame(
+        {
+            "PERSON_ID": persons.to_numpy(dtype=object),
+            "day": pd.Series(days.to_numpy(dtype="datetime64[ns]")).dt.normalize().to_numpy(),
+        }
+    )
+    if scope is None or pairs.empty:
+        return np.ones(len(pairs), dtype=bool)
+    return _holds_at(scope, ctx, pairs).to_numpy(dtype=bool)
+
+
+def _holds_at(scope: Scope, ctx: Context, pairs: Pairs) -> pd.Series:
+    ok = pd.Series(True, index=pairs.index)
+    for key in sorted(scope.model_fields_set):
+        value = getattr(scope, key)
+        if key == "all_of":
+            for sub in value:
+                ok &= _holds_at(sub, ctx, pairs)
+            continue
+        if key == "any_of":
+            some = pd.Series(False, index=pairs.index)
+            for sub in value:
+                some |= _holds_at(sub, ctx, pairs)
+            ok &= some
+            continue
+        entry = SCOPE_KEYS[key]
+        if entry.at is None:
+            now = entry.evaluate(ctx, scope)["in"]
+            held = pd.Series(now.reindex(pairs["PERSON_ID"]).fillna(False).to_numpy(dtype=bool))
+        else:
+            held = entry.at(ctx, scope, pairs)
+        ok &= ~held if value is False else held
+    return ok
+
+
 @dataclass(frozen=True)
 class ScopeKey:
     """One scope key: what it reads, how it is evaluated, and its words (value -> text)."""
@@ -151,6 +286,10 @@ class ScopeKey:
     tables: tuple[str, ...]  # tables, or `table.COLUMN`s
     evaluate: Callable[[Context, Scope], ScopeFrame]
     words: Callable[[Any], str]
+    # Whether the condition held for each (PERSON_ID, day) pair, as the export shows it at the
+    # as-of date (an open allocation goes on; a birthday is known ahead). None: a condition that
+    # does not change with the day (a flag), read at the as-of date.
+    at: Callable[[Context, Scope, Pairs], pd.Series] | None = None
 
 
 def _flag_words(yes: str, no: str) -> Callable[[Any], str]:
@@ -162,11 +301,13 @@ SCOPE_KEYS: dict[str, ScopeKey] = {
         ("allocations",),
         lambda ctx, s: _allocated(ctx),
         _flag_words("currently allocated", "not currently allocated"),
+        at=_allocated_at,
     ),
     "looked_after": ScopeKey(
         ("placements",),
         lambda ctx, s: _looked_after(ctx),
         _flag_words("looked after (an open placement)", "not looked after"),
+        at=_looked_after_at,
     ),
     "uasc": ScopeKey(
         ("persons.UASC",), lambda ctx, s: _flag("UASC")(ctx), _flag_words("UASC", "not UASC")
@@ -180,12 +321,19 @@ SCOPE_KEYS: dict[str, ScopeKey] = {
         ("missing_episodes",),
         _missing_within,
         lambda value: f"had a missing episode in the last {value}",
+        at=_missing_within_at,
     ),
-    "age_at_least": ScopeKey((), _age_at_least, lambda value: f"aged {value} or over"),
-    "age_under": ScopeKey((), _age_under, lambda value: f"aged under {value}"),
+    "age_at_least": ScopeKey(
+        (), _age_at_least, lambda value: f"aged {value} or over", at=_age_at_least_at
+    ),
+    "age_under": ScopeKey((), _age_under, lambda value: f"aged under {value}", at=_age_under_at),
     "open_for": ScopeKey(
-        ("allocations",), _open_for, lambda value: f"allocated for at least {value}"
+        ("allocations",),
+        _open_for,
+        lambda value: f"allocated for at least {value}",
+        at=_open_for_at,
     ),
+    "care_leaver": ScopeKey(("placements",), _care_leaver, care_leavers.words, at=_care_leaver_at),
 }
 
 

@@ -6,9 +6,10 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-from pydantic import Field
+from pydantic import Field, PrivateAttr
 
 from casecheck.calendar import Duration
+from casecheck.engine import scope as scopes
 from casecheck.engine.context import Context, member
 from casecheck.engine.events import EVENTS, EventKind, EventSpec, event_kind, problems
 from casecheck.engine.kinds.common import (
@@ -48,6 +49,17 @@ class EvidencePerEvent(Strict):
     # Each piece of evidence counts for one event only (a placement plan belongs to one
     # placement); without it, one piece in several events' windows counts for each of them.
     distinct: bool = False
+    # The rule's scope, set by the rule (engine/model.py): each deadline is checked against it
+    # on the day it falls, not only at the as-of date.
+    _rule_scope: scopes.Scope | None = PrivateAttr(default=None)
+
+    @property
+    def rule_scope(self) -> scopes.Scope | None:
+        return self._rule_scope
+
+    def within(self, scope: scopes.Scope | None) -> None:
+        """Check each deadline against `scope` (the rule's) on the day it falls."""
+        self._rule_scope = scope
 
 
 TEMPLATES = {
@@ -108,6 +120,9 @@ def evaluate(check: EvidencePerEvent, ctx: Context, scope: ScopeFrame) -> CheckR
             years=kind.until_age
         )
         left |= birthday.notna() & (birthday <= events["due"].dt.normalize())
+    # Nor is a deadline on a day the child is out of the rule's scope: a child who leaves it
+    # (the case closes, turns the scope's age bound, leaves care) before the deadline.
+    left |= ~scopes.holds_at(check.rule_scope, ctx, events["PERSON_ID"], events["due"])
     events = events[~left.to_numpy()]
     counted, others = select_evidence(ctx, check.evidence)
     counted = counted.reset_index(drop=True)
@@ -225,7 +240,7 @@ def explain(check: EvidencePerEvent) -> str:
             else ""
         )
         + " One exception per event without it once that time has passed; until then it is due "
-        "soon." + _left_words(kind)
+        "soon." + _left_words(kind) + _scope_words(check)
     )
 
 
@@ -234,6 +249,16 @@ def _left_words(kind: EventKind) -> str:
     if not ways:
         return ""
     return f" An event whose deadline falls after the child {' or '.join(ways)} is not checked."
+
+
+def _scope_words(check: EvidencePerEvent) -> str:
+    if check.rule_scope is None:
+        return ""
+    return (
+        " An event whose deadline falls on a day the child is not in the rule's scope "
+        f"({scopes.scope_words(check.rule_scope)}) is not checked either (as the export shows "
+        "it at the as-of date: an open allocation or placement goes on)."
+    )
 
 
 KIND = CheckKind(
