@@ -457,13 +457,21 @@ def rules() -> None:
 @preset_option
 @rules_option
 def rules_list(config_file: Path | None, preset_name: str | None, rules_dir: Path | None) -> int:
-    """One line per rule: id, severity and title."""
+    """The rules grouped by area (looked after, child protection, children in need, care
+    leavers, all open cases): one line per rule, id, severity and title."""
+    from casecheck.engine.language import Area
+
     config = _config_only(config_file, preset_name)
     loaded = _rules(config, rules_dir)
     width = max(len(r.id) for r in loaded)
-    for rule in loaded:
-        off = "" if rule.enabled else "  (turned off)"
-        click.echo(f"{rule.id:<{width}}  {rule.severity.value:<6}  {rule.title}{off}")
+    groups = [(area, [r for r in loaded if r.area is area]) for area in Area]
+    for n, (area, members) in enumerate([g for g in groups if g[1]]):
+        if n:
+            click.echo("")
+        click.echo(area.words)
+        for rule in members:
+            off = "" if rule.enabled else "  (turned off)"
+            click.echo(f"  {rule.id:<{width}}  {rule.severity.value:<6}  {rule.title}{off}")
     return ExitCode.CLEAN
 
 

@@ -449,24 +449,46 @@ def test_free_text_columns_never_appear(
 # --- rules -----------------------------------------------------------------------------------
 
 
-def test_rules_list_lists_every_rule_file() -> None:
+def test_rules_list_lists_every_rule_file_grouped_by_area() -> None:
+    """A heading per area in the issue's order (looked after first, all open cases last), each
+    rule once under the area its file names, sorted by id within the area."""
     result = run("rules", "list")
     assert result.code == 0
-    lines = result.out.splitlines()
-    assert [line.split()[0] for line in lines] == rule_ids()
-    for line in lines:
-        assert line.split()[1] in {"high", "medium", "low"}
+    groups: dict[str, list[str]] = {}
+    for line in result.out.splitlines():
+        if line and not line.startswith(" "):
+            heading = line
+            groups[heading] = []
+        elif line:
+            assert line.split()[1] in {"high", "medium", "low"}
+            groups[heading].append(line.split()[0])
+    areas = {p.stem: re.search(r"^area: (\w+)$", p.read_text(), re.M) for p in RULES.glob("*.yaml")}
+    expected: dict[str, list[str]] = {}
+    for area in ["looked_after", "child_protection", "children_in_need", "care_leavers",
+                 "all_open_cases"]:  # fmt: skip
+        ids = sorted(k for k, m in areas.items() if m and m.group(1) == area)
+        if ids:
+            expected[area.replace("_", " ").capitalize()] = ids
+    assert groups == expected
+    assert list(groups) == list(expected)
+    assert sorted(i for ids in groups.values() for i in ids) == rule_ids()
+    line = next(x for x in result.out.splitlines() if x.split()[:1] == ["cla-visits"])
+    assert line.split(maxsplit=2)[1:] == [
+        "high",
+        "Statutory visits to looked-after children, with the child seen",
+    ]
 
 
 def test_rules_explain_shows_why_source_and_checks() -> None:
     result = run("rules", "explain", "cla-visits")
     assert result.code == 0
     headings = [line for line in result.out.splitlines() if not line.startswith(" ")]
-    for heading in ("Rule:", "Severity:", "Why:", "How to fix:", "Source:"):
+    for heading in ("Rule:", "Severity:", "Area:", "Why:", "How to fix:", "Source:"):
         assert heading in headings
     assert "Check 'after-move':" in headings
     assert "Check 'every-6-weeks':" in headings
     assert "reg 28(2)" in result.out
+    assert "Area:\n  Looked after\n" in result.out
 
 
 def test_rules_explain_unknown_rule_exits_2() -> None:

@@ -16,9 +16,12 @@ from casecheck.engine.rulefiles import DEFAULT_RULES
 
 SAMPLE = Path(__file__).resolve().parents[1] / "sample_exports"
 KINDS = (
-    "age_assessment, child_and_family_assessment, chronology, cin_visit, cla_review, cla_visit, "
-    "cp_visit, genogram, information_sharing_agreement, management_oversight, missing_plan, "
-    "pathway_plan, placement_plan, risk_assessment, supervision, visit"
+    "age_assessment, care_plan, case_summary, child_and_family_assessment, chronology, "
+    "cin_plan_review, cin_visit, cla_review, cla_visit, cp_review_conference, cp_visit, genogram, "
+    "information_sharing_agreement, initial_cp_conference, initial_health_assessment, "
+    "management_oversight, missing_plan, needs_assessment, pathway_plan, personal_education_plan, "
+    "placement_plan, review_health_assessment, risk_assessment, section_47_enquiry, "
+    "strategy_discussion, supervision, visit"
 )
 
 

@@ -79,6 +79,7 @@ LOCAL_RULE = """\
 id: long-missing-episode-review
 title: A strategy discussion after each missing episode lasting more than 2 days
 severity: high
+area: all_open_cases
 source: Local standard (example)
 why: A child missing for days is at risk of exploitation.
 how_to_fix: Hold and record the strategy discussion.
@@ -152,8 +153,9 @@ def test_a_council_rule_with_an_event_from_any_table_and_its_duration(tmp_path: 
     explained = run("rules", "explain", "long-missing-episode-review", "--rules", rules)
     assert " ".join(explained.out.split()) == (
         "Rule: long-missing-episode-review: A strategy discussion after each missing episode "
-        "lasting more than 2 days Severity: high Applies to: every child in the export Check "
-        "'strategy': For each event 'went missing' (missing_episodes from START_DATE to "
+        "lasting more than 2 days Severity: high Area: All open cases Applies to: every child "
+        "in the export Check 'strategy': For each event 'went missing' (missing_episodes from "
+        "START_DATE to "
         "END_DATE, lasting more than 2 days; an open one up to the as-of date) in the last 3 "
         "months: a completed risk assessment, dated from 0 days before the event to 5 working "
         "days after it. One exception per event without it once that time has passed; until then "
@@ -170,7 +172,7 @@ def test_an_event_naming_a_column_that_is_not_a_date_is_exit_2(tmp_path: Path) -
     result = run("rules", "list", "--rules", rules)
     assert result.code == 2
     assert result.err == (
-        f'error: {path}, line 13: at checks > strategy > event > end: "RHI_OFFERED" is not a '
+        f'error: {path}, line 14: at checks > strategy > event > end: "RHI_OFFERED" is not a '
         "date column of missing_episodes. Use one of START_DATE, END_DATE, RHI_DATE.\n"
     )
 
@@ -179,6 +181,7 @@ ROLLING_RULE = """\
 id: placement-moves-any-year
 title: Three or more placements within any 12 months
 severity: medium
+area: looked_after
 source: Local standard (example)
 why: Each move breaks a child's relationships.
 how_to_fix: Review the care plan.

@@ -18,6 +18,7 @@ RULE = """\
 id: method-recorded
 title: Visit method recorded
 severity: high
+area: all_open_cases
 source: Local recording standard (test).
 why: Test rule.
 how_to_fix: Record the method.

@@ -19,6 +19,7 @@ def explain(rule: Rule) -> list[tuple[str, str]]:
     out = [
         ("Rule", f"{rule.id}: {rule.title}"),
         ("Severity", rule.severity.value),
+        ("Area", rule.area.words),
         ("Applies to", scope_words(rule.scope)),
     ]
     for name, check in rule.checks.items():

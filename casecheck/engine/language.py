@@ -22,6 +22,21 @@ class Severity(StrEnum):
         return {"low": 1, "medium": 2, "high": 3}[self.value]
 
 
+class Area(StrEnum):
+    """The part of the service a rule belongs to: `rules list` groups rules by it, in this order."""
+
+    LOOKED_AFTER = "looked_after"
+    CHILD_PROTECTION = "child_protection"
+    CHILDREN_IN_NEED = "children_in_need"
+    CARE_LEAVERS = "care_leavers"
+    ALL_OPEN_CASES = "all_open_cases"
+
+    @property
+    def words(self) -> str:
+        """'Looked after', 'Child protection', ...: the heading `rules list` shows."""
+        return self.value.replace("_", " ").capitalize()
+
+
 class Strict(BaseModel):
     """A part of a rule file: unknown keys are errors, values never change after reading."""
 

@@ -12,10 +12,11 @@ from casecheck.engine.kinds.evidence_recurring import EvidenceRecurring
 from casecheck.engine.kinds.records import Records
 from casecheck.engine.kinds.share import Share
 from casecheck.engine.kinds.threshold import Threshold
-from casecheck.engine.language import Evidence, Requirement, Severity, Strict, Window
+from casecheck.engine.language import Area, Evidence, Requirement, Severity, Strict, Window
 from casecheck.engine.scope import Scope
 
 __all__ = [
+    "Area",
     "Check",
     "Evidence",
     "EvidencePerEvent",
@@ -45,6 +46,7 @@ class Rule(Strict):
     id: str
     title: str
     severity: Severity
+    area: Area  # looked_after, child_protection, children_in_need, care_leavers, all_open_cases
     why: str
     how_to_fix: str
     source: str

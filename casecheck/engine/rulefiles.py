@@ -8,6 +8,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
+from casecheck.engine import scope as scopes
 from casecheck.engine.checks import CHECK_KINDS
 from casecheck.engine.context import EVIDENCE_FIELDS, VISIT_KINDS
 from casecheck.engine.kinds.common import Problem
@@ -60,6 +61,8 @@ def _check_references(
 ) -> None:
     """Evidence kinds, events, tables and columns a rule names must exist. `at` is where the
     rule sits in `doc` (rules > ID for a council's override in casecheck.yaml)."""
+    for problem in scopes.problems(rule.scope):
+        raise _fail_at(doc, [*at, *problem.loc], problem.what, problem.fix, error)
     for name, check in rule.checks.items():
         loc: list[str | int] = ["checks", name]
         kind = CHECK_KINDS[check.kind]

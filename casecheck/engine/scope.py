@@ -8,7 +8,7 @@ for rule files.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,9 +17,11 @@ import pandas as pd
 from pydantic import Field, model_validator
 
 from casecheck.calendar import Duration
-from casecheck.engine import care_leavers
+from casecheck.engine import care_leavers, statuses
 from casecheck.engine.context import Context, spells
+from casecheck.engine.kinds.common import Problem
 from casecheck.engine.language import Strict
+from casecheck.engine.statuses import STATUSES, StatusRef
 
 # A scope result: index PERSON_ID (every child), columns `in` (bool) and `since` (when the child
 # came into scope; NaT when that is unknown or has no date, such as a flag).
@@ -43,6 +45,7 @@ class Scope(Strict):
     age_under: int | None = Field(default=None, ge=0, le=26)
     open_for: Duration | None = None  # allocated without a break for at least this long
     care_leaver: care_leavers.CareLeaver | None = None  # eligible, relevant, former relevant
+    status: StatusRef | None = None  # a named status (on_cp_plan) or {table, start, end, where}
     all_of: list[Scope] | None = None
     any_of: list[Scope] | None = None
 
@@ -50,12 +53,15 @@ class Scope(Strict):
     @classmethod
     def _atom(cls, data: Any) -> Any:
         if isinstance(data, str):
-            if data not in FLAGS:
-                raise ValueError(
-                    f'unknown scope "{data}" (write allocated, looked_after, uasc or '
-                    "age_estimated, or a mapping such as missing_within: 12 months)"
-                )
-            return {data: True}
+            if data in FLAGS:
+                return {data: True}
+            if data in STATUSES:
+                return {"status": data}
+            raise ValueError(
+                f'unknown scope "{data}" (write allocated, looked_after, uasc, age_estimated, '
+                f"{', '.join(s for s in STATUSES if s not in FLAGS)}, or a mapping such as "
+                "missing_within: 12 months)"
+            )
         return data
 
     @model_validator(mode="after")
@@ -80,8 +86,9 @@ def _allocated(ctx: Context) -> ScopeFrame:
     return _frame(ctx, pd.Series(True, index=now.index), now["spell_start"])
 
 
-def _looked_after(ctx: Context) -> ScopeFrame:
-    now = ctx.current_placement
+def _status(ctx: Context, ref: StatusRef) -> ScopeFrame:
+    """In scope while a row of the status covers the as-of date, since its spell began."""
+    now = statuses.current(ctx, ref)
     return _frame(ctx, pd.Series(True, index=now.index), now["spell_start"])
 
 
@@ -153,6 +160,11 @@ def _all(frames: list[ScopeFrame], ctx: Context) -> ScopeFrame:
     inside = pd.concat([f["in"] for f in frames], axis=1).all(axis=1)
     since = pd.concat([f["since"] for f in frames], axis=1).max(axis=1)
     return _frame(ctx, inside, since)
+
+
+def both(first: ScopeFrame, second: ScopeFrame, ctx: Context) -> ScopeFrame:
+    """Children in both scopes, since the later of their two dates (as `all_of`)."""
+    return _all([first, second], ctx)
 
 
 def _any(frames: list[ScopeFrame], ctx: Context) -> ScopeFrame:
@@ -290,6 +302,8 @@ class ScopeKey:
     # as-of date (an open allocation goes on; a birthday is known ahead). None: a condition that
     # does not change with the day (a flag), read at the as-of date.
     at: Callable[[Context, Scope, Pairs], pd.Series] | None = None
+    reads: Callable[[Any], Iterable[str]] | None = None  # tables that depend on the value
+    problems: Callable[[Any], list[Problem]] | None = None  # what the value names, if unknown
 
 
 def _flag_words(yes: str, no: str) -> Callable[[Any], str]:
@@ -305,7 +319,7 @@ SCOPE_KEYS: dict[str, ScopeKey] = {
     ),
     "looked_after": ScopeKey(
         ("placements",),
-        lambda ctx, s: _looked_after(ctx),
+        lambda ctx, s: _status(ctx, "looked_after"),
         _flag_words("looked after (an open placement)", "not looked after"),
         at=_looked_after_at,
     ),
@@ -334,6 +348,13 @@ SCOPE_KEYS: dict[str, ScopeKey] = {
         at=_open_for_at,
     ),
     "care_leaver": ScopeKey(("placements",), _care_leaver, care_leavers.words, at=_care_leaver_at),
+    "status": ScopeKey(
+        (),
+        lambda ctx, s: _status(ctx, s.status or ""),
+        lambda value: statuses.status_of(value).words,
+        reads=statuses.needs,
+        problems=statuses.problems,
+    ),
 }
 
 
@@ -347,7 +368,23 @@ def needs(scope: Scope | None) -> set[str]:
             for sub in getattr(scope, key) or []:
                 out |= needs(sub)
         else:
-            out |= set(SCOPE_KEYS[key].tables)
+            entry = SCOPE_KEYS[key]
+            out |= set(entry.reads(getattr(scope, key)) if entry.reads else entry.tables)
+    return out
+
+
+def problems(scope: Scope | None, at: tuple[str | int, ...] = ("scope",)) -> list[Problem]:
+    """What a scope names that does not exist (a status's table or columns), with where."""
+    if scope is None:
+        return []
+    out: list[Problem] = []
+    for key in sorted(scope.model_fields_set):
+        value = getattr(scope, key)
+        if key in ("all_of", "any_of"):
+            for i, sub in enumerate(value):
+                out += problems(sub, (*at, key, i))
+        elif (check := SCOPE_KEYS[key].problems) is not None:
+            out += [Problem((*at, key, *p.loc), p.what, p.fix) for p in check(value)]
     return out
 
 

@@ -183,7 +183,14 @@ def matches(values: pd.Series, wanted: list[str]) -> pd.Series:
 
 
 def holds(values: pd.Series, condition: Condition) -> pd.Series:
-    """Which cells satisfy a `where:` condition."""
+    """Which cells satisfy a `where:` condition. A flag column (read as true / false / unknown)
+    matches as Y and N: `SEEN_ALONE: [Y]`, `SEEN_ALONE: {not: [Y]}` (N or unknown)."""
+    if pd.api.types.is_bool_dtype(values.dtype):
+        flags = values.astype("boolean")
+        yes = flags.fillna(False).to_numpy(dtype=bool)
+        text = np.where(yes, "Y", "N").astype(object)
+        text[flags.isna().to_numpy(dtype=bool)] = None
+        values = pd.Series(text, index=values.index, dtype=object)
     ok = pd.Series(True, index=values.index)
     if condition.one_of is not None:
         ok &= matches(values, condition.one_of)

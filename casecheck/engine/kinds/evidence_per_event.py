@@ -10,8 +10,10 @@ from pydantic import Field, PrivateAttr
 
 from casecheck.calendar import Duration
 from casecheck.engine import scope as scopes
+from casecheck.engine import statuses
 from casecheck.engine.context import Context, member
 from casecheck.engine.events import EVENTS, EventKind, EventSpec, event_kind, problems
+from casecheck.engine.evidence_events import EvidenceEvent, evidence_event
 from casecheck.engine.kinds.common import (
     CheckKind,
     CheckResult,
@@ -41,7 +43,9 @@ class EvidencePerEvent(Strict):
     """Each event (a placement start, a return from missing, ...) needs evidence in a window."""
 
     kind: Literal["evidence_per_event"]
-    event: str | EventSpec  # a named event, or {table, date, end, lasted_more_than, label}
+    # A named event, or {table, date, end, lasted_more_than, label}, or the start of a status
+    # ({started: on_cp_plan}), or each piece of evidence of a kind ({evidence: K, label}).
+    event: str | EventSpec | statuses.StatusStart | EvidenceEvent
     where: Where = Field(default_factory=dict)  # only events with these values
     lookback: Duration
     evidence: Evidence
@@ -64,13 +68,34 @@ class EvidencePerEvent(Strict):
 
 TEMPLATES = {
     "missing": "{event} {date}; no {evidence} by {due} ({after})",
+    # A window that closes on the event's day: the evidence had to come before it.
+    "missing_before": "{event} {date}; no {evidence} in the {before} before it",
     "elsewhere": "{event} {date}; no {evidence} by {due} ({after}); found only {found}",
+    "elsewhere_before": "{event} {date}; no {evidence} in the {before} before it; found only "
+    "{found}",
     "looked_for": "{evidence}, from {before} before to {after} after",
     "taken": "counted for the {event}",
 }
 
 
+def _event(check: EvidencePerEvent) -> EventKind:
+    """The check's event kind, whichever way the rule wrote it."""
+    if isinstance(check.event, statuses.StatusStart):
+        return statuses.start_event(check.event)
+    if isinstance(check.event, EvidenceEvent):
+        return evidence_event(check.event)
+    return event_kind(check.event)
+
+
 def tables(check: EvidencePerEvent) -> list[str]:
+    if isinstance(check.event, statuses.StatusStart):
+        table = statuses.status_of(check.event.started).spec.table
+        return [
+            *statuses.needs(check.event.started),
+            *(f"{table}.{c}" for c in columns_needed(check.where)),
+        ]
+    if isinstance(check.event, EvidenceEvent):
+        return []  # the evidence it reads is named by evidence()
     table = event_kind(check.event).table
     if isinstance(check.event, EventSpec):
         ends = [check.event.end] if check.event.end else []
@@ -83,10 +108,30 @@ def tables(check: EvidencePerEvent) -> list[str]:
 
 
 def evidence(check: EvidencePerEvent) -> list[EvidenceUse]:
+    if isinstance(check.event, EvidenceEvent):
+        return [
+            EvidenceUse(check.event.evidence, kind_loc=("event", "evidence")),
+            use_of(check.evidence),
+        ]
     return [use_of(check.evidence)]
 
 
 def references(check: EvidencePerEvent) -> list[Problem]:
+    if isinstance(check.event, statuses.StatusStart):
+        return [
+            Problem(("event", "started", *p.loc), p.what, p.fix)
+            for p in statuses.problems(check.event.started)
+        ]
+    if isinstance(check.event, EvidenceEvent):
+        if check.where:
+            return [
+                Problem(
+                    ("where",),
+                    "an event read from evidence has no columns to filter on",
+                    "Remove where:, or read the event from its table.",
+                )
+            ]
+        return []
     if isinstance(check.event, EventSpec):
         return [Problem(("event", *loc), what, fix) for loc, what, fix in problems(check.event)]
     if check.event not in EVENTS:
@@ -99,7 +144,7 @@ def references(check: EvidencePerEvent) -> list[Problem]:
 
 
 def evaluate(check: EvidencePerEvent, ctx: Context, scope: ScopeFrame) -> CheckResult:
-    kind = event_kind(check.event)
+    kind = _event(check)
     events = where(kind.build(ctx), check.where)
     start = ctx.before(check.lookback)
     events = events[
@@ -147,7 +192,11 @@ def evaluate(check: EvidencePerEvent, ctx: Context, scope: ScopeFrame) -> CheckR
         "event": kind.label,
         "evidence": words(check.evidence.kind),
         "after": str(check.window.after),
+        "before": str(check.window.before),
     }
+    before_only = check.window.after.amount == 0
+    missing = TEMPLATES["missing_before" if before_only else "missing"]
+    elsewhere = TEMPLATES["elsewhere_before" if before_only else "elsewhere"]
 
     soon = open_[pending]
     due_soon = pd.DataFrame(
@@ -156,7 +205,7 @@ def evaluate(check: EvidencePerEvent, ctx: Context, scope: ScopeFrame) -> CheckR
             "event_ref": soon["ref"],
             "due_date": soon["due"],
             "message": fill(
-                TEMPLATES["missing"],
+                missing,
                 soon.index,
                 date=fmt_when(soon["date"], check.window.after),
                 due=fmt_when(soon["due"], check.window.after),
@@ -182,8 +231,8 @@ def evaluate(check: EvidencePerEvent, ctx: Context, scope: ScopeFrame) -> CheckR
     }
     message = choose(
         late["why_not"].fillna("") == "not in Documents",
-        fill(TEMPLATES["elsewhere"], late.index, **both),
-        fill(TEMPLATES["missing"], late.index, **both),
+        fill(elsewhere, late.index, **both),
+        fill(missing, late.index, **both),
     )
     findings = pd.DataFrame(
         {
@@ -222,12 +271,21 @@ def _one_event_per_piece(pairs: pd.DataFrame) -> pd.DataFrame:
 
 
 def explain(check: EvidencePerEvent) -> str:
-    kind = event_kind(check.event)
+    kind = _event(check)
     event = f"'{kind.label.lower()}'"
     if isinstance(check.event, EventSpec) and check.event.lasted_more_than is not None:
         event += (
             f" ({check.event.table} from {check.event.date} to {check.event.end}, lasting more "
             f"than {check.event.lasted_more_than}; an open one up to the as-of date)"
+        )
+    if isinstance(check.event, statuses.StatusStart):
+        status = statuses.status_of(check.event.started)
+        event += f" (each time the child became {status.words}, spells joined across handovers)"
+    if isinstance(check.event, EvidenceEvent):
+        where = {True: " in Documents", False: " recorded outside Documents", None: ""}
+        event += (
+            f" (each {words(check.event.evidence)}{where[check.event.in_documents]}; several on "
+            "one day are one event)"
         )
     return (
         f"For each event {event} in the last {check.lookback}{where_words(check.where)}: "

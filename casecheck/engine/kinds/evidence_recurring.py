@@ -9,6 +9,7 @@ import pandas as pd
 from pydantic import model_validator
 
 from casecheck.calendar import Duration
+from casecheck.engine import scope as scopes
 from casecheck.engine.context import Context, fmt_dates, member
 from casecheck.engine.events import EVENTS
 from casecheck.engine.kinds.common import (
@@ -28,6 +29,7 @@ from casecheck.engine.kinds.common import (
     use_of,
 )
 from casecheck.engine.language import Evidence, Strict
+from casecheck.engine.statuses import StatusRef, current, needs, problems, status_of
 
 # A review recorded as a step and also uploaded to Documents is one review, not two: pieces of
 # evidence within SAME_OCCASION of the one before count once in the schedule.
@@ -40,6 +42,15 @@ CLOCKS = {
     "current_placement": (("placements",), "the current placement started"),
     "period_of_care": (("placements",), "the current period of care began"),
 }
+
+
+class StatusClock(Strict):
+    """A clock that starts with a status: when its current spell began (`since: period`, plans
+    joined across handovers) or when the row covering the as-of date started (`since: current`:
+    each new plan restarts the clock)."""
+
+    status: StatusRef
+    since: Literal["period", "current"] = "period"
 
 
 class Restart(Strict):
@@ -58,7 +69,9 @@ class EvidenceRecurring(Strict):
 
     kind: Literal["evidence_recurring"]
     evidence: Evidence
-    clock: Literal["scope", "first_allocation", "current_placement", "period_of_care"] = "scope"
+    clock: (
+        Literal["scope", "first_allocation", "current_placement", "period_of_care"] | StatusClock
+    ) = "scope"
     # Evidence from when the clock started (default), or from any time: then evidence from
     # before the clock started counts, but the first due date is never before `first_due`.
     count_from: Literal["clock", "any_time"] = "clock"
@@ -71,6 +84,9 @@ class EvidenceRecurring(Strict):
     # every 6 months and within 5 working days after each return from missing"); before the
     # first piece, first_due governs.
     restart: Restart | None = None
+    # Only for the children of the rule's scope who are also in this one (review health
+    # assessments: 6-monthly for children under 5, yearly from 5: two checks, one rule).
+    scope: scopes.Scope | None = None
 
     @model_validator(mode="after")
     def _intervals(self) -> EvidenceRecurring:
@@ -111,19 +127,38 @@ TEMPLATES = {
 
 def tables(check: EvidenceRecurring) -> list[str]:
     restart = [EVENTS[check.restart.event].table] if check.restart else []
-    return [*CLOCKS[check.clock][0], *restart]
+    own = sorted(scopes.needs(check.scope))
+    if isinstance(check.clock, StatusClock):
+        return [*needs(check.clock.status), *restart, *own]
+    return [*CLOCKS[check.clock][0], *restart, *own]
+
+
+def _clock_words(check: EvidenceRecurring) -> str:
+    """'the current placement started', 'the current child-protection plan started'."""
+    if isinstance(check.clock, StatusClock):
+        status = status_of(check.clock.status)
+        return (
+            f"{status.row} started" if check.clock.since == "current" else f"{status.spell} began"
+        )
+    return CLOCKS[check.clock][1]
 
 
 def references(check: EvidenceRecurring) -> list[Problem]:
+    out = scopes.problems(check.scope)
+    if isinstance(check.clock, StatusClock):
+        out += [
+            Problem(("clock", "status", *p.loc), p.what, p.fix)
+            for p in problems(check.clock.status)
+        ]
     if check.restart is not None and check.restart.event not in EVENTS:
-        return [
+        out.append(
             Problem(
                 ("restart", "event"),
                 f'unknown event "{check.restart.event}"',
                 f"Use one of {', '.join(EVENTS)}.",
             )
-        ]
-    return []
+        )
+    return out
 
 
 def _restarts(
@@ -150,7 +185,10 @@ def evidence(check: EvidenceRecurring) -> list[EvidenceUse]:
 def _clock(check: EvidenceRecurring, ctx: Context, scope: ScopeFrame) -> pd.Series:
     """When each in-scope child's clock started; a child with no start is timed from birth."""
     ids = in_scope(scope)
-    if check.clock == "first_allocation":
+    if isinstance(check.clock, StatusClock):
+        now = current(ctx, check.clock.status)
+        start = now["start" if check.clock.since == "current" else "spell_start"].reindex(ids)
+    elif check.clock == "first_allocation":
         start = ctx.first_allocation.reindex(ids)
     elif check.clock == "current_placement":
         start = ctx.current_placement["START_DATE"].reindex(ids)
@@ -163,6 +201,8 @@ def _clock(check: EvidenceRecurring, ctx: Context, scope: ScopeFrame) -> pd.Seri
 
 
 def evaluate(check: EvidenceRecurring, ctx: Context, scope: ScopeFrame) -> CheckResult:
+    if check.scope is not None:
+        scope = scopes.both(scope, scopes.evaluate(check.scope, ctx), ctx)
     clock = _clock(check, ctx, scope)
     counted, others = select_evidence(ctx, check.evidence)
     counted = counted[member(counted["PERSON_ID"], clock.index)]
@@ -316,7 +356,7 @@ def evaluate(check: EvidenceRecurring, ctx: Context, scope: ScopeFrame) -> Check
 
 def explain(check: EvidenceRecurring) -> str:
     intervals = check.intervals
-    clock = CLOCKS[check.clock][1]
+    clock = _clock_words(check)
     if check.schedule is not None:
         timing = (
             f"due {intervals[0]} after {clock}, then "
@@ -339,8 +379,10 @@ def explain(check: EvidenceRecurring) -> str:
         event = EVENTS[check.restart.event].label.lower()
         timing += f", and again within {check.restart.within} after each event '{event}'"
     what = evidence_explained(check.evidence)
+    only = f"Only for children {scopes.scope_words(check.scope)}: " if check.scope else ""
+    first = what[0] if only else what[0].upper()
     return (
-        f"{what[0].upper()}{what[1:]}, {timing}. {since} An exception when the next one is "
+        f"{only}{first}{what[1:]}, {timing}. {since} An exception when the next one is "
         "overdue at the as-of date; due soon when it falls due within 14 days."
     )
 

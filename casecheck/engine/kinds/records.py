@@ -50,6 +50,9 @@ class Records(Strict):
     # to the as-of date): "a temporary placement lasts at most 6 weeks".
     end: str | None = None
     lasted_more_than: Duration | None = None
+    # A row late or over its limit is not an exception when these fields are set: "an
+    # assessment past 45 working days has a recorded reason" (unless: {DELAY_REASON: recorded}).
+    unless: dict[str, Requirement] = Field(default_factory=dict)
     what: str  # the record, in words, followed by its date in messages: "Case note of"
     recorded_what: str = "recorded"  # what `recorded` holds: "decision", "return home interview"
 
@@ -66,6 +69,10 @@ class Records(Strict):
         if self.recorded is None and self.end is None and not self.require:
             raise ValueError(
                 "a records check needs recorded/within, or end/lasted_more_than, or require"
+            )
+        if self.unless and self.recorded is None and self.end is None:
+            raise ValueError(
+                "unless excuses a late record: it needs recorded/within or end/lasted_more_than"
             )
         return self
 
@@ -90,6 +97,7 @@ def _columns(check: Records) -> list[tuple[tuple[str | int, ...], str]]:
     named += [(("recorded",), check.recorded or check.date)]
     named += [(("end",), check.end or check.date)]
     named += [(("require", c), c) for c in check.require]
+    named += [(("unless", c), c) for c in check.unless]
     return named
 
 
@@ -99,6 +107,7 @@ def tables(check: Records) -> list[str]:
         *([check.recorded] if check.recorded else []),
         *([check.end] if check.end else []),
         *check.require,
+        *check.unless,
         *columns_needed(check.where),
     ]
     return [f"{check.table}.{c}" for c in columns]
@@ -192,6 +201,16 @@ def evaluate(check: Records, ctx: Context, scope: ScopeFrame) -> CheckResult:
         open_over = spell.over & spell.ended.isna()
         problems = problems.where(~ended_over, fill(TEMPLATES["ended"], rows.index, **fields))
         problems = problems.where(~open_over, fill(TEMPLATES["still_open"], rows.index, **fields))
+    if check.unless:
+        excused = pd.Series(True, index=rows.index)
+        for name, requirement in check.unless.items():
+            excused &= meets(rows[name], requirement)
+        unexcused = problems.where(excused, "")
+        for name, requirement in check.unless.items():
+            # Each field that would have excused it, in words (never the field's value).
+            lacking = (unexcused != "") & ~meets(rows[name], requirement)
+            unexcused = unexcused.where(~lacking, unexcused + "; " + unmet_words(name, requirement))
+        problems = unexcused
     for name, requirement in check.require.items():
         bad = ~meets(rows[name], requirement)
         text = unmet_words(name, requirement)
@@ -256,6 +275,7 @@ def looked_for(check: Records) -> str:
             )
         )
     parts.extend(wanted_words(f, r) for f, r in check.require.items())
+    parts.extend(f"else {wanted_words(f, r)}" for f, r in check.unless.items())
     return "; ".join(parts)
 
 
@@ -271,11 +291,15 @@ def explain(check: Records) -> str:
             f"started ({check.date}); one still open counts up to the as-of date"
         )
     parts.extend(wanted_words(f, r) for f, r in check.require.items())
+    unless = "".join(
+        f" (or, when it does not, {wanted_words(f, r)})" for f, r in check.unless.items()
+    )
     which = f" that count as {words(check.evidence)}" if check.evidence else ""
     return (
         f"Each row of {check.table}{which}{where_words(check.where)} dated ({check.date}) in the "
         f"last {check.lookback} needs "
         + " and ".join(parts)
+        + unless
         + ". One exception per row that does not."
     )
 

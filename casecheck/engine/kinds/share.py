@@ -21,6 +21,8 @@ from casecheck.engine.kinds.common import (
     fill,
     holds,
     in_scope,
+    where,
+    where_words,
 )
 from casecheck.engine.language import Strict, Where
 from casecheck.export.schema import TABLES
@@ -34,6 +36,9 @@ class Share(Strict):
     date: str
     period: Duration
     where: Where
+    # Only rows matching `among` count at all (the total): "of CP visits with the child seen,
+    # the share where the child was not seen alone".
+    among: Where = Field(default_factory=dict)
     more_than: float = Field(ge=0, le=1)
     min_records: int = Field(default=1, ge=1)
     what: str  # "visits by telephone"
@@ -46,7 +51,8 @@ TEMPLATES = {
 
 
 def tables(check: Share) -> list[str]:
-    return [f"{check.table}.{c}" for c in [check.date, *columns_needed(check.where)]]
+    columns = [check.date, *columns_needed(check.where), *columns_needed(check.among)]
+    return [f"{check.table}.{c}" for c in columns]
 
 
 def references(check: Share) -> list[Problem]:
@@ -57,7 +63,11 @@ def references(check: Share) -> list[Problem]:
             )
         ]
     columns = {c.name for c in TABLES[check.table].columns}
-    named = [(("date",), check.date), *((("where", c), c) for c in check.where)]
+    named = [
+        (("date",), check.date),
+        *((("where", c), c) for c in check.where),
+        *((("among", c), c) for c in check.among),
+    ]
     return [
         Problem(
             loc,
@@ -74,6 +84,7 @@ def evaluate(check: Share, ctx: Context, scope: ScopeFrame) -> CheckResult:
     rows = rows[member(rows["PERSON_ID"], in_scope(scope))]
     start = ctx.before(check.period)
     rows = rows[(rows[check.date] >= start) & (rows[check.date] < ctx.end_of_today)]
+    rows = where(rows, check.among)
     match = pd.Series(True, index=rows.index)
     for column, condition in check.where.items():
         match &= holds(rows[column], condition)
@@ -112,7 +123,8 @@ def evaluate(check: Share, ctx: Context, scope: ScopeFrame) -> CheckResult:
 def explain(check: Share) -> str:
     where = " and ".join(condition_words(c, v) for c, v in check.where.items())
     return (
-        f"Of each child's {check.table} ({check.date}) in the last {check.period}, an "
+        f"Of each child's {check.table} ({check.date}){where_words(check.among)} in the last "
+        f"{check.period}, an "
         f"exception when more than {check.more_than:.0%} have {where} "
         f"(with at least {check.min_records})."
     )
