@@ -50,6 +50,8 @@ _CENTURY: dict[Unit, int] = {
     Unit.MONTHS: 1_200,
 }
 
+RULE_YEARS = 10  # the longest timescale a rule may set, in years (see YEARS)
+
 _ACCEPTED_FORMS = '"5 working days", "30 days", "6 weeks", "3 months" or "72 hours"'
 
 
@@ -92,6 +94,16 @@ class Duration(BaseModel):
             )
         return self
 
+    def rule_limit(self) -> str:
+        """Why this is too long for a rule's timescale ('' when it is not)."""
+        limit = _CENTURY[self.unit] * RULE_YEARS // 100
+        if self.amount <= limit:
+            return ""
+        return (
+            f'"{self}" is longer than {RULE_YEARS} years, the longest timescale a rule may set; '
+            f"write at most {limit} {_LABELS[self.unit][1]}"
+        )
+
     def __str__(self) -> str:
         singular, plural = _LABELS[self.unit]
         return f"{self.amount} {singular if self.amount == 1 else plural}"
@@ -102,9 +114,9 @@ DateArray = npt.NDArray[np.datetime64]
 # The years of the dates casecheck works with: a date in an export outside them is an input
 # problem, and an as-of date (--as-of, export_date) outside them is refused. The working
 # calendar holds every year the holidays package knows England's bank holidays for (1872 to
-# 2100): a working-day timescale of over a quarter of a century back from 1900, or of a year
-# on from 2099, reaches a day it does not know, and it refuses that day rather than guess.
-YEARS = range(1900, 2100)
+# 2100). A rule's timescales are at most RULE_YEARS long (`rule_limit`), so counting one back
+# from 1900 or on from 2089 stays inside the calendar; a day outside it is refused, not guessed.
+YEARS = range(1900, 2090)
 CALENDAR_YEARS = range(1872, 2101)
 
 

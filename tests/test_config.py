@@ -20,7 +20,7 @@ from casecheck.export.config import (
 
 TABLE_NAMES = (
     "persons, allocations, placements, workflow_steps, documents, case_notes, visits, "
-    "missing_episodes, contacts"
+    "missing_episodes, contacts, cp_plans, cin_plans"
 )
 PERSONS_COLUMNS = "PERSON_ID, DATE_OF_BIRTH, GENDER, ETHNICITY, AGE_ESTIMATED, UASC"
 CODES = "(%d day, %m month, %Y year, %H hour, %M minute, %S second)"

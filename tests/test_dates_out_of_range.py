@@ -19,7 +19,7 @@ TINY = {
     ),
 }
 RANGE = (
-    "is outside the dates casecheck can check an export as of, 1900-01-01 to 2099-12-31 "
+    "is outside the dates casecheck can check an export as of, 1900-01-01 to 2089-12-31 "
     "(the years of the dates it works with)"
 )
 
@@ -44,7 +44,15 @@ def last_line(err: str) -> str:
     return err.rstrip("\n").splitlines()[-1]
 
 
-OUTSIDE = ["0001-01-01", "1677-09-21", "1899-12-31", "2100-01-01", "2107-12-31", "9999-12-31"]
+OUTSIDE = [
+    "0001-01-01",
+    "1677-09-21",
+    "1899-12-31",
+    "2090-01-01",
+    "2100-01-01",
+    "2107-12-31",
+    "9999-12-31",
+]
 
 
 @pytest.mark.parametrize("day", OUTSIDE)
@@ -61,7 +69,7 @@ def test_an_as_of_date_outside_the_calendar_is_exit_2_not_errored_rules(
     )
 
 
-@pytest.mark.parametrize("day", ["1900-01-01", "2099-12-31"])
+@pytest.mark.parametrize("day", ["1900-01-01", "2089-12-31"])
 def test_the_first_and_last_day_of_the_calendar_can_be_checked_as_of(tiny: Path, day: str) -> None:
     code, out, err = run("check", tiny, "--as-of", day, "--format", "json")
     assert code in (0, 1), err
@@ -98,15 +106,15 @@ def test_an_as_of_after_2107_cannot_reach_the_workbook(tiny: Path, tmp_path: Pat
     [
         (
             ["--end-date", "1600-01-01"],
-            "Error: Invalid value for --end-date: 1600-01-01 is outside 1908-01-01 to 2098-12-31: "
+            "Error: Invalid value for --end-date: 1600-01-01 is outside 1908-01-01 to 2088-12-31: "
             "the export holds records from up to 8 years before it and births up to a year "
-            "after, and casecheck checks dates from 1900 to 2099",
+            "after, and casecheck checks dates from 1900 to 2089",
         ),
         (
-            ["--end-date", "2099-01-01"],
-            "Error: Invalid value for --end-date: 2099-01-01 is outside 1908-01-01 to 2098-12-31: "
+            ["--end-date", "2089-01-01"],
+            "Error: Invalid value for --end-date: 2089-01-01 is outside 1908-01-01 to 2088-12-31: "
             "the export holds records from up to 8 years before it and births up to a year "
-            "after, and casecheck checks dates from 1900 to 2099",
+            "after, and casecheck checks dates from 1900 to 2089",
         ),
         (["--seed", "-1"], "Error: Invalid value for '--seed': -1 is not in the range x>=0."),
     ],

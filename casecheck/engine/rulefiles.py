@@ -8,6 +8,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
+from casecheck.calendar import Duration
 from casecheck.engine import scope as scopes
 from casecheck.engine.checks import CHECK_KINDS
 from casecheck.engine.context import EVIDENCE_FIELDS, VISIT_KINDS
@@ -52,6 +53,25 @@ def _fail_at(
     return error(where, f"at {' > '.join(str(p) for p in loc)}: {what}", fix)
 
 
+def _timescales(part: Any, loc: tuple[str | int, ...] = ()) -> list[Problem]:
+    """Every timescale in a rule longer than a rule may set, with where it is written."""
+    if isinstance(part, Duration):
+        why = part.rule_limit()
+        return [Problem(loc, why, "Correct the value.")] if why else []
+    if isinstance(part, BaseModel):
+        items: list[tuple[str | int, Any]] = [
+            (field.alias or name, getattr(part, name))
+            for name, field in type(part).model_fields.items()
+        ]
+    elif isinstance(part, dict):
+        items = list(part.items())
+    elif isinstance(part, list | tuple):
+        items = list(enumerate(part))
+    else:
+        return []
+    return [problem for key, value in items for problem in _timescales(value, (*loc, key))]
+
+
 def _check_references(
     rule: Rule,
     doc: YamlDocument,
@@ -63,6 +83,9 @@ def _check_references(
     rule sits in `doc` (rules > ID for a council's override in casecheck.yaml)."""
     for problem in scopes.problems(rule.scope):
         raise _fail_at(doc, [*at, *problem.loc], problem.what, problem.fix, error)
+    if scope_problems := _timescales(rule.scope, ("scope",)):
+        first = scope_problems[0]
+        raise _fail_at(doc, [*at, *first.loc], first.what, first.fix, error)
     for name, check in rule.checks.items():
         loc: list[str | int] = ["checks", name]
         kind = CHECK_KINDS[check.kind]
@@ -78,6 +101,7 @@ def _check_references(
             if field not in EVIDENCE_FIELDS
         ]
         problems += kind.references(check)
+        problems += _timescales(check)
         problems += [
             Problem(
                 use.kind_loc,

@@ -14,6 +14,7 @@ from casecheck.calendar import Duration, Unit
 from casecheck.engine.context import Context, fmt_dates
 from casecheck.engine.language import Condition, Evidence, Requirement, Strict, Where
 from casecheck.export.config import normalise_names
+from casecheck.export.schema import TABLES, Kind
 
 FINDING_BASE = [
     "PERSON_ID",
@@ -218,6 +219,19 @@ def condition_words(column: str, condition: Condition) -> str:
     if condition.blank is not None:
         parts.append(f"{column} is {'blank' if condition.blank else 'not blank'}")
     return " and ".join(parts)
+
+
+def not_dates(table: str, named: list[tuple[tuple[str | int, ...], str]]) -> list[Problem]:
+    """A problem for each named column of `table` that exists but holds no dates."""
+    columns = {c.name: c.kind for c in TABLES[table].columns}
+    dates = [name for name, kind in columns.items() if kind is Kind.DATE]
+    return [
+        Problem(
+            loc, f'"{column}" is not a date column of {table}', f"Use one of {', '.join(dates)}."
+        )
+        for loc, column in named
+        if column in columns and columns[column] is not Kind.DATE
+    ]
 
 
 def columns_needed(conditions: Where) -> list[str]:

@@ -24,6 +24,7 @@ from casecheck.engine.kinds.common import (
     has_time,
     in_scope,
     meets,
+    not_dates,
     unmet_words,
     wanted_words,
     where,
@@ -146,7 +147,8 @@ def references(check: Records) -> list[Problem]:
         for loc, column in _columns(check)
         if column not in columns
     ]
-    return problems
+    dated = [(("date",), check.date), (("recorded",), check.recorded), (("end",), check.end)]
+    return problems + not_dates(check.table, [(loc, c) for loc, c in dated if c is not None])
 
 
 def evaluate(check: Records, ctx: Context, scope: ScopeFrame) -> CheckResult:

@@ -21,6 +21,7 @@ from casecheck.engine.kinds.common import (
     fill,
     holds,
     in_scope,
+    not_dates,
     where,
     where_words,
 )
@@ -76,7 +77,7 @@ def references(check: Share) -> list[Problem]:
         )
         for loc, column in named
         if column not in columns
-    ]
+    ] + not_dates(check.table, [(("date",), check.date)])
 
 
 def evaluate(check: Share, ctx: Context, scope: ScopeFrame) -> CheckResult:
