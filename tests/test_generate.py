@@ -10,14 +10,12 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from casecheck.calendar import WorkingCalendar
 from casecheck.engine.rulefiles import DEFAULT_RULES
 from casecheck.errors import RuleFileError
-from casecheck.export.schema import PERIODS
-from casecheck.export.schema import TABLES as CONTRACT
+from casecheck.export.schema import PERIODS, TABLES
 from casecheck.generate import generate_export
 
-# The tables the generator writes (it does not build cp_plans and cin_plans yet).
-TABLES = {name: table for name, table in CONTRACT.items() if name not in ("cp_plans", "cin_plans")}
 END = dt.date(2026, 10, 30)
 CHILDREN = 200
 # Columns written with a time of day; every other date column is a plain date.
@@ -149,8 +147,6 @@ def test_nothing_is_dated_after_the_end_date(tables: dict[str, pd.DataFrame]) ->
 
 def test_periods_never_end_before_they_start(tables: dict[str, pd.DataFrame]) -> None:
     for name, (start, end) in PERIODS.items():
-        if name not in TABLES:
-            continue
         starts, ends = _dates(tables[name][start]), _dates(tables[name][end])
         assert not (ends < starts).any(), name
     steps = tables["workflow_steps"]
@@ -250,6 +246,17 @@ def test_evidence_is_filed_under_the_default_names(tables: dict[str, pd.DataFram
     steps = set(tables["workflow_steps"]["STEP_TYPE"])
     assert {"Placement Plan", "CLA Review", "Risk Assessment", "Pathway Plan"} <= steps
     assert {"Child and Family Assessment", "Care Plan"} <= steps
+    assert {
+        "Strategy Discussion",
+        "Section 47 Enquiry",
+        "Initial Child Protection Conference",
+        "Review Child Protection Conference",
+        "CIN Plan Review",
+        "Initial Health Assessment",
+        "Review Health Assessment",
+        "Personal Education Plan",
+        "Needs Assessment",
+    } <= steps
     assert steps & {"Missing Plan", "Philomena Protocol"}
     categories = set(tables["documents"]["CATEGORY"])
     assert {
@@ -287,6 +294,163 @@ def test_a_single_child_is_enough(tmp_path: Path) -> None:
 def test_no_children_is_refused(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match=re.escape("children must be at least 1, not 0")):
         generate_export(tmp_path, children=0, seed=0)
+
+
+# --- Child protection, children in need, health, education and care leavers ------------------
+
+CALENDAR = WorkingCalendar()
+
+
+def _steps(tables: dict[str, pd.DataFrame], *types: str) -> pd.DataFrame:
+    steps = tables["workflow_steps"]
+    return steps[steps["STEP_TYPE"].isin(types) & (steps["STEP_STATUS"] == "COMPLETED")]
+
+
+def _working_days(start: pd.Series, end: pd.Series) -> pd.Series:
+    return CALENDAR.working_days_after(start.reset_index(drop=True), end.reset_index(drop=True))
+
+
+def test_cp_plans_have_categories_and_most_are_held_by_the_cp_team(
+    tables: dict[str, pd.DataFrame],
+) -> None:
+    plans = tables["cp_plans"]
+    assert set(plans["CATEGORY"]) <= {
+        "Neglect",
+        "Emotional abuse",
+        "Physical abuse",
+        "Sexual abuse",
+        "Multiple",
+    }
+    assert plans["CATEGORY"].value_counts().idxmax() == "Neglect"
+    current = plans[plans["END_DATE"] == ""]
+    assert current["PERSON_ID"].is_unique
+    assert 0.05 * CHILDREN <= len(current) <= 0.2 * CHILDREN
+    assert (plans["END_DATE"] != "").any()  # some ended: into care, down to CIN, or closed
+    allocations = tables["allocations"]
+    team = allocations[allocations["END_DATE"] == ""].set_index("PERSON_ID")["TEAM_NAME"]
+    assert (team.reindex(current["PERSON_ID"]) == "Child Protection").mean() > 0.6
+
+
+def test_initial_conferences_mostly_within_15_working_days_of_the_strategy_discussion(
+    tables: dict[str, pd.DataFrame],
+) -> None:
+    plans = tables["cp_plans"]
+    strategy = _steps(tables, "Strategy Discussion", "Strategy Meeting")
+    icpc = _steps(tables, "Initial Child Protection Conference", "ICPC")
+    # Each plan's strategy discussion is the child's latest one on or before the plan's start.
+    found = pd.merge_asof(
+        pd.DataFrame({"PERSON_ID": plans["PERSON_ID"], "day": _dates(plans["START_DATE"])})
+        .sort_values("day")
+        .reset_index(drop=True),
+        pd.DataFrame({"PERSON_ID": strategy["PERSON_ID"], "day": _dates(strategy["COMPLETED_ON"])})
+        .sort_values("day")
+        .assign(strategy=lambda f: f["day"]),
+        on="day",
+        by="PERSON_ID",
+    )
+    assert found["strategy"].notna().all()
+    waited = _working_days(found["strategy"], found["day"])
+    assert 0.55 <= (waited <= 15).mean() < 0.95
+    assert (waited > 15).any()
+    assert len(icpc) < len(plans)  # some conferences were never recorded
+    # The bank-holiday case: 15 working days exactly, across a bank holiday (16+ calendar days
+    # more than 15 working days would span without one).
+    exact = found[(waited == 15).to_numpy()]
+    spans = (exact["day"] - exact["strategy"]).dt.days
+    holidays = pd.to_datetime(pd.Series(CALENDAR.holidays))
+    crossed = [
+        ((holidays > s) & (holidays < e)).any()
+        for s, e in zip(exact["strategy"], exact["day"], strict=True)
+    ]
+    assert any(crossed) and (spans >= 22).any()
+
+
+def test_review_conferences_and_cp_visits_follow_the_plans(
+    tables: dict[str, pd.DataFrame],
+) -> None:
+    rcpc = _steps(tables, "Review Child Protection Conference", "RCPC")
+    plans = tables["cp_plans"]
+    assert set(rcpc["PERSON_ID"]) <= set(plans["PERSON_ID"])
+    visits = tables["visits"]
+    cp = visits[visits["VISIT_TYPE"] == "CP"]
+    assert set(cp["PERSON_ID"]) <= set(plans["PERSON_ID"])
+    assert CALENDAR.is_working_day(_dates(cp["ACTUAL_DATE"])).all()  # drawn on working days
+    gaps = _dates(cp["ACTUAL_DATE"]).groupby(cp["PERSON_ID"]).diff().dt.days.dropna()
+    assert (gaps <= 14).mean() > 0.6 and (gaps > 14).any()
+    seen = cp[cp["CHILD_SEEN"] == "Y"]
+    assert set(seen["SEEN_ALONE"]) == {"Y", "N"}
+    assert (cp["CHILD_SEEN"] != "Y").any()
+
+
+def test_children_in_need_have_plans_reviews_and_visits_but_not_with_a_cp_plan(
+    tables: dict[str, pd.DataFrame],
+) -> None:
+    cin, cp = tables["cin_plans"], tables["cp_plans"]
+    current = cin[cin["END_DATE"] == ""]
+    assert current["PERSON_ID"].is_unique
+    assert not set(current["PERSON_ID"]) & set(cp.loc[cp["END_DATE"] == "", "PERSON_ID"])
+    assert (cin["END_DATE"] != "").any()
+    reviews = _steps(tables, "CIN Plan Review", "Child in Need Review")
+    assert set(reviews["PERSON_ID"]) <= set(cin["PERSON_ID"])
+    assert 0.5 <= current["PERSON_ID"].isin(reviews["PERSON_ID"]).mean() < 1
+    visits = tables["visits"]
+    assert set(visits.loc[visits["VISIT_TYPE"] == "CIN", "PERSON_ID"]) <= set(cin["PERSON_ID"])
+
+
+def test_late_assessments_give_a_reason_most_of_the_time(
+    tables: dict[str, pd.DataFrame],
+) -> None:
+    steps = tables["workflow_steps"]
+    explained = steps[steps["DELAY_REASON"] != ""]
+    assert set(explained["STEP_TYPE"]) <= {"Child and Family Assessment", "C&F Assessment"}
+    done = _steps(tables, "Child and Family Assessment", "C&F Assessment")
+    contacts = tables["contacts"]
+    received = contacts.set_index("PERSON_ID")["RECEIVED_ON"]
+    assert len(explained) >= 3
+    # No assessment finished within a week of its start has a reason.
+    quick = _dates(done["COMPLETED_ON"]) - _dates(done["STARTED_ON"]) <= pd.Timedelta(days=7)
+    assert (done.loc[quick, "DELAY_REASON"] == "").all()
+    assert len(received) > 0
+
+
+def test_looked_after_children_have_care_plans_health_assessments_and_peps(
+    tables: dict[str, pd.DataFrame],
+) -> None:
+    placements = tables["placements"]
+    in_care = set(placements.loc[placements["END_DATE"] == "", "PERSON_ID"])
+    for types, share in (
+        (("Care Plan",), 0.6),
+        (("Initial Health Assessment",), 0.5),
+        (("Review Health Assessment",), 0.4),
+    ):
+        have = set(_steps(tables, *types)["PERSON_ID"])
+        assert share <= len(have & in_care) / len(in_care) < 1, types
+    peps = set(_steps(tables, "Personal Education Plan")["PERSON_ID"])
+    born = _dates(tables["persons"].set_index("PERSON_ID")["DATE_OF_BIRTH"])
+    assert (born.reindex(sorted(peps)) <= pd.Timestamp(END) - pd.DateOffset(years=4)).all()
+    assert peps <= in_care
+
+
+def test_care_leavers_have_needs_assessments_and_pathway_plans(
+    tables: dict[str, pd.DataFrame],
+) -> None:
+    born = _dates(tables["persons"].set_index("PERSON_ID")["DATE_OF_BIRTH"])
+    for types in (("Needs Assessment",), ("Pathway Plan",)):
+        people = sorted(set(_steps(tables, *types)["PERSON_ID"]))
+        assert people, types
+        assert (born.reindex(people) <= pd.Timestamp(END) - pd.DateOffset(years=16)).all()
+
+
+def test_case_summaries_mostly_in_documents_some_elsewhere(
+    tables: dict[str, pd.DataFrame],
+) -> None:
+    documents = tables["documents"]
+    in_documents = set(documents.loc[documents["CATEGORY"] == "Case Summary", "PERSON_ID"])
+    notes = tables["case_notes"]
+    elsewhere = set(notes.loc[notes["NOTE_TYPE"] == "Case Summary", "PERSON_ID"]) | set(
+        _steps(tables, "Case Summary")["PERSON_ID"]
+    )
+    assert len(in_documents) > 3 * len(elsewhere) > 0
 
 
 # --- Timescales come from the rules ------------------------------------------------------------

@@ -23,7 +23,7 @@ import numpy as np
 from casecheck.calendar import WorkingCalendar
 from casecheck.engine.rulefiles import DEFAULT_RULES
 from casecheck.export.schema import TABLES
-from casecheck.generate import caseload, evidence
+from casecheck.generate import care, caseload, evidence, need, protection
 from casecheck.generate.caseload import TEAMS
 from casecheck.generate.records import Records
 from casecheck.generate.timescales import read_timescales
@@ -61,6 +61,8 @@ def generate_export(
     placements = caseload.draw_placements(w, kids)
     missing = caseload.draw_missing(w, kids)
     contacts = caseload.draw_contacts(w, kids)
+    cp = caseload.draw_cp_plans(w, kids)
+    cin = caseload.draw_cin_plans(w, kids, cp)
 
     rec = Records(w, kids)
     evidence.supervision(rec, kids)
@@ -76,9 +78,19 @@ def generate_export(
     evidence.assessments(rec, kids, contacts)
     evidence.other_records(rec, kids)
     evidence.cla_visits(rec, kids, placements)
-    evidence.other_visits(rec, kids)
+    evidence.regular_oversight(rec, kids)
+    evidence.case_summaries(rec, kids)
+    care.care_plans(rec, kids)
+    care.health_assessments(rec, kids)
+    care.education_plans(rec, kids)
+    care.needs_assessments(rec, kids)
+    protection.conferences(rec, kids, cp)
+    protection.visits(rec, kids, cp)
+    need.reviews(rec, kids, cin)
+    need.visits(rec, kids, cin)
 
     out_dir.mkdir(parents=True, exist_ok=True)
-    tables = table_builders(w, kids, staff, allocations, placements, missing, contacts, rec)
-    # The tables it does not build yet (cp_plans, cin_plans) are absent from the export.
-    return {name: write_table(out_dir, name, tables[name]()) for name in TABLES if name in tables}
+    tables = table_builders(
+        w, kids, staff, allocations, placements, missing, contacts, cp, cin, rec
+    )
+    return {name: write_table(out_dir, name, tables[name]()) for name in TABLES}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass
 
 import numpy as np
@@ -19,6 +20,7 @@ from casecheck.generate.world import (
     group_cumsum,
     is_last,
     periods,
+    repeat_text,
     sort_rows,
     spaced,
 )
@@ -94,6 +96,15 @@ OTHER_DOCUMENT_CATEGORIES = (
     "Personal Education Plan",
     "Consent Form",
     "Referral Form",
+)
+# Made-up reasons an assessment ran late, for DELAY_REASON (free text, never echoed).
+DELAY_REASONS = (
+    "Family unavailable for several planned visits",
+    "Awaiting information from health partners",
+    "Interpreter needed; delay in arranging one",
+    "Change of social worker during the assessment",
+    "Awaiting checks from partner agencies",
+    "Child in hospital for part of the assessment period",
 )
 TITLE_ENDINGS = ("final version", "signed copy", "scanned copy", "draft for discussion", "record")
 
@@ -399,3 +410,115 @@ def draw_contacts(w: World, kids: Children) -> Contacts:
         np.where(late, w.uniform(within + 1, within + 6, rows), w.uniform(0, within, rows)),
     )
     return Contacts(child=child, received=received, decided=decided, outcome=outcome)
+
+
+CP_CATEGORIES = ("Neglect", "Emotional abuse", "Physical abuse", "Sexual abuse", "Multiple")
+
+
+@dataclass(frozen=True)
+class Plans:
+    """Child-protection or child-in-need plans, sorted by child then start; open: end BLANK."""
+
+    child: Int
+    start: Int
+    end: Int
+    category: Obj  # CP plans: the category of abuse; CIN plans: blank
+    boundary: Bool  # the bank-holiday case: a conference on the last working day allowed
+
+
+def draw_cp_plans(w: World, kids: Children) -> Plans:
+    """A plan now for each child on one; an ended one for some in care, in need or closed.
+
+    A plan starts at its initial conference, at least 20 days after the first contact (time for
+    a strategy discussion and a section 47 enquiry); an ended plan gives way to care (on the day
+    the child came into care), to a child-in-need plan, or to closure.
+    """
+    size, end = kids.size, w.end
+    first = kids.start + 20
+    current = np.flatnonzero(kids.protection)
+    began = w.uniform(np.maximum(first, end - 700), end - 1)[current]
+    # One plan starts 10 working days after a bank holiday, its conference on the last day
+    # allowed (see protection.py): the bank-holiday case.
+    boundary = np.zeros(current.size, dtype=bool)
+    holiday = max(d for d in w.calendar.holidays if d <= _date(end - 45))
+    at = w.add_working_days(np.array([_day(holiday)]), 10)[0]
+    fits = np.flatnonzero(first[current] <= _day(holiday) - 30)
+    if fits.size:
+        boundary[fits[0]] = True
+        began[fits[0]] = at
+    before_care = w.pick(kids.looked_after & (kids.care_start - first >= 60), 0.3)
+    stepped_down = w.pick(
+        ~kids.closed & ~kids.has_care & ~kids.protection & (end - first >= 150), 0.15
+    )
+    before_closure = w.pick(kids.closed & (kids.stop - first >= 120), 0.15)
+    ended = np.flatnonzero(before_care | stepped_down | before_closure)
+    stop = np.select(
+        [before_care, stepped_down],
+        [kids.care_start, w.uniform(first + 90, end - 30)],
+        kids.stop - w.uniform(0, 30, size),
+    )[ended]
+    start = w.uniform(first[ended], np.maximum(first[ended], stop - 60))
+    # A plan starts at its initial conference, held on a working day.
+    began, start = w.working_day_by(began), np.maximum(w.working_day_by(start), first[ended])
+    rows = sort_rows(
+        {
+            "child": np.concatenate((current, ended)),
+            "start": np.concatenate((began, start)),
+            "end": np.concatenate((np.full(current.size, BLANK, dtype=np.int64), stop)),
+            "boundary": np.concatenate((boundary, np.zeros(ended.size, dtype=bool))),
+        },
+        "child",
+        "start",
+    )
+    category = w.choice(CP_CATEGORIES, rows["child"].size, (0.48, 0.36, 0.07, 0.04, 0.05))
+    return Plans(
+        child=rows["child"],
+        start=rows["start"],
+        end=rows["end"],
+        category=category,
+        boundary=rows["boundary"],
+    )
+
+
+def draw_cin_plans(w: World, kids: Children, cp: Plans) -> Plans:
+    """A plan now for most open children in need (not in care, not on a CP plan, not just
+    referred): from a few weeks after the first contact, or from the day a CP plan ended; an
+    ended plan for some whose case closed."""
+    size, end = kids.size, w.end
+    in_need = ~kids.closed & ~kids.has_care & ~kids.protection & (end - kids.start > 60)
+    planned = w.pick(in_need, 0.85)
+    after_cp = np.full(size, BLANK, dtype=np.int64)
+    ended_cp = cp.end != BLANK
+    np.maximum.at(after_cp, cp.child[ended_cp], cp.end[ended_cp])
+    begins = np.where(
+        after_cp != BLANK, after_cp, np.minimum(kids.start + w.uniform(25, 60, size), end - 1)
+    )
+    had_cp = np.bincount(cp.child, minlength=size) > 0
+    closed = w.pick(kids.closed & ~had_cp & (kids.stop - kids.start >= 120), 0.5)
+    closed_start = w.uniform(kids.start + 25, kids.start + 60)
+    current, ended = np.flatnonzero(planned), np.flatnonzero(closed)
+    rows = sort_rows(
+        {
+            "child": np.concatenate((current, ended)),
+            "start": np.concatenate((begins[current], closed_start[ended])),
+            "end": np.concatenate((np.full(current.size, BLANK, dtype=np.int64), kids.stop[ended])),
+        },
+        "child",
+        "start",
+    )
+    size = rows["child"].size
+    return Plans(
+        child=rows["child"],
+        start=rows["start"],
+        end=rows["end"],
+        category=repeat_text("", size),
+        boundary=np.zeros(size, dtype=bool),
+    )
+
+
+def _date(day: int) -> datetime.date:
+    return datetime.date(1970, 1, 1) + datetime.timedelta(days=int(day))
+
+
+def _day(date: datetime.date) -> int:
+    return (date - datetime.date(1970, 1, 1)).days

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from casecheck.generate.care import qualified
 from casecheck.generate.caseload import (
+    DELAY_REASONS,
     GENERAL_NOTE_TYPES,
     OTHER_DOCUMENT_CATEGORIES,
     TO_ASSESSMENT,
@@ -15,7 +17,8 @@ from casecheck.generate.caseload import (
     Placements,
 )
 from casecheck.generate.records import Records
-from casecheck.generate.world import BLANK, DAY, YEAR, Int, either, is_last, recent_first, series
+from casecheck.generate.timing import again
+from casecheck.generate.world import BLANK, DAY, Int, either, is_last, recent_first, series
 
 
 def supervision(rec: Records, kids: Children) -> None:
@@ -246,10 +249,10 @@ def missing_plans(rec: Records, kids: Children, missing: Missing) -> None:
 
 
 def pathway_plans(rec: Records, kids: Children) -> None:
-    """Pathway plans every 6 months from 16 in or after care; none or old for some."""
+    """Pathway plans every 6 months for eligible and relevant children (in care or left it, from
+    the day they qualified); none or old for some."""
     w, size, end = rec.w, kids.size, rec.w.end
-    due = kids.has_care & (end - kids.dob >= 16 * YEAR + 1)
-    lo = np.maximum(kids.care_start, kids.dob + int(16 * YEAR) + 1)
+    lo, due = qualified(kids, end)
     good = w.pick(due, 0.7)
     lapsed = ~good & w.chance(0.5, size)
     every = w.timescales.days("pathway_every")  # 6 months: 181 days at the least
@@ -312,20 +315,21 @@ def assessments(rec: Records, kids: Children, contacts: Contacts) -> None:
     completed = np.where(kids.closed[child], np.minimum(completed, kids.stop[child]), completed)
     completed = np.where(completed > w.end, BLANK, np.maximum(completed, decided))
     kind = either(w.chance(0.85, rows), "Child and Family Assessment", "C&F Assessment")
-    rec.step(child, kind, completed, started=decided)
+    # Most assessments that ran past the timescale say why; the rest do not.
+    explained = late & w.chance(0.6, rows)
+    reason = np.where(explained, w.choice(DELAY_REASONS, rows), "").astype(object)
+    rec.step(child, kind, completed, started=decided, reason=reason)
     copy = (completed != BLANK) & w.chance(0.3, rows)
     rec.document(child[copy], "Child and Family Assessment", completed[copy])
 
 
 def other_records(rec: Records, kids: Children) -> None:
-    """Documents that are evidence of nothing, and care plans, for a realistic mix."""
+    """Documents that are evidence of nothing, for a realistic mix."""
     w = rec.w
     count = w.rng.poisson((kids.stop - kids.start) / 365 * 1.5)
     child = np.repeat(np.arange(kids.size, dtype=np.int64), count)
     day = w.uniform(kids.start[child], kids.stop[child])
     rec.document(child, w.choice(OTHER_DOCUMENT_CATEGORIES, child.size), day)
-    in_care = np.flatnonzero(kids.has_care)
-    rec.step(in_care, "Care Plan", kids.care_start[in_care] + w.uniform(0, 9, in_care.size))
 
 
 def cla_visits(rec: Records, kids: Children, placements: Placements) -> None:
@@ -360,18 +364,23 @@ def cla_visits(rec: Records, kids: Children, placements: Placements) -> None:
     rec.visit(owner[group], "CLA", day)
 
 
-def other_visits(rec: Records, kids: Children) -> None:
-    """Child in need and child protection visits over the last year for open cases not in care."""
+def regular_oversight(rec: Records, kids: Children) -> None:
+    """Management oversight on every open case at the rule's interval; lapsed or none for some."""
+    w = rec.w
+    every = w.timescales.interval("oversight_every")
+    open_now = ~kids.closed
+    good = w.pick(open_now, 0.7)
+    lapsed = open_now & ~good & w.chance(0.8, kids.size)
+    child, day = again(w, kids.start, kids.stop, every, every, good, lapsed)
+    rec.note(child, "Management Oversight", day, by_manager=True, prompt=True)
+
+
+def case_summaries(rec: Records, kids: Children) -> None:
+    """A case summary for about 75% of established cases, filed mostly in Documents (the rest as
+    a case note or a step, the inconsistent location the QA audit finds)."""
     w, size, end = rec.w, kids.size, rec.w.end
-    visited = ~kids.closed & ~kids.has_care
-    lo = np.maximum(kids.start, end - 365)
-
-    def gaps(group: Int, rank: Int) -> Int:
-        return np.where(
-            kids.protection[group], w.uniform(7, 14, group.size), w.uniform(14, 45, group.size)
-        )
-
-    child, day, _ = series(lo, np.where(visited, end, -1), w.uniform(0, 10, size), gaps, 7)
-    protection = kids.protection[child]
-    rec.visit(child[protection], "CP", day[protection])
-    rec.visit(child[~protection], "CIN", day[~protection])
+    established = end - kids.start > 90
+    summarised = w.pick(established, 0.75)
+    day = np.minimum(kids.start + w.uniform(20, 90, size), kids.stop)
+    child = np.flatnonzero(summarised)
+    rec.filed(child, "Case Summary", day[child])

@@ -22,6 +22,7 @@ class Records:
         self.remote = w.pick(everyone, 0.08)  # seen only by telephone or video lately
         self.unsure = w.pick(everyone, 0.25)  # leaves CHILD_SEEN blank (or N) on some visits
         self.vague = w.pick(everyone, 0.25)  # leaves VISIT_METHOD blank on some visits
+        self.rarely_alone = w.pick(everyone, 0.15)  # seldom seen alone (SEEN_ALONE mostly N)
 
     def step(
         self,
@@ -32,8 +33,12 @@ class Records:
         started: Int | None = None,
         status: str | Obj | None = None,
         rag: str | Obj = "",
+        reason: str | Obj = "",
     ) -> None:
-        """Steps; completed ones unless `completed` is BLANK (STARTED then, unless said)."""
+        """Steps; completed ones unless `completed` is BLANK (STARTED then, unless said).
+
+        `reason` is the step's DELAY_REASON, free text (made up: no real case is described).
+        """
         size, done = child.size, completed != BLANK
         if started is None:
             started = np.where(done, completed - self.w.uniform(0, 7, size), BLANK)
@@ -49,6 +54,7 @@ class Records:
                 "started": started,
                 "completed": completed,
                 "rag": repeat_text(rag, size),
+                "reason": repeat_text(reason, size),
             }
         )
 
@@ -110,7 +116,8 @@ class Records:
         unsure = self.unsure[child] & w.chance(0.3, size)
         seen[unsure] = either(w.chance(0.5, int(unsure.sum())), "N", "")
         method[self.vague[child] & w.chance(0.4, size)] = ""
-        alone = np.where(seen == "Y", either(w.chance(0.6, size), "Y", "N"), "")
+        alone_share = np.where(self.rarely_alone[child], 0.25, 0.75)
+        alone = np.where(seen == "Y", either(w.rng.random(size) < alone_share, "Y", "N"), "")
         self.visits.append(
             {
                 "child": child,
@@ -123,9 +130,15 @@ class Records:
         )
 
     def filed(self, child: Int, name: str, day: Int) -> None:
-        """Evidence filed mostly as a document, sometimes as a step or a case note of that name."""
-        route = self.w.rng.random(child.size)
+        """Evidence filed mostly as a document, sometimes as a step or a case note of that name,
+        and then, for about half of those, uploaded to Documents too within a few days."""
+        w = self.w
+        route = w.rng.random(child.size)
         as_document, as_step = route < 0.88, (route >= 0.88) & (route < 0.95)
         self.document(child[as_document], name, day[as_document])
         self.step(child[as_step], name, day[as_step])
         self.note(child[~as_document & ~as_step], name, day[~as_document & ~as_step])
+        copied = ~as_document & w.chance(0.5, child.size)
+        uploaded = day[copied] + w.uniform(0, 3, int(copied.sum()))
+        keep = uploaded <= np.minimum(self.kids.stop[child[copied]], w.end)
+        self.document(child[copied][keep], name, uploaded[keep])

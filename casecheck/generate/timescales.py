@@ -37,7 +37,7 @@ WHERE: dict[str, tuple[str, tuple[str | int, ...]]] = {
     "risk_every": ("risk-assessment-present", ("checks", "current", "every")),
     "age_assessment_due": ("age-assessment-in-documents", ("checks", "filed", "first_due")),
     "missing_plan_every": ("missing-plan-exists", ("checks", "plan", "every")),
-    "pathway_every": ("pathway-plan-uasc", ("checks", "plan", "every")),
+    "pathway_every": ("pathway-plans", ("checks", "plan", "every")),
     "core_documents_open_for": ("core-documents-present", ("scope", "open_for")),
     "assessment_after": (
         "child-and-family-assessment-timely",
@@ -47,6 +47,26 @@ WHERE: dict[str, tuple[str, tuple[str | int, ...]]] = {
     "visit_after_move": ("cla-visits", ("checks", "after-move", "window", "after")),
     "visit_every": ("cla-visits", ("checks", "every-6-weeks", "every")),
     "interview_within": ("return-home-interview", ("checks", "offered", "within")),
+    "oversight_every": ("management-oversight", ("checks", "oversight", "every")),
+    "care_plan_within": ("care-plan-timely", ("checks", "plan", "window", "after")),
+    "initial_health_within": (
+        "initial-health-assessment",
+        ("checks", "assessment", "window", "after"),
+    ),
+    "review_health_under_5": ("review-health-assessments", ("checks", "under-5", "every")),
+    "review_health_from_5": ("review-health-assessments", ("checks", "from-5", "every")),
+    "pep_within": ("pep-timely", ("checks", "initial", "window", "after")),
+    "pep_every": ("pep-timely", ("checks", "termly", "every")),
+    "needs_assessment_within": ("needs-assessment-16", ("checks", "assessment", "first_due")),
+    "strategy_before_icpc": (
+        "cp-initial-conference",
+        ("checks", "conference", "window", "before"),
+    ),
+    "rcpc_first": ("cp-review-conferences", ("checks", "reviews", "schedule", 0)),
+    "rcpc_every": ("cp-review-conferences", ("checks", "reviews", "schedule", 1)),
+    "cp_visit_every": ("cp-visits", ("checks", "every-10-working-days", "every")),
+    "cin_visit_every": ("cin-visits", ("checks", "visits", "every")),
+    "cin_review_every": ("cin-plan-reviews", ("checks", "reviews", "every")),
 }
 
 
@@ -73,6 +93,14 @@ def _least_days(months: int) -> int:
     starts = pd.date_range("2001-01-01", "2004-12-31")  # every day of a leap-year cycle
     spans = (starts + pd.DateOffset(months=months)) - starts
     return int(spans.days.min())
+
+
+@dataclass(frozen=True)
+class Interval:
+    """A timescale as the generator counts it: working days, or (the fewest) calendar days."""
+
+    working: bool
+    amount: int
 
 
 @dataclass(frozen=True)
@@ -104,6 +132,13 @@ class Timescales:
         if duration.unit is Unit.MONTHS:
             return _least_days(duration.amount)
         return duration.amount * (7 if duration.unit is Unit.WEEKS else 1)
+
+    def interval(self, name: str) -> Interval:
+        """A timescale in working days as a count of them, any other (but hours) in days."""
+        duration = self._get(name, (Unit.WORKING_DAYS, Unit.DAYS, Unit.WEEKS, Unit.MONTHS))
+        if duration.unit is Unit.WORKING_DAYS:
+            return Interval(working=True, amount=duration.amount)
+        return Interval(working=False, amount=self.days(name))
 
     def minutes(self, name: str) -> int:
         """A timescale in hours, as minutes."""

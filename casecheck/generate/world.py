@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+import pandas as pd
 
 from casecheck.calendar import WorkingCalendar
 from casecheck.generate.timescales import Timescales
@@ -22,6 +23,7 @@ BLANK = -(10**9)  # a missing date, in days or minutes: written as an empty fiel
 DAY = 1440  # minutes in a day
 YEAR = 365.25
 KEY = 10**6  # child * KEY + day orders events by child, then by day
+_EPOCH = np.datetime64("1900-01-02", "D")  # a working day, from which working days are numbered
 
 
 @dataclass(frozen=True)
@@ -73,6 +75,18 @@ class World:
     def working_day_by(self, days: Int) -> Int:
         """Each day, or the working day before it when it is a weekend or bank holiday."""
         return self.calendar.on_or_before(days.astype("datetime64[D]")).astype(np.int64)
+
+    def working_number(self, days: Int) -> Int:
+        """Each day's number on a line of working days (a day off counts as the one before)."""
+        epoch = pd.Series(np.full(days.size, _EPOCH).astype("datetime64[ns]"))
+        dates = pd.Series(days.astype("datetime64[D]").astype("datetime64[ns]"))
+        counted = self.calendar.working_days_after(epoch, dates)
+        return counted.to_numpy(dtype=np.int64)
+
+    def from_working_number(self, numbers: Int) -> Int:
+        """The working day with each number (the inverse of working_number on working days)."""
+        epoch = np.full(numbers.size, _EPOCH)
+        return self.calendar.offset_days(epoch, numbers).astype(np.int64)
 
     def office_minute(self, days: Int) -> Int:
         """A time in office hours on each day, in minutes since 1970."""

@@ -18,6 +18,7 @@ from casecheck.generate.caseload import (
     Contacts,
     Missing,
     Placements,
+    Plans,
     Staff,
 )
 from casecheck.generate.records import Records
@@ -124,6 +125,7 @@ def _step_noise(w: World, kids: Children, rows: Part) -> Part:
         "started": np.full(child.size, BLANK, dtype=np.int64),
         "completed": np.full(child.size, BLANK, dtype=np.int64),
         "rag": repeat_text("", child.size),
+        "reason": repeat_text("", child.size),
     }
     return concat([rows, copies, incoming])
 
@@ -204,7 +206,7 @@ def _steps_table(
         "RESPONSIBLE_TEAM": (kids.team[child], _format_lookup(np.array(TEAMS, dtype=object))),
         "RAG_RATING": (rows["rag"], _format_text),
         "NEXT_REVIEW_DATE": (review, _format_days),
-        "DELAY_REASON": (repeat_text("", child.size), _format_text),
+        "DELAY_REASON": (rows["reason"], _format_text),
     }
 
 
@@ -289,6 +291,19 @@ def _contacts_table(contacts: Contacts, people: Formatter) -> Columns:
     }
 
 
+def _plans_table(plans: Plans, key: str, prefix: str, people: Formatter) -> Columns:
+    rows = plans.child.size
+    columns: Columns = {
+        key: (np.arange(rows), _format_ids(prefix, rows)),
+        "PERSON_ID": (plans.child, people),
+        "START_DATE": (plans.start, _format_days),
+        "END_DATE": (plans.end, _format_days),
+    }
+    if key == "CP_PLAN_ID":
+        columns["CATEGORY"] = (plans.category, _format_text)
+    return columns
+
+
 def table_builders(
     w: World,
     kids: Children,
@@ -297,6 +312,8 @@ def table_builders(
     placements: Placements,
     missing: Missing,
     contacts: Contacts,
+    cp: Plans,
+    cin: Plans,
     rec: Records,
 ) -> dict[str, Callable[[], Columns]]:
     """How to build each table's columns (values, and how to write them), one table at a time."""
@@ -315,6 +332,8 @@ def table_builders(
         "visits": lambda: _visits_table(allocations, rec, people, workers),
         "missing_episodes": lambda: _missing_table(missing, people),
         "contacts": lambda: _contacts_table(contacts, people),
+        "cp_plans": lambda: _plans_table(cp, "CP_PLAN_ID", "CPP", people),
+        "cin_plans": lambda: _plans_table(cin, "CIN_PLAN_ID", "CINP", people),
     }
 
 
