@@ -101,6 +101,52 @@ def test_the_ssd_shape(tmp_path: Path) -> None:
     }
 
 
+def test_the_ssd_plans_are_the_generated_plans_and_visits_name_theirs(tmp_path: Path) -> None:
+    generate_shape(tmp_path / "default", "default", children=120, seed=4, end_date=AS_OF)
+    generate_shape(tmp_path / "ssd", "ssd", children=120, seed=4, end_date=AS_OF)
+    default = {
+        kind: pd.read_csv(tmp_path / "default" / f"{kind}_plans.csv", dtype=str).fillna("")
+        for kind in ("cp", "cin")
+    }
+    ssd_cp = pd.read_csv(tmp_path / "ssd" / "ssd_cp_plans.csv", dtype=str, keep_default_na=False)
+    assert ssd_cp.columns.tolist() == [
+        "cppl_cp_plan_id",
+        "cppl_referral_id",
+        "cppl_icpc_id",
+        "cppl_person_id",
+        "cppl_cp_plan_start_date",
+        "cppl_cp_plan_end_date",
+        "cppl_cp_plan_initial_category",
+        "cppl_cp_plan_latest_category",
+    ]
+    assert ssd_cp["cppl_cp_plan_id"].tolist() == default["cp"]["CP_PLAN_ID"].tolist()
+    assert ssd_cp["cppl_cp_plan_initial_category"].tolist() == default["cp"]["CATEGORY"].tolist()
+    assert (ssd_cp["cppl_cp_plan_end_date"] == "NULL").sum() == (
+        default["cp"]["END_DATE"] == ""
+    ).sum()
+    # Read through the preset, each CP and CIN visit falls within the plan it names.
+    config = load_config(tmp_path / "ssd", None, "ssd")
+    export = load_export(tmp_path / "ssd", config)
+    assert export.problems.empty
+    for kind, prefix, key in (
+        ("cp", "cppv_cp", "cppl_cp_plan_id"),
+        ("cin", "cinv_cin", "cin_plan_id"),
+    ):
+        visits = pd.read_csv(tmp_path / "ssd" / f"ssd_{kind}_visits.csv", dtype=str)
+        plans = pd.read_csv(tmp_path / "ssd" / f"ssd_{kind}_plans.csv", dtype=str)
+        plans = plans.set_index(key)
+        start_column = "cppl_cp_plan_start_date" if kind == "cp" else "cinp_cin_plan_start_date"
+        end_column = "cppl_cp_plan_end_date" if kind == "cp" else "cinp_cin_plan_end_date"
+        plan = visits[f"{prefix}_plan_id"]
+        day = pd.to_datetime(visits[f"{prefix}_visit_date"])
+        start = pd.to_datetime(plans[start_column].reindex(plan)).to_numpy()
+        end = pd.to_datetime(plans[end_column].replace("NULL", None).reindex(plan)).to_numpy()
+        assert len(visits) > 0
+        assert (start <= day.to_numpy()).all()
+        assert ((day.to_numpy() < end) | pd.isna(end)).all()
+    assert len(export.tables["cp_plans"]) == len(ssd_cp)
+
+
 # --- end to end ---------------------------------------------------------------------------------
 def _sample(name: str) -> tuple[Export, RunResult]:
     folder = SAMPLES / name
@@ -251,6 +297,8 @@ def test_generated_exports_round_trip_through_their_preset(shape: str, tmp_path:
         assert count.read == count.used + count.set_aside + count.filtered, table
     read = sum(c.read for c in export.counts.values())
     looked_up = sum(r.read for r in export.lookup_files.values())
-    assert read + looked_up == sum(written.values())
+    # The SSD's plan files are read twice: as cp_plans and cin_plans, and looked up for visits.
+    twice = sum(written.get(f"ssd_{kind}_plans", 0) for kind in ("cp", "cin"))
+    assert read + looked_up == sum(written.values()) + twice
     result = run_rules(export, load_rules(PRESETS[shape].rules, config), AS_OF)
     assert not result.errored
