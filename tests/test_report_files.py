@@ -170,7 +170,7 @@ def test_summary_sheet(result: RunResult, workbook: Any) -> None:
     head = summary.overall(result)
     assert labels["Children in scope"] == head["children_in_scope"]
     assert labels["Exceptions"] == len(result.findings)
-    assert labels["Rules"] == "13 ran, 3 not run, 1 errored"
+    assert labels["Rules"] == "26 ran, 3 not run, 2 errored"
     assert set(ws.tables) == {"ByTeam", "ByRule"}
     for table in ws.tables.values():
         assert table.autoFilter is not None

@@ -227,9 +227,9 @@ def test_known_903_exceptions(sample_903: tuple[Export, RunResult]) -> None:
         (
             "cla-reviews-timely",
             "reviews",
-            "P000083",
-            "2026-06-14",
-            "Last CLA review 14/12/2025; next was due 14/06/2026 (6 months)",
+            "P000012",
+            "2026-07-15",
+            "Last CLA review 15/01/2026; next was due 15/07/2026 (6 months)",
         ),
     } <= _found(result)
     ran = {o.rule.id: o for o in result.outcomes}
@@ -242,9 +242,9 @@ def test_known_ssd_exceptions(sample_ssd: tuple[Export, RunResult]) -> None:
         (
             "cla-visits",
             "after-move",
-            "P000202",
-            "2026-03-11",
-            "Placement started 04/03/2026; no CLA visit by 11/03/2026 (7 days)",
+            "P000031",
+            "2025-12-20",
+            "Placement started 13/12/2025; no CLA visit by 20/12/2025 (7 days)",
         ),
         (
             "return-home-interview-offered",
@@ -257,7 +257,7 @@ def test_known_ssd_exceptions(sample_ssd: tuple[Export, RunResult]) -> None:
     ran = {o.rule.id: o for o in result.outcomes}
     assert all(ran[r].exceptions and ran[r].compliant for r in ran), "each rule passes and fails"
     # the worker and the team came through the lookups; the IRO rows were filtered out
-    rows = result.findings[result.findings["PERSON_ID"] == "P000202"]
+    rows = result.findings[result.findings["PERSON_ID"] == "P000031"]
     assert set(rows["team"]) == {"Children in Care 1"}
     assert set(rows["worker"]) == {"W0026"}
     assert export.counts["allocations"].filtered == 112
