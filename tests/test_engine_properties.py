@@ -703,6 +703,13 @@ RECENT = {
     "missing-plan-exists": 175,
     "risk-assessment-present": 175,
 }
+RESTARTED_BY_RETURN = ("missing-plan-exists", "risk-assessment-present")
+
+
+def _as_date(value: dt.date) -> dt.date:
+    return value.date() if isinstance(value, dt.datetime) else value
+
+
 NAME_COLUMN = {
     "workflow_steps": "STEP_TYPE",
     "documents": "CATEGORY",
@@ -822,6 +829,15 @@ def compliant_evidence(rng: random.Random, data: Data, rule_id: str) -> tuple[st
     elif rule_id in RECENT:
         first = as_of - dt.timedelta(days=RECENT[rule_id])
         day = first + dt.timedelta(days=rng.randint(0, RECENT[rule_id]))
+        if rule_id in RESTARTED_BY_RETURN:  # due again after each return from missing
+            returns = [
+                _as_date(r["END_DATE"])
+                for r in data.tables["missing_episodes"]
+                if r["PERSON_ID"] == pid and r["END_DATE"] is not None
+            ]
+            latest = max((r for r in returns if r < as_of), default=None)
+            if latest is not None:
+                day = max(day, latest + dt.timedelta(days=1))
         if rule_id == "cla-visits" and placements and rng.random() < 0.5:
             placement = rng.choice(placements)
             in_week = placement["START_DATE"] + dt.timedelta(days=rng.randint(0, 7))
