@@ -183,6 +183,29 @@ class WorkingCalendar:
         result[~both] = pd.NA
         return result
 
+    def offset_days(self, days: DateArray, counts: npt.NDArray[np.int64]) -> DateArray:
+        """The counts[i]th working day after days[i] (before it when negative), element-wise.
+
+        Counted as `add` and `subtract` count ("Saturday + 1 working day" is the next Monday; 0
+        working days is the day itself), for a count per day rather than one duration. Takes and
+        gives datetime64[D] arrays, for code that draws dates as numbers (the generator).
+        """
+        counts = np.broadcast_to(np.asarray(counts, dtype=np.int64), days.shape)
+        self._check_range(days)
+        # busday_offset rolls before it counts: backward when counting on, forward when back.
+        on = np.busday_offset(days, counts, roll="backward", busdaycal=self._busdaycal)
+        back = np.busday_offset(days, counts, roll="forward", busdaycal=self._busdaycal)
+        shifted: DateArray = np.where(counts == 0, days, np.where(counts > 0, on, back))
+        self._check_range(shifted)
+        return shifted
+
+    def on_or_before(self, days: DateArray) -> DateArray:
+        """Each day when it is a working day, else the working day before it."""
+        self._check_range(days)
+        rolled: DateArray = np.busday_offset(days, 0, roll="backward", busdaycal=self._busdaycal)
+        self._check_range(rolled)
+        return rolled
+
     def _shift(self, dates: pd.Series, duration: Duration, sign: int) -> pd.Series:
         series = _datetimes(dates)
         amount = sign * duration.amount

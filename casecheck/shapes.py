@@ -453,12 +453,45 @@ def _ssd_visits(default: Path, out_dir: Path) -> dict[str, int]:
             }
         ),
     )
-    for kind, prefix, plan_file, plan in (
-        ("CIN", "cinv_cin", "ssd_cin_plans", "cin_plan_id"),
-        ("CP", "cppv_cp", "ssd_cp_plans", "cppl_cp_plan_id"),
-    ):
+    # The plans, as the SSD has them; each CIN or CP visit names the plan it was made under (the
+    # child's latest plan of that kind started by the visit).
+    plans = {"CIN": _read(default, "cin_plans"), "CP": _read(default, "cp_plans")}
+    cin, cp = plans["CIN"], plans["CP"]
+    written["ssd_cin_plans"] = _write(
+        out_dir,
+        "ssd_cin_plans",
+        pd.DataFrame(
+            {
+                "cin_plan_id": cin["CIN_PLAN_ID"],
+                "cinp_referral_id": "R" + _digits(cin["PERSON_ID"]),
+                "cinp_person_id": cin["PERSON_ID"],
+                "cinp_cin_plan_start_date": _sql(cin["START_DATE"]),
+                "cinp_cin_plan_end_date": _sql(cin["END_DATE"]),
+                "cinp_cin_plan_team": NULL,
+                "cinp_cin_plan_worker_id": NULL,
+            }
+        ),
+    )
+    written["ssd_cp_plans"] = _write(
+        out_dir,
+        "ssd_cp_plans",
+        pd.DataFrame(
+            {
+                "cppl_cp_plan_id": cp["CP_PLAN_ID"],
+                "cppl_referral_id": "R" + _digits(cp["PERSON_ID"]),
+                "cppl_icpc_id": NULL,
+                "cppl_person_id": cp["PERSON_ID"],
+                "cppl_cp_plan_start_date": _sql(cp["START_DATE"]),
+                "cppl_cp_plan_end_date": _sql(cp["END_DATE"]),
+                "cppl_cp_plan_initial_category": _null(cp["CATEGORY"]),
+                "cppl_cp_plan_latest_category": _null(cp["CATEGORY"]),
+            }
+        ),
+    )
+    plan_keys = {"CIN": "CIN_PLAN_ID", "CP": "CP_PLAN_ID"}
+    for kind, prefix in (("CIN", "cinv_cin"), ("CP", "cppv_cp")):
         rows = visits[visits["VISIT_TYPE"] == kind]
-        plan_id = kind + "P" + _digits(rows["PERSON_ID"])
+        plan_id = _plan_of(rows, plans[kind], plan_keys[kind])
         written[f"ssd_{kind.lower()}_visits"] = _write(
             out_dir,
             f"ssd_{kind.lower()}_visits",
@@ -473,21 +506,20 @@ def _ssd_visits(default: Path, out_dir: Path) -> dict[str, int]:
                 }
             ),
         )
-        first = rows.drop_duplicates("PERSON_ID")
-        start = _sql((_dates(first["ACTUAL_DATE"]) - pd.Timedelta(days=14)).dt.strftime("%Y-%m-%d"))
-        person = "cinp_person_id" if kind == "CIN" else "cppl_person_id"
-        columns: dict[str, object] = {
-            plan: kind + "P" + _digits(first["PERSON_ID"]),
-            ("cinp_referral_id" if kind == "CIN" else "cppl_referral_id"): "R"
-            + _digits(first["PERSON_ID"]),
-            person: first["PERSON_ID"],
-            ("cinp_cin_plan_start_date" if kind == "CIN" else "cppl_cp_plan_start_date"): start,
-            ("cinp_cin_plan_end_date" if kind == "CIN" else "cppl_cp_plan_end_date"): NULL,
-        }
-        if kind == "CP":
-            columns["cppl_cp_plan_initial_category"] = "Neglect"
-        written[plan_file] = _write(out_dir, plan_file, pd.DataFrame(columns))
     return written
+
+
+def _plan_of(visits: pd.DataFrame, plans: pd.DataFrame, key: str) -> pd.Series:
+    """Each visit's plan: the child's latest plan started on or before the visit (NULL if none)."""
+    left = pd.DataFrame(
+        {"PERSON_ID": visits["PERSON_ID"], "day": _dates(visits["ACTUAL_DATE"])}, index=visits.index
+    ).sort_values("day", kind="stable")
+    right = pd.DataFrame(
+        {"PERSON_ID": plans["PERSON_ID"], "day": _dates(plans["START_DATE"]), "plan": plans[key]}
+    ).sort_values("day", kind="stable")
+    matched = pd.merge_asof(left.reset_index(), right, on="day", by="PERSON_ID")
+    plan: pd.Series = matched.set_index("index")["plan"].reindex(visits.index).fillna(NULL)
+    return plan
 
 
 def _ssd_steps(default: Path, out_dir: Path) -> dict[str, int]:

@@ -613,3 +613,41 @@ def test_a_duration_over_a_century_is_refused(text: str, limit: str) -> None:
     with pytest.raises(ValidationError) as caught:
         TypeAdapter(Duration).validate_python(text)
     assert f'"{text}" is longer than a century; write at most {limit}' in str(caught.value)
+
+
+# --- A count per day, for code that draws dates as numbers (the generator) ---------------------
+
+
+@settings(deadline=None)
+@given(
+    rows=st.lists(
+        st.tuples(st.dates(D(2015, 1, 1), D(2035, 12, 31)), st.integers(-60, 60)), min_size=1
+    )
+)
+def test_offset_days_counts_each_day_as_add_and_subtract_do(rows: list[tuple[D, int]]) -> None:
+    days = np.array([day for day, _ in rows], dtype="datetime64[D]")
+    counts = np.array([count for _, count in rows], dtype=np.int64)
+    shifted = CAL.offset_days(days, counts)
+    for (day, count), got in zip(rows, shifted, strict=True):
+        expected = reference_add(day, count) if count >= 0 else reference_subtract(day, -count)
+        assert got == np.datetime64(expected, "D")
+
+
+def test_offset_days_over_the_coronation_and_from_a_weekend() -> None:
+    days = np.array(["2023-05-05", "2023-05-06", "2023-05-09", "2023-05-06"], dtype="datetime64[D]")
+    shifted = CAL.offset_days(days, np.array([1, 0, -1, 1]))
+    # Friday + 1 skips the weekend and the Coronation Monday; Saturday + 0 is Saturday;
+    # Tuesday - 1 is the Friday before; Saturday + 1 is Tuesday.
+    assert shifted.astype(str).tolist() == ["2023-05-09", "2023-05-06", "2023-05-05", "2023-05-09"]
+
+
+def test_on_or_before_rolls_back_to_a_working_day() -> None:
+    days = np.array(["2023-05-08", "2023-05-09", "2025-12-30"], dtype="datetime64[D]")
+    assert CAL.on_or_before(days).astype(str).tolist() == ["2023-05-05", "2023-05-09", "2025-12-30"]
+    assert CLOSED.on_or_before(days[2:]).astype(str).tolist() == ["2025-12-24"]
+
+
+def test_offset_days_refuses_days_outside_the_calendar_years() -> None:
+    calendar = WorkingCalendar(years=range(2020, 2031))
+    with pytest.raises(ValueError, match="2031-01-01 is outside the working calendar"):
+        calendar.offset_days(np.array(["2030-12-31"], dtype="datetime64[D]"), np.array([1]))

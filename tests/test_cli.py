@@ -30,7 +30,7 @@ SAMPLE = ROOT / "sample_exports"
 RULES = ROOT / "rules"
 ANSI = re.compile(r"\x1b\[")
 EXTENSIONS = {name: reporter.extension for name, reporter in REPORTERS.items()}
-CASE_CHILD = "P000004"  # in care, with exceptions, documents and a reason for a placement change
+CASE_CHILD = "P000012"  # in care, with exceptions, documents and a reason for a placement change
 TEAM = "Children in Care 1"
 
 
@@ -397,9 +397,10 @@ def test_unknown_child_exits_2() -> None:
 
 
 def free_text_values() -> set[str]:
-    """Every non-blank TITLE and REASON_FOR_PLACEMENT_CHANGE in the sample export."""
+    """Every non-blank TITLE, REASON_FOR_PLACEMENT_CHANGE and DELAY_REASON in the sample export."""
     values = {r["TITLE"] for r in csv_rows(SAMPLE / "documents.csv")}
     values |= {r["REASON_FOR_PLACEMENT_CHANGE"] for r in csv_rows(SAMPLE / "placements.csv")}
+    values |= {r["DELAY_REASON"] for r in csv_rows(SAMPLE / "workflow_steps.csv")}
     values.discard("")
     return values
 
@@ -533,7 +534,7 @@ def test_validate_json_shape() -> None:
     assert document["schema_version"] == 1
     assert document["export"] == str(SAMPLE)
     assert document["problems"] == []
-    assert document["absent_tables"] == ["cp_plans", "cin_plans"]  # until the sample grows them
+    assert document["absent_tables"] == []
     assert document["tables"]["persons"]["read"] == 300
     for name, table in document["tables"].items():
         assert set(table) >= {"file", "encoding", "read", "used", "set_aside"}, name

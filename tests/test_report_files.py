@@ -170,8 +170,6 @@ def test_summary_sheet(result: RunResult, workbook: Any) -> None:
     head = summary.overall(result)
     assert labels["Children in scope"] == head["children_in_scope"]
     assert labels["Exceptions"] == len(result.findings)
-    # Errored: the two rules with a share check (telephone-main-contact, cp-visits); the CP and
-    # CIN rules run on the generator's header-only cp_plans and cin_plans, with no one in scope.
     assert labels["Rules"] == "26 ran, 3 not run, 2 errored"
     assert set(ws.tables) == {"ByTeam", "ByRule"}
     for table in ws.tables.values():

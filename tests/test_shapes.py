@@ -101,6 +101,52 @@ def test_the_ssd_shape(tmp_path: Path) -> None:
     }
 
 
+def test_the_ssd_plans_are_the_generated_plans_and_visits_name_theirs(tmp_path: Path) -> None:
+    generate_shape(tmp_path / "default", "default", children=120, seed=4, end_date=AS_OF)
+    generate_shape(tmp_path / "ssd", "ssd", children=120, seed=4, end_date=AS_OF)
+    default = {
+        kind: pd.read_csv(tmp_path / "default" / f"{kind}_plans.csv", dtype=str).fillna("")
+        for kind in ("cp", "cin")
+    }
+    ssd_cp = pd.read_csv(tmp_path / "ssd" / "ssd_cp_plans.csv", dtype=str, keep_default_na=False)
+    assert ssd_cp.columns.tolist() == [
+        "cppl_cp_plan_id",
+        "cppl_referral_id",
+        "cppl_icpc_id",
+        "cppl_person_id",
+        "cppl_cp_plan_start_date",
+        "cppl_cp_plan_end_date",
+        "cppl_cp_plan_initial_category",
+        "cppl_cp_plan_latest_category",
+    ]
+    assert ssd_cp["cppl_cp_plan_id"].tolist() == default["cp"]["CP_PLAN_ID"].tolist()
+    assert ssd_cp["cppl_cp_plan_initial_category"].tolist() == default["cp"]["CATEGORY"].tolist()
+    assert (ssd_cp["cppl_cp_plan_end_date"] == "NULL").sum() == (
+        default["cp"]["END_DATE"] == ""
+    ).sum()
+    # Read through the preset, each CP and CIN visit falls within the plan it names.
+    config = load_config(tmp_path / "ssd", None, "ssd")
+    export = load_export(tmp_path / "ssd", config)
+    assert export.problems.empty
+    for kind, prefix, key in (
+        ("cp", "cppv_cp", "cppl_cp_plan_id"),
+        ("cin", "cinv_cin", "cin_plan_id"),
+    ):
+        visits = pd.read_csv(tmp_path / "ssd" / f"ssd_{kind}_visits.csv", dtype=str)
+        plans = pd.read_csv(tmp_path / "ssd" / f"ssd_{kind}_plans.csv", dtype=str)
+        plans = plans.set_index(key)
+        start_column = "cppl_cp_plan_start_date" if kind == "cp" else "cinp_cin_plan_start_date"
+        end_column = "cppl_cp_plan_end_date" if kind == "cp" else "cinp_cin_plan_end_date"
+        plan = visits[f"{prefix}_plan_id"]
+        day = pd.to_datetime(visits[f"{prefix}_visit_date"])
+        start = pd.to_datetime(plans[start_column].reindex(plan)).to_numpy()
+        end = pd.to_datetime(plans[end_column].replace("NULL", None).reindex(plan)).to_numpy()
+        assert len(visits) > 0
+        assert (start <= day.to_numpy()).all()
+        assert ((day.to_numpy() < end) | pd.isna(end)).all()
+    assert len(export.tables["cp_plans"]) == len(ssd_cp)
+
+
 # --- end to end ---------------------------------------------------------------------------------
 def _sample(name: str) -> tuple[Export, RunResult]:
     folder = SAMPLES / name
@@ -181,9 +227,9 @@ def test_known_903_exceptions(sample_903: tuple[Export, RunResult]) -> None:
         (
             "cla-reviews-timely",
             "reviews",
-            "P000083",
-            "2026-06-14",
-            "Last CLA review 14/12/2025; next was due 14/06/2026 (6 months)",
+            "P000012",
+            "2026-07-15",
+            "Last CLA review 15/01/2026; next was due 15/07/2026 (6 months)",
         ),
     } <= _found(result)
     ran = {o.rule.id: o for o in result.outcomes}
@@ -196,9 +242,9 @@ def test_known_ssd_exceptions(sample_ssd: tuple[Export, RunResult]) -> None:
         (
             "cla-visits",
             "after-move",
-            "P000202",
-            "2026-03-11",
-            "Placement started 04/03/2026; no CLA visit by 11/03/2026 (7 days)",
+            "P000031",
+            "2025-12-20",
+            "Placement started 13/12/2025; no CLA visit by 20/12/2025 (7 days)",
         ),
         (
             "return-home-interview-offered",
@@ -211,7 +257,7 @@ def test_known_ssd_exceptions(sample_ssd: tuple[Export, RunResult]) -> None:
     ran = {o.rule.id: o for o in result.outcomes}
     assert all(ran[r].exceptions and ran[r].compliant for r in ran), "each rule passes and fails"
     # the worker and the team came through the lookups; the IRO rows were filtered out
-    rows = result.findings[result.findings["PERSON_ID"] == "P000202"]
+    rows = result.findings[result.findings["PERSON_ID"] == "P000031"]
     assert set(rows["team"]) == {"Children in Care 1"}
     assert set(rows["worker"]) == {"W0026"}
     assert export.counts["allocations"].filtered == 112

@@ -543,7 +543,7 @@ def test_plain_text_on_stdout_takes_the_width_it_is_given(
     _check(["check", str(SAMPLE), "--format", "text", "--team", "Children in Care 1"])
     out = capsys.readouterr().out
     assert max(len(line) for line in out.splitlines()) <= 80
-    assert "Actions for Frankie Kemp\nP000224: cla-visits (high, 115 days overdue)\n" in out
+    assert "Actions for Frankie Kemp\nP000203: cla-reviews-timely (high, 162 days overdue)\n" in out
 
 
 def test_the_action_list_as_csv(tmp_path: Path) -> None:
@@ -553,8 +553,8 @@ def test_the_action_list_as_csv(tmp_path: Path) -> None:
     rows = list(csv.DictReader(io.StringIO(out.read_text())))
     frankie = [r for r in rows if r["worker"] == "Frankie Kemp"]
     assert [(r["PERSON_ID"], r["rule_id"], r["action"]) for r in frankie[:2]] == [
-        ("P000224", "cla-visits", "overdue"),  # 115 days overdue
-        ("P000224", "initial-health-assessment", "overdue"),  # 94
+        ("P000203", "cla-reviews-timely", "overdue"),
+        ("P000224", "cla-visits", "overdue"),
     ]
     ranks = [
         0
