@@ -42,7 +42,13 @@ EVIDENCE_SOURCES: dict[str, EvidenceSource] = {
     "case_notes": EvidenceSource((("NOTE_TYPE", "note_types"),), "CONTACT_DATE", "as a case note"),
 }
 # Fields a rule may require on evidence (all blank where the source has no such column).
-EVIDENCE_FIELDS = ("RAG_RATING", "NEXT_REVIEW_DATE", "CHILD_SEEN", "SEEN_ALONE", "VISIT_METHOD")
+EVIDENCE_FIELDS = {  # field -> its type in the evidence frame, whichever tables have it
+    "RAG_RATING": "str",
+    "NEXT_REVIEW_DATE": "datetime64[ns]",
+    "CHILD_SEEN": "boolean",
+    "SEEN_ALONE": "boolean",
+    "VISIT_METHOD": "str",
+}
 VISIT_KINDS = ("visit", "cla_visit", "cin_visit", "cp_visit")
 EVIDENCE_COLUMNS = ["PERSON_ID", "kind", "source", "table", "date", "ref", *EVIDENCE_FIELDS]
 
@@ -66,32 +72,66 @@ def fmt_dates(values: pd.Series) -> pd.Series:
     return pd.Series(text, index=values.index, dtype=object)
 
 
-def _evidence_order(rows: pd.DataFrame) -> npt.NDArray[np.intp]:
-    """The order of `rows.sort_values(["PERSON_ID", "kind", "date", "ref"], kind="stable")`,
-    sorted on integer codes; refs (nearly all distinct) are compared only to settle ties."""
-    if not len(rows):
+def _evidence_order(
+    person: npt.NDArray[np.intp],
+    kind: npt.NDArray[np.intp],
+    date: npt.NDArray[np.int64],
+    refs: pd.Series,
+) -> npt.NDArray[np.intp]:
+    """The order of a stable sort on PERSON_ID, kind, date and ref, from the children's and the
+    kinds' codes in the order of their names; refs (nearly all distinct) are compared only to
+    settle ties."""
+    if not len(person):
         return np.zeros(0, dtype=np.intp)
-    person = pd.factorize(rows["PERSON_ID"], sort=True)[0]
-    codes, kinds = pd.factorize(rows["kind"].to_numpy(dtype=object))
-    kind = np.argsort(np.argsort(np.asarray(kinds.astype(str), dtype=str)))[codes]
-    date = rows["date"].to_numpy(dtype="datetime64[ns]").view(np.int64)
-    order: npt.NDArray[np.intp] = np.lexsort((date, kind, person))
+    group = person.astype(np.int64) * (int(kind.max()) + 1) + kind
+    order: npt.NDArray[np.intp] = np.lexsort((date, group))
+    group, date = group[order], date[order]
     same = np.zeros(len(order), dtype=bool)
-    if len(order) > 1:
-        same[1:] = (
-            (person[order][1:] == person[order][:-1])
-            & (kind[order][1:] == kind[order][:-1])
-            & (date[order][1:] == date[order][:-1])
-        )
+    same[1:] = (group[1:] == group[:-1]) & (date[1:] == date[:-1])
     if same.any():  # rows equal on the first three keys: by ref, blank refs last
         tied = same.copy()
         tied[:-1] |= same[1:]
-        group = np.cumsum(~same)[tied]
+        run = np.cumsum(~same)[tied]
         at = order[tied]
-        refs = pd.factorize(rows["ref"].iloc[at], sort=True)[0]
-        refs = np.where(refs < 0, refs.max(initial=0) + 1, refs)
-        order[tied] = at[np.lexsort((refs, group))]
+        ref = pd.factorize(refs.iloc[at], sort=True)[0]
+        ref = np.where(ref < 0, ref.max(initial=0) + 1, ref)
+        order[tied] = at[np.lexsort((ref, run))]
     return order
+
+
+@dataclass(frozen=True)
+class Pieces:
+    """Evidence found in one table: its rows (positions, a row once per kind it counts as) and
+    the kind of each (a code into `names`)."""
+
+    table: str
+    rows: npt.NDArray[np.intp]
+    kinds: npt.NDArray[np.intp]
+    names: tuple[str, ...]
+
+
+def _labels(labels: list[str], parts: list[Pieces], order: npt.NDArray[np.intp]) -> pd.Series:
+    """A label per part (its table, or where it was found) spread to its pieces, in `order`."""
+    spread = np.repeat(np.array(labels, dtype=object), [len(p.rows) for p in parts])
+    return pd.Series(spread[order], dtype=object)
+
+
+def _spread(
+    codes: npt.NDArray[np.intp], found: dict[int, list[int]], usable: npt.NDArray[np.bool_]
+) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.intp]]:
+    """The rows whose code names one or more kinds (`found`: code -> kinds), a row once per kind."""
+    size = int(codes.max(initial=-1)) + 2  # code -1 (no name) gets the last slot, never found
+    count = np.zeros(size, dtype=np.intp)
+    for code, kinds in found.items():
+        count[code] = len(kinds)
+    flat = np.array([k for code in sorted(found) for k in found[code]], dtype=np.intp)
+    first = np.zeros(size, dtype=np.intp)
+    first[sorted(found)] = np.cumsum([0, *(len(found[c]) for c in sorted(found))])[:-1]
+    rows = np.flatnonzero(usable & (count[codes] > 0))
+    times = count[codes[rows]]
+    rows = np.repeat(rows, times)
+    step = np.arange(len(rows)) - np.repeat(np.cumsum(times) - times, times)
+    return rows, flat[first[codes[rows]] + step]
 
 
 def member(values: pd.Series, ids: pd.Index | pd.Series) -> pd.Series:
@@ -288,11 +328,16 @@ class Context:
 
     @cached_property
     def evidence(self) -> pd.DataFrame:
-        """Every dated piece of evidence up to the as-of date, one row per kind it counts as."""
+        """Every dated piece of evidence up to the as-of date, one row per kind it counts as,
+        sorted by PERSON_ID, kind, date and ref.
+
+        Found as row positions per table and gathered once at the end: each column is copied
+        once into place rather than through every join, filter and sort.
+        """
         parts = [self._evidence_from(t) for t in EVIDENCE_SOURCES if self.has(t)]
         if self.has("visits"):
             parts.append(self._visit_evidence())
-        parts = [p for p in parts if len(p)]
+        parts = [p for p in parts if len(p.rows)]
         if not parts:
             return pd.DataFrame(
                 {
@@ -300,10 +345,74 @@ class Context:
                     for c in EVIDENCE_COLUMNS
                 }
             )
-        out = pd.concat(parts, ignore_index=True)
-        out = out[(out["date"].notna() & (out["date"] < self.end_of_today)).to_numpy()]
-        out["kind"] = out["kind"].astype(object)  # whichever parts there are
-        return out.take(_evidence_order(out)).reset_index(drop=True)
+        tables = [self.table(p.table) for p in parts]
+        date = np.concatenate(
+            [
+                self._evidence_date(t, p.table).to_numpy(dtype="datetime64[ns]")[p.rows]
+                for t, p in zip(tables, parts, strict=True)
+            ]
+        )
+        # Children as codes in PERSON_ID order: each table's ids factorised once.
+        factorised = [pd.factorize(t["PERSON_ID"]) for t in tables]
+        every = pd.Series(
+            np.concatenate([np.asarray(u, dtype=object) for _, u in factorised]), dtype=str
+        )
+        codes, ids = pd.factorize(every, sort=True)
+        person = np.concatenate(
+            [
+                codes[start : start + len(u)][c[p.rows]]
+                for (c, u), p, start in zip(
+                    factorised,
+                    parts,
+                    np.cumsum([0, *(len(u) for _, u in factorised)]),
+                    strict=False,
+                )
+            ]
+        )
+        names = sorted({n for p in parts for n in p.names})
+        kind = np.concatenate(
+            [np.array([names.index(n) for n in p.names], dtype=np.intp)[p.kinds] for p in parts]
+        )
+        refs = pd.concat(
+            [
+                t[TABLES[p.table].key or "PERSON_ID"].take(p.rows)
+                for t, p in zip(tables, parts, strict=True)
+            ],
+            ignore_index=True,
+        )
+        kept = np.flatnonzero(~np.isnat(date) & (date < self.end_of_today.to_datetime64()))
+        order = kept[
+            _evidence_order(person[kept], kind[kept], date[kept].view(np.int64), refs.iloc[kept])
+        ]
+        columns: dict[str, object] = {
+            "PERSON_ID": pd.Series(ids.take(person[order])),
+            "kind": pd.Series(np.array(names, dtype=object)[kind[order]], dtype=object),
+            "source": _labels([self._where(p.table) for p in parts], parts, order),
+            "table": _labels([p.table for p in parts], parts, order),
+            "date": date[order],
+            "ref": refs.take(order).reset_index(drop=True),
+        }
+        for name in EVIDENCE_FIELDS:
+            columns[name] = (
+                self._evidence_field(name, tables, parts).take(order).reset_index(drop=True)
+            )
+        return pd.DataFrame(columns)
+
+    @staticmethod
+    def _evidence_field(name: str, tables: list[pd.DataFrame], parts: list[Pieces]) -> pd.Series:
+        """A field of every piece, blank where its table has no such column."""
+        dtype = EVIDENCE_FIELDS[name]
+        pieces = [
+            t[name].take(p.rows).astype(dtype)
+            if name in t.columns
+            else pd.Series(None, index=range(len(p.rows)), dtype=dtype)
+            for t, p in zip(tables, parts, strict=True)
+        ]
+        return pd.concat(pieces, ignore_index=True)
+
+    @staticmethod
+    def _where(table: str) -> str:
+        return EVIDENCE_SOURCES[table].where if table in EVIDENCE_SOURCES else "as a visit"
 
     @cached_property
     def evidence_rows(self) -> dict[str, npt.NDArray[np.intp]]:
@@ -321,37 +430,33 @@ class Context:
     def _wanted(self, kind: str) -> bool:
         return self.evidence_kinds is None or kind in self.evidence_kinds
 
-    def _evidence_from(self, table: str) -> pd.DataFrame:
+    def _evidence_from(self, table: str) -> Pieces:
+        """The rows of an evidence table that count as a kind the rules use, by any of its type
+        columns; a row naming the same kind in two columns (a document's category and
+        sub-category) is one piece, not two."""
         source = EVIDENCE_SOURCES[table]
-        rows = self.on_file(table)
+        rows = self.table(table)
+        usable = self.on_file_mask(table)
         if table == "workflow_steps":
-            rows = rows[rows["STEP_STATUS"] == "COMPLETED"]
-        keyed = pd.DataFrame(
-            {
-                "PERSON_ID": rows["PERSON_ID"],
-                "date": self._evidence_date(rows, table, source.date),
-                "ref": rows[TABLES[table].key or "PERSON_ID"],
-                **{f: rows[f] if f in rows.columns else None for f in EVIDENCE_FIELDS},
-                "_row": np.arange(len(rows)),
-            }
-        )
-        found = []
+            usable &= (rows["STEP_STATUS"] == "COMPLETED").to_numpy(dtype=bool, na_value=False)
+        kinds = [k for k in self.vocabulary.kinds if self._wanted(k)]
+        found_rows, found_kinds = [], []
         for column, vocab in source.names:
-            pairs = [
-                (name, kind)
-                for kind in self.vocabulary.kinds
-                if self._wanted(kind)
-                for name in sorted(self.vocabulary.names(kind, vocab))
-            ]
-            lookup = pd.DataFrame(pairs, columns=["_name", "kind"])
-            named = keyed.assign(_name=normalise_names(rows[column].fillna("")).to_numpy())
-            found.append(named.merge(lookup, on="_name", how="inner"))
-        # A document whose category and sub-category both name the kind is one piece, not two.
-        out = pd.concat(found, ignore_index=True).drop_duplicates(["_row", "kind"])
-        out = out.drop(columns=["_name", "_row"])
-        out["source"] = source.where
-        out["table"] = table
-        return out[EVIDENCE_COLUMNS]
+            codes, names = pd.factorize(normalise_names(rows[column].fillna("")))
+            position = {name: i for i, name in enumerate(names)}
+            found: dict[int, list[str]] = {}
+            for kind in kinds:
+                for name in sorted(self.vocabulary.names(kind, vocab)):
+                    if name in position:
+                        found.setdefault(position[name], []).append(kinds.index(kind))
+            where, what = _spread(codes, found, usable)
+            found_rows.append(where)
+            found_kinds.append(what)
+        at = np.concatenate(found_rows)
+        kind = np.concatenate(found_kinds)
+        _, first = np.unique(at * max(len(kinds), 1) + kind, return_index=True)
+        first.sort()
+        return Pieces(table, at[first], kind[first], tuple(kinds))
 
     def on_file(self, table: str) -> pd.DataFrame:
         """The rows of `table` that were on the child's file as of the as-of date.
@@ -360,40 +465,45 @@ class Context:
         never while it is a DRAFT; a document once uploaded. Other tables: every row.
         """
         rows = self.table(table)
-        if table == "case_notes":
-            return rows[
-                (rows["STATUS"].fillna("") != "DRAFT") & (rows["CREATED_ON"] < self.end_of_today)
-            ]
-        if table == "documents":
-            return rows[rows["UPLOADED_ON"] < self.end_of_today]
+        if table in ("case_notes", "documents"):
+            return rows[self.on_file_mask(table)]
         return rows
 
+    def on_file_mask(self, table: str) -> npt.NDArray[np.bool_]:
+        """Which rows of `table` `on_file` keeps."""
+        rows = self.table(table)
+        if table == "case_notes":
+            kept = (rows["STATUS"].fillna("") != "DRAFT") & (rows["CREATED_ON"] < self.end_of_today)
+        elif table == "documents":
+            kept = rows["UPLOADED_ON"] < self.end_of_today
+        else:
+            return np.ones(len(rows), dtype=bool)
+        return kept.to_numpy(dtype=bool, na_value=False)
+
     @staticmethod
-    def _evidence_date(rows: pd.DataFrame, table: str, date_col: str) -> pd.Series:
+    def _evidence_date(rows: pd.DataFrame, table: str) -> pd.Series:
         """When the evidence happened: a document's DOCUMENT_DATE when it has one, else its
-        upload; a note's contact date; a step's completion."""
-        dates: pd.Series = rows[date_col]
+        upload; a note's contact date; a step's completion; a visit's date."""
+        if table == "visits":
+            visited: pd.Series = rows["ACTUAL_DATE"]
+            return visited
+        dates: pd.Series = rows[EVIDENCE_SOURCES[table].date]
         if table == "documents" and "DOCUMENT_DATE" in rows.columns:
             dates = rows["DOCUMENT_DATE"].fillna(dates)
         return dates
 
-    def _visit_evidence(self) -> pd.DataFrame:
+    def _visit_evidence(self) -> Pieces:
+        """Every visit is a visit; one with a type is also that type's visit (cla_visit)."""
         rows = self.table("visits")
-        base = pd.DataFrame(
-            {
-                "PERSON_ID": rows["PERSON_ID"],
-                "date": rows["ACTUAL_DATE"],
-                "ref": rows["VISIT_ID"],
-                **{f: rows[f] if f in rows.columns else None for f in EVIDENCE_FIELDS},
-            }
+        every = np.arange(len(rows)) if self._wanted("visit") else np.zeros(0, dtype=np.intp)
+        codes, types = pd.factorize(rows["VISIT_TYPE"])
+        named = [f"{t.lower()}_visit" for t in types]
+        wanted = np.array([self._wanted(k) for k in named], dtype=bool)
+        typed = np.flatnonzero(codes >= 0)
+        typed = typed[wanted[codes[typed]]] if len(types) else typed
+        return Pieces(
+            "visits",
+            np.concatenate([every, typed]),
+            np.concatenate([np.zeros(len(every), dtype=np.intp), codes[typed] + 1]),
+            ("visit", *named),
         )
-        any_visit = base.assign(kind="visit").iloc[: len(base) if self._wanted("visit") else 0]
-        typed = base[rows["VISIT_TYPE"].notna().to_numpy()].assign(
-            kind=rows["VISIT_TYPE"].dropna().str.lower().to_numpy() + "_visit"
-        )
-        if self.evidence_kinds is not None:
-            typed = typed[typed["kind"].isin(self.evidence_kinds).to_numpy()]
-        out = pd.concat([any_visit, typed], ignore_index=True)
-        out["source"] = "as a visit"
-        out["table"] = "visits"
-        return out[EVIDENCE_COLUMNS]
