@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from functools import cached_property
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -42,7 +43,9 @@ EVIDENCE_SOURCES: dict[str, EvidenceSource] = {
     "case_notes": EvidenceSource((("NOTE_TYPE", "note_types"),), "CONTACT_DATE", "as a case note"),
 }
 # Fields a rule may require on evidence (all blank where the source has no such column).
-EVIDENCE_FIELDS = {  # field -> its type in the evidence frame, whichever tables have it
+EVIDENCE_FIELDS: dict[
+    str, Any
+] = {  # field -> its type in the evidence frame, whichever tables have it
     "RAG_RATING": "str",
     "NEXT_REVIEW_DATE": "datetime64[ns]",
     "CHILD_SEEN": "boolean",
@@ -408,7 +411,8 @@ class Context:
             else pd.Series(None, index=range(len(p.rows)), dtype=dtype)
             for t, p in zip(tables, parts, strict=True)
         ]
-        return pd.concat(pieces, ignore_index=True)
+        field: pd.Series = pd.concat(pieces, ignore_index=True)
+        return field
 
     @staticmethod
     def _where(table: str) -> str:
@@ -444,19 +448,19 @@ class Context:
         for column, vocab in source.names:
             codes, names = pd.factorize(normalise_names(rows[column].fillna("")))
             position = {name: i for i, name in enumerate(names)}
-            found: dict[int, list[str]] = {}
-            for kind in kinds:
-                for name in sorted(self.vocabulary.names(kind, vocab)):
+            found: dict[int, list[int]] = {}
+            for code, wanted in enumerate(kinds):
+                for name in sorted(self.vocabulary.names(wanted, vocab)):
                     if name in position:
-                        found.setdefault(position[name], []).append(kinds.index(kind))
+                        found.setdefault(position[name], []).append(code)
             where, what = _spread(codes, found, usable)
             found_rows.append(where)
             found_kinds.append(what)
         at = np.concatenate(found_rows)
-        kind = np.concatenate(found_kinds)
-        _, first = np.unique(at * max(len(kinds), 1) + kind, return_index=True)
+        kind_of = np.concatenate(found_kinds)
+        first = np.unique(at * max(len(kinds), 1) + kind_of, return_index=True)[1]
         first.sort()
-        return Pieces(table, at[first], kind[first], tuple(kinds))
+        return Pieces(table, at[first], kind_of[first], tuple(kinds))
 
     def on_file(self, table: str) -> pd.DataFrame:
         """The rows of `table` that were on the child's file as of the as-of date.
