@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
@@ -200,6 +200,11 @@ class Context:
     due_soon_days: int = 14
     # The evidence kinds the rules look for: `evidence` holds only these (None: every kind).
     evidence_kinds: frozenset[str] | None = None
+    _names: dict[tuple[str, str], tuple[npt.NDArray[np.intp], pd.Index]] = field(
+        default_factory=dict, init=False, repr=False
+    )
+    # Each distinct scope's frame, by the scope's JSON (see scope.evaluate).
+    scopes: dict[str, pd.DataFrame] = field(default_factory=dict, init=False, repr=False)
 
     @cached_property
     def vocabulary(self) -> EvidenceVocabulary:
@@ -320,13 +325,23 @@ class Context:
             if any(self.vocabulary.names(kind, vocab) for _, vocab in source.names)
         ]
 
-    def of_kind(self, rows: pd.DataFrame, table: str, kind: str) -> pd.Series:
+    def names_in(self, table: str, column: str) -> tuple[npt.NDArray[np.intp], pd.Index]:
+        """A type column's names, folded (case, spaces) and factorised: a code per row and the
+        distinct folded names. Computed once per column and run, whichever rules ask."""
+        key = (table, column)
+        if key not in self._names:
+            codes, names = pd.factorize(normalise_names(self.table(table)[column].fillna("")))
+            self._names[key] = (codes, pd.Index(names, dtype=object))
+        return self._names[key]
+
+    def kind_mask(self, table: str, kind: str) -> npt.NDArray[np.bool_]:
         """Which rows of an evidence table are of the kind (by any of their type columns)."""
-        found = pd.Series(False, index=rows.index)
+        found = np.zeros(len(self.table(table)), dtype=bool)
         for column, vocab in EVIDENCE_SOURCES[table].names:
             names = self.vocabulary.names(kind, vocab)
             if names:
-                found |= normalise_names(rows[column].fillna("")).isin(names)
+                codes, folded = self.names_in(table, column)
+                found |= np.asarray(folded.isin(list(names)), dtype=bool)[codes]
         return found
 
     @cached_property
@@ -446,7 +461,7 @@ class Context:
         kinds = [k for k in self.vocabulary.kinds if self._wanted(k)]
         found_rows, found_kinds = [], []
         for column, vocab in source.names:
-            codes, names = pd.factorize(normalise_names(rows[column].fillna("")))
+            codes, names = self.names_in(table, column)
             position = {name: i for i, name in enumerate(names)}
             found: dict[int, list[int]] = {}
             for code, wanted in enumerate(kinds):
@@ -462,19 +477,12 @@ class Context:
         first.sort()
         return Pieces(table, at[first], kind_of[first], tuple(kinds))
 
-    def on_file(self, table: str) -> pd.DataFrame:
-        """The rows of `table` that were on the child's file as of the as-of date.
+    def on_file_mask(self, table: str) -> npt.NDArray[np.bool_]:
+        """Which rows of `table` were on the child's file as of the as-of date.
 
         A case note is on the file once created (CREATED_ON on or before the as-of date) and
         never while it is a DRAFT; a document once uploaded. Other tables: every row.
         """
-        rows = self.table(table)
-        if table in ("case_notes", "documents"):
-            return rows[self.on_file_mask(table)]
-        return rows
-
-    def on_file_mask(self, table: str) -> npt.NDArray[np.bool_]:
-        """Which rows of `table` `on_file` keeps."""
         rows = self.table(table)
         if table == "case_notes":
             kept = (rows["STATUS"].fillna("") != "DRAFT") & (rows["CREATED_ON"] < self.end_of_today)

@@ -394,7 +394,18 @@ def problems(scope: Scope | None, at: tuple[str | int, ...] = ("scope",)) -> lis
 
 
 def evaluate(scope: Scope | None, ctx: Context) -> ScopeFrame:
-    """Every child's in-scope flag and since-date; no scope means every child, since birth."""
+    """Every child's in-scope flag and since-date; no scope means every child, since birth.
+
+    Worked out once per run for each distinct scope (many rules share one: looked after,
+    allocated), and shared: frames are copy-on-write, so no rule can change another's.
+    """
+    key = "" if scope is None else scope.model_dump_json(exclude_unset=True)
+    if key not in ctx.scopes:
+        ctx.scopes[key] = _evaluate(scope, ctx)
+    return ctx.scopes[key]
+
+
+def _evaluate(scope: Scope | None, ctx: Context) -> ScopeFrame:
     if scope is None:
         return _frame(ctx, pd.Series(True, index=ctx.person_ids))
     frames: list[ScopeFrame] = []

@@ -389,25 +389,29 @@ def nearest(targets: pd.DataFrame, candidates: pd.DataFrame, kind: str) -> pd.Da
     """
     if targets.empty or candidates.empty:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in NEAREST_COLUMNS})
-    cand = candidates.assign(
-        found=fill(
-            "{what} {source} dated {date}",
-            candidates.index,
-            what=words(kind),
-            source=candidates["source"],
-            date=fmt_dates(candidates["date"]),
-        )
+    cand = candidates[["PERSON_ID", "date", "source", "ref"]].assign(
+        why_not=candidates["why_not"].fillna("") if "why_not" in candidates.columns else ""
     )
-    if "why_not" not in cand.columns:
-        cand["why_not"] = ""
-    cand["why_not"] = cand["why_not"].fillna("")
     pairs = targets[["PERSON_ID", "key", "date"]].merge(
-        cand[["PERSON_ID", "date", "found", "why_not", "ref"]].rename(columns={"date": "ev_date"}),
-        on="PERSON_ID",
+        cand.rename(columns={"date": "ev_date"}), on="PERSON_ID"
     )
     pairs["gap"] = (pairs["ev_date"] - pairs["date"]).abs()
     pairs = pairs.sort_values(["key", "gap", "ev_date", "ref"], kind="stable")
-    out = pairs.drop_duplicates("key")[["key", "found", "why_not"]].copy()
+    out = pairs.drop_duplicates("key")
+    # Words only for the nearest piece of each target, not for every candidate.
+    out = pd.DataFrame(
+        {
+            "key": out["key"],
+            "found": fill(
+                "{what} {source} dated {date}",
+                out.index,
+                what=words(kind),
+                source=out["source"],
+                date=fmt_dates(out["ev_date"]),
+            ),
+            "why_not": out["why_not"],
+        }
+    )
     out["nearest"] = choose(
         out["why_not"] == "",
         out["found"],

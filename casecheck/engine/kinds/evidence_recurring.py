@@ -261,7 +261,7 @@ def evaluate(check: EvidenceRecurring, ctx: Context, scope: ScopeFrame) -> Check
     if check.count_from == "clock":
         # reindex, not map: Series.map with an empty datetime mapper (no child in scope) raises
         counted = counted[counted["date"] >= clock.reindex(counted["PERSON_ID"]).to_numpy()]
-    counted = counted.sort_values(["PERSON_ID", "date", "ref"], kind="stable")
+    # Already by child, date and ref: evidence of one kind keeps the evidence frame's order.
     gap = counted["date"].diff()
     fresh = counted["PERSON_ID"].ne(counted["PERSON_ID"].shift()) | (gap > SAME_OCCASION)
     grouped = counted.groupby("PERSON_ID")

@@ -156,14 +156,17 @@ def references(check: Records) -> list[Problem]:
 
 
 def evaluate(check: Records, ctx: Context, scope: ScopeFrame) -> CheckResult:
-    # Only rows on the file as of the as-of date: never a DRAFT note, nor one written later.
-    rows = ctx.on_file(check.table)
-    rows = rows[member(rows["PERSON_ID"], in_scope(scope))]
+    # Only rows on the file as of the as-of date (never a DRAFT note, nor one written later),
+    # of children in scope, dated in the look-back: one mask over the table, then one copy.
+    table = ctx.table(check.table)
+    dates = table[check.date]
+    keep = ctx.on_file_mask(check.table) & member(table["PERSON_ID"], in_scope(scope)).to_numpy()
+    keep &= ((dates >= ctx.before(check.lookback)) & (dates < ctx.end_of_today)).to_numpy(
+        dtype=bool, na_value=False
+    )
     if check.evidence is not None:
-        rows = rows[ctx.of_kind(rows, check.table, check.evidence).to_numpy()]
-    rows = where(rows, check.where, ctx.calendar)
-    start = ctx.before(check.lookback)
-    rows = rows[(rows[check.date] >= start) & (rows[check.date] < ctx.end_of_today)]
+        keep &= ctx.kind_mask(check.table, check.evidence)
+    rows = where(table[keep], check.where, ctx.calendar)
     key = TABLES[check.table].key or "PERSON_ID"
     date_text = fmt_when(rows[check.date], check.within)
     problems = pd.Series("", index=rows.index, dtype=object)
