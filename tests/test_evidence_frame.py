@@ -31,7 +31,7 @@ def _context(export: Export, kinds: frozenset[str] | None = None) -> Context:
 def test_evidence_is_in_the_order_of_a_sort_on_the_strings(export: Export) -> None:
     evidence = _context(export).evidence
     by_strings = evidence.sample(frac=1, random_state=3).sort_values(
-        ["PERSON_ID", "kind", "date", "ref"], kind="stable"
+        ["kind", "PERSON_ID", "date", "ref"], kind="stable"
     )
     pd.testing.assert_frame_equal(evidence, by_strings.reset_index(drop=True))
     assert evidence.duplicated(["PERSON_ID", "kind", "date"]).any()  # ties settled by ref

@@ -76,17 +76,17 @@ def fmt_dates(values: pd.Series) -> pd.Series:
 
 
 def _evidence_order(
-    person: npt.NDArray[np.intp],
     kind: npt.NDArray[np.intp],
+    person: npt.NDArray[np.intp],
     date: npt.NDArray[np.int64],
     refs: pd.Series,
 ) -> npt.NDArray[np.intp]:
-    """The order of a stable sort on PERSON_ID, kind, date and ref, from the children's and the
-    kinds' codes in the order of their names; refs (nearly all distinct) are compared only to
-    settle ties."""
+    """The order of a stable sort on kind, PERSON_ID, date and ref, from the kinds' and the
+    children's codes in the order of their names; refs (nearly all distinct) are compared only
+    to settle ties."""
     if not len(person):
         return np.zeros(0, dtype=np.intp)
-    group = person.astype(np.int64) * (int(kind.max()) + 1) + kind
+    group = kind.astype(np.int64) * (int(person.max()) + 1) + person
     order: npt.NDArray[np.intp] = np.lexsort((date, group))
     group, date = group[order], date[order]
     same = np.zeros(len(order), dtype=bool)
@@ -347,7 +347,8 @@ class Context:
     @cached_property
     def evidence(self) -> pd.DataFrame:
         """Every dated piece of evidence up to the as-of date, one row per kind it counts as,
-        sorted by PERSON_ID, kind, date and ref.
+        sorted by kind, PERSON_ID, date and ref: each kind's pieces are one block, in order by
+        child, date and ref (`evidence_of` is a slice, not a copy).
 
         Found as row positions per table and gathered once at the end: each column is copied
         once into place rather than through every join, filter and sort.
@@ -400,7 +401,7 @@ class Context:
         )
         kept = np.flatnonzero(~np.isnat(date) & (date < self.end_of_today.to_datetime64()))
         order = kept[
-            _evidence_order(person[kept], kind[kept], date[kept].view(np.int64), refs.iloc[kept])
+            _evidence_order(kind[kept], person[kept], date[kept].view(np.int64), refs.iloc[kept])
         ]
         columns: dict[str, object] = {
             "PERSON_ID": pd.Series(ids.take(person[order])),
@@ -434,17 +435,19 @@ class Context:
         return EVIDENCE_SOURCES[table].where if table in EVIDENCE_SOURCES else "as a visit"
 
     @cached_property
-    def evidence_rows(self) -> dict[str, npt.NDArray[np.intp]]:
-        """The positions of each kind's rows in `evidence`, in order: split once, not once
-        per check."""
-        codes, kinds = pd.factorize(self.evidence["kind"].to_numpy(dtype=object))
-        order = np.argsort(codes, kind="stable")
-        bounds = np.searchsorted(codes[order], np.arange(len(kinds) + 1))
-        return {str(k): order[bounds[i] : bounds[i + 1]] for i, k in enumerate(kinds)}
+    def evidence_blocks(self) -> dict[str, slice]:
+        """Where each kind's block of rows lies in `evidence`."""
+        kinds = self.evidence["kind"].to_numpy(dtype=object)
+        if not len(kinds):
+            return {}
+        starts = np.flatnonzero(np.r_[True, kinds[1:] != kinds[:-1]])
+        ends = [*starts[1:], len(kinds)]
+        return {str(kinds[a]): slice(int(a), int(b)) for a, b in zip(starts, ends, strict=True)}
 
     def evidence_of(self, kind: str) -> pd.DataFrame:
-        """`evidence[evidence["kind"] == kind]`: the evidence of one kind, same rows and index."""
-        return self.evidence.iloc[self.evidence_rows.get(kind, np.zeros(0, dtype=np.intp))]
+        """`evidence[evidence["kind"] == kind]`: the evidence of one kind, same rows and index,
+        by child, date and ref."""
+        return self.evidence.iloc[self.evidence_blocks.get(kind, slice(0, 0))]
 
     def _wanted(self, kind: str) -> bool:
         return self.evidence_kinds is None or kind in self.evidence_kinds

@@ -26,7 +26,7 @@ def evidence_event(event: EvidenceEvent) -> EventKind:
     """The event kind: its rows are the evidence frame's pieces, with `until` NaT (no spell)."""
 
     def build(ctx: Context) -> pd.DataFrame:
-        rows = ctx.evidence[ctx.evidence["kind"] == event.evidence]
+        rows = ctx.evidence_of(event.evidence)
         if event.in_documents is not None:
             rows = rows[(rows["table"] == "documents").to_numpy() == event.in_documents]
         day = rows["date"].dt.normalize()

@@ -93,15 +93,33 @@ def fill(template: str, index: pd.Index, **fields: Any) -> pd.Series:
     """A message per row: `template`'s {names} filled from text Series (or one text for all).
 
     "Placement started {date}; no {evidence} by {due} ({after})" with date and due Series and
-    evidence and after strings gives one message per row, built column by column.
+    evidence and after strings gives one message per row, built column by column (on plain
+    arrays of Python strings: no per-step alignment or conversion). A row whose value is
+    missing in any Series gets no message (NaN).
     """
-    out = pd.Series("", index=index, dtype=object)
+    out = np.full(len(index), "", dtype=object)
+    missing = np.zeros(len(index), dtype=bool)
     for literal, name, _, _ in string.Formatter().parse(template):
-        out = out + literal
+        if literal:
+            out = out + literal
         if name is not None:
             value = fields[name]
-            out = out + (value.astype(str) if isinstance(value, pd.Series) else str(value))
-    return out
+            if isinstance(value, pd.Series):
+                text = value.reindex(index) if not value.index.equals(index) else value
+                if text.dtype == object and pd.api.types.infer_dtype(text, skipna=False) in (
+                    "string",
+                    "empty",
+                ):
+                    out = out + text.to_numpy()  # already Python strings: as they are
+                    continue
+                text = text.astype(str)
+                missing |= text.isna().to_numpy(dtype=bool)
+                out = out + text.to_numpy(dtype=object, na_value="")
+            else:
+                out = out + str(value)
+    if missing.any():
+        out[missing] = np.nan
+    return pd.Series(out, index=index, dtype=object)
 
 
 def choose(condition: pd.Series | np.ndarray, if_true: pd.Series, if_false: pd.Series) -> pd.Series:
