@@ -143,8 +143,14 @@ def member(values: pd.Series, ids: pd.Index | pd.Series) -> pd.Series:
     pandas' isin on Arrow strings builds a Python scalar per id; pyarrow's is_in does not.
     """
     if hasattr(values.array, "__arrow_array__") and len(values):
-        wanted = pa.array(pd.Index(ids).to_numpy(dtype=object), type=pa.string())
-        found = pc.is_in(pa.array(values.array), value_set=wanted)
+        column = pa.array(values.array)
+        given = pd.Index(ids).array
+        wanted = (
+            pa.array(given).cast(column.type)  # Arrow already: no round trip through Python
+            if hasattr(given, "__arrow_array__")
+            else pa.array(np.asarray(given, dtype=object), type=column.type)
+        )
+        found = pc.is_in(column, value_set=wanted)
         return pd.Series(found.to_numpy(zero_copy_only=False), index=values.index, dtype=bool)
     return values.isin(ids)
 
