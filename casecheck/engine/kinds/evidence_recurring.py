@@ -257,21 +257,31 @@ def evaluate(check: EvidenceRecurring, ctx: Context, scope: ScopeFrame) -> Check
         scope = scopes.both(scope, scopes.evaluate(check.scope, ctx), ctx)
     clock = _clock(check, ctx, scope)
     counted, others = select_evidence(ctx, check.evidence)
-    counted = counted[member(counted["PERSON_ID"], clock.index)]
+    # Each piece's child as a position in `clock` (-1: not in scope), looked up once; the rest
+    # is arithmetic on those positions.
+    child = clock.index.get_indexer(pd.Index(counted["PERSON_ID"]))
+    kept = child >= 0
+    dates = counted["date"].to_numpy(dtype="datetime64[ns]")
     if check.count_from == "clock":
-        # reindex, not map: Series.map with an empty datetime mapper (no child in scope) raises
-        counted = counted[counted["date"] >= clock.reindex(counted["PERSON_ID"]).to_numpy()]
+        kept[kept] = dates[kept] >= clock.to_numpy(dtype="datetime64[ns]")[child[kept]]
+    counted, child, dates = counted[kept], child[kept], dates[kept]
     # Already by child, date and ref: evidence of one kind keeps the evidence frame's order.
-    gap = counted["date"].diff()
-    fresh = counted["PERSON_ID"].ne(counted["PERSON_ID"].shift()) | (gap > SAME_OCCASION)
-    grouped = counted.groupby("PERSON_ID")
-    count = fresh.groupby(counted["PERSON_ID"]).sum().reindex(clock.index, fill_value=0)
-    last = grouped["date"].max().reindex(clock.index)
-    last_ref = (
-        counted.drop_duplicates("PERSON_ID", keep="last")
-        .set_index("PERSON_ID")["ref"]
-        .reindex(clock.index)
+    new_child = np.ones(len(child), dtype=bool)
+    new_child[1:] = child[1:] != child[:-1]
+    fresh = new_child.copy()
+    fresh[1:] |= (dates[1:] - dates[:-1]) > SAME_OCCASION.to_timedelta64()
+    count = pd.Series(
+        np.bincount(child[fresh], minlength=len(clock)), index=clock.index, dtype="int64"
     )
+    ends = np.ones(len(child), dtype=bool)  # each child's last piece
+    ends[:-1] = new_child[1:]
+    final = np.flatnonzero(ends)
+    last_dates = np.full(len(clock), np.datetime64("NaT"), dtype="datetime64[ns]")
+    last_dates[child[final]] = dates[final]
+    last = pd.Series(last_dates, index=clock.index)
+    last_refs = np.full(len(clock), np.nan, dtype=object)
+    last_refs[child[final]] = counted["ref"].iloc[final].to_numpy(dtype=object)
+    last_ref = pd.Series(last_refs, index=clock.index, dtype=counted["ref"].dtype)
     intervals = check.intervals
     step = np.minimum(count.to_numpy(), len(intervals) - 1)
     done = (count >= len(intervals)) & (not check.repeats)
