@@ -75,23 +75,18 @@ def fmt_dates(values: pd.Series) -> pd.Series:
     return pd.Series(text, index=values.index, dtype=object)
 
 
-def _evidence_order(
-    kind: npt.NDArray[np.intp],
-    person: npt.NDArray[np.intp],
-    date: npt.NDArray[np.int64],
-    refs: pd.Series,
-) -> npt.NDArray[np.intp]:
-    """The order of a stable sort on kind, PERSON_ID, date and ref, from the kinds' and the
-    children's codes in the order of their names; refs (nearly all distinct) are compared only
-    to settle ties."""
-    if not len(person):
+def sort_order(keys: list[npt.NDArray[np.int64]], refs: pd.Series) -> npt.NDArray[np.intp]:
+    """The order of a stable sort on integer `keys` (most significant first), then on `refs`,
+    text compared only where the keys tie (refs are nearly all distinct), blank refs last."""
+    if not len(refs):
         return np.zeros(0, dtype=np.intp)
-    group = kind.astype(np.int64) * (int(person.max()) + 1) + person
-    order: npt.NDArray[np.intp] = np.lexsort((date, group))
-    group, date = group[order], date[order]
+    order: npt.NDArray[np.intp] = np.lexsort(keys[::-1])
     same = np.zeros(len(order), dtype=bool)
-    same[1:] = (group[1:] == group[:-1]) & (date[1:] == date[:-1])
-    if same.any():  # rows equal on the first three keys: by ref, blank refs last
+    same[1:] = True
+    for key in keys:
+        ordered = key[order]
+        same[1:] &= ordered[1:] == ordered[:-1]
+    if same.any():  # rows equal on every key: by ref
         tied = same.copy()
         tied[:-1] |= same[1:]
         run = np.cumsum(~same)[tied]
@@ -406,9 +401,9 @@ class Context:
             ignore_index=True,
         )
         kept = np.flatnonzero(~np.isnat(date) & (date < self.end_of_today.to_datetime64()))
-        order = kept[
-            _evidence_order(kind[kept], person[kept], date[kept].view(np.int64), refs.iloc[kept])
-        ]
+        # Kind first, so each kind's pieces are one block (see evidence_blocks).
+        group = kind[kept].astype(np.int64) * (int(person.max(initial=0)) + 1) + person[kept]
+        order = kept[sort_order([group, date[kept].view(np.int64)], refs.iloc[kept])]
         columns: dict[str, object] = {
             "PERSON_ID": pd.Series(ids.take(person[order])),
             "kind": pd.Series(np.array(names, dtype=object)[kind[order]], dtype=object),

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from casecheck.calendar import Duration, Unit, WorkingCalendar
-from casecheck.engine.context import Context, fmt_dates
+from casecheck.engine.context import Context, fmt_dates, sort_order
 from casecheck.engine.language import (
     Condition,
     DateRef,
@@ -413,9 +413,15 @@ def nearest(targets: pd.DataFrame, candidates: pd.DataFrame, kind: str) -> pd.Da
     pairs = targets[["PERSON_ID", "key", "date"]].merge(
         cand.rename(columns={"date": "ev_date"}), on="PERSON_ID"
     )
-    pairs["gap"] = (pairs["ev_date"] - pairs["date"]).abs()
-    pairs = pairs.sort_values(["key", "gap", "ev_date", "ref"], kind="stable")
-    out = pairs.drop_duplicates("key")
+    # The first of each target's pairs by gap, then date, then ref: a sort on integer codes.
+    key = pd.factorize(pairs["key"])[0].astype(np.int64)
+    ev_date = pairs["ev_date"].to_numpy(dtype="datetime64[ns]").view(np.int64)
+    target = pairs["date"].to_numpy(dtype="datetime64[ns]")
+    gap = np.where(np.isnat(target), 0, np.abs(ev_date - target.view(np.int64)))
+    order = sort_order([key, gap, ev_date], pairs["ref"])
+    first = np.ones(len(order), dtype=bool)
+    first[1:] = key[order][1:] != key[order][:-1]
+    out = pairs.iloc[order[first]]
     # Words only for the nearest piece of each target, not for every candidate.
     out = pd.DataFrame(
         {
