@@ -6,13 +6,11 @@ import datetime
 import re
 from collections.abc import Iterable
 from enum import StrEnum
-from typing import Any, Literal
+from typing import Any, Literal, TypeAlias
 
-import holidays as holidays_lib
-import numpy as np
-import numpy.typing as npt
-import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from casecheck.lazy import holidays, np, npt, pd
 
 __all__ = ["CALENDAR_YEARS", "YEARS", "Duration", "Unit", "WorkingCalendar"]
 
@@ -109,7 +107,7 @@ class Duration(BaseModel):
         return f"{self.amount} {singular if self.amount == 1 else plural}"
 
 
-DateArray = npt.NDArray[np.datetime64]
+DateArray: TypeAlias = "npt.NDArray[np.datetime64]"
 
 # The years of the dates casecheck works with: a date in an export outside them is an input
 # problem, and an as-of date (--as-of, export_date) outside them is refused. The working
@@ -130,7 +128,7 @@ class WorkingCalendar:
     ) -> None:
         if len(years) == 0:
             raise ValueError("a working calendar needs at least one year")
-        bank_holidays = holidays_lib.country_holidays("GB", subdiv="ENG", years=years)
+        bank_holidays = holidays.country_holidays("GB", subdiv="ENG", years=years)
         days = {_as_date(day) for day in bank_holidays}
         days.update(_as_date(day) for day in closure_days)
         self.holidays: tuple[datetime.date, ...] = tuple(sorted(days))
