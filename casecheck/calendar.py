@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import datetime
+import functools
+import importlib.util
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from enum import StrEnum
+from pathlib import Path
 from typing import Any, Literal, TypeAlias
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -337,10 +340,34 @@ def _bank_holidays(years: list[int]) -> set[datetime.date]:
     missing = [year for year in years if year not in _BANK_HOLIDAYS]
     if missing:
         found: dict[int, set[datetime.date]] = {year: set() for year in missing}
-        for day in holidays.country_holidays("GB", subdiv="ENG", years=missing):
+        for day in _england_and_wales()(years=missing):
             found[day.year].add(_as_date(day))  # the package keeps each in its own year
         _BANK_HOLIDAYS.update((year, frozenset(days)) for year, days in found.items())
     return set().union(*(_BANK_HOLIDAYS[year] for year in years))
+
+
+@functools.cache
+def _england_and_wales() -> Callable[..., Iterable[datetime.date]]:
+    """The holidays package's United Kingdom with subdiv="ENG", read on its own.
+
+    holidays.country_holidays imports each of the package's 250-odd countries on its first call
+    (0.15 s of CPU in every run), as any import below holidays.countries does. The United
+    Kingdom's module imports only the package's shared parts, so its file is read alone, under
+    a private name. If a release moves or changes it, country_holidays is used: slower, the
+    same days (tests/test_calendar.py compares every year with country_holidays).
+    """
+    fallback = functools.partial(holidays.country_holidays, "GB", subdiv="ENG")
+    path = Path(holidays.__file__).parent / "countries" / "united_kingdom.py"
+    spec = importlib.util.spec_from_file_location("casecheck._united_kingdom", path)
+    if spec is None or spec.loader is None:
+        return fallback
+    module = importlib.util.module_from_spec(spec)
+    try:
+        spec.loader.exec_module(module)
+        country = module.UnitedKingdom
+    except (OSError, ImportError, AttributeError):
+        return fallback
+    return functools.partial(country, subdiv="ENG")
 
 
 def _year(day: np.datetime64) -> int:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime
+import subprocess
+import sys
 from collections.abc import Callable, Sequence
 
 import holidays
@@ -697,6 +699,22 @@ def test_a_calendar_holding_every_year_is_the_one_built_at_once() -> None:
     for year in range(1872, 2101):
         alone = set(holidays.country_holidays("GB", subdiv="ENG", years=year))
         assert alone == {day for day in at_once if day.year == year}
+
+
+def test_the_calendar_loads_no_other_country() -> None:
+    # holidays.country_holidays would import every country the package knows (0.15 s).
+    code = (
+        "import sys, pandas as pd\n"
+        "from casecheck.calendar import Duration, WorkingCalendar\n"
+        "days = pd.Series(pd.to_datetime(['2025-12-22']))\n"
+        "due = WorkingCalendar().add(days, Duration.parse('10 working days'))\n"
+        "assert due.iloc[0] == pd.Timestamp('2026-01-08'), due\n"
+        "print(sorted(m for m in sys.modules if m.startswith('holidays.countries')))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
+    assert out.strip() == "[]"
 
 
 def test_a_new_calendar_holds_only_the_years_it_is_asked_about() -> None:
