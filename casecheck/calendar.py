@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import datetime
+import functools
+import importlib.util
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from enum import StrEnum
-from typing import Any, Literal
+from pathlib import Path
+from typing import Any, Literal, TypeAlias
 
-import holidays as holidays_lib
-import numpy as np
-import numpy.typing as npt
-import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from casecheck.lazy import holidays, np, npt, pd
 
 __all__ = ["CALENDAR_YEARS", "YEARS", "Duration", "Unit", "WorkingCalendar"]
 
@@ -109,7 +110,7 @@ class Duration(BaseModel):
         return f"{self.amount} {singular if self.amount == 1 else plural}"
 
 
-DateArray = npt.NDArray[np.datetime64]
+DateArray: TypeAlias = "npt.NDArray[np.datetime64]"
 
 # The years of the dates casecheck works with: a date in an export outside them is an input
 # problem, and an as-of date (--as-of, export_date) outside them is refused. The working
@@ -121,7 +122,16 @@ CALENDAR_YEARS = range(1872, 2101)
 
 
 class WorkingCalendar:
-    """Weekdays less England and Wales bank holidays less the council's closure days."""
+    """Weekdays less England and Wales bank holidays less the council's closure days.
+
+    Bank holidays are worked out for the years a call touches, as it touches them: the holidays
+    package takes a third of a second for all of `years`, while a run's dates span a few
+    decades. Every call first makes sure the calendar holds each year from its earliest day to
+    its latest (for a count of working days on or back, the answer's too: when an answer falls
+    in a year not yet held, that year is added and the answer worked out again). A count only
+    looks at the days between its start and its answer, so the answers are those of a calendar
+    built with every year at once; tests/test_calendar.py compares the two.
+    """
 
     def __init__(
         self,
@@ -130,21 +140,27 @@ class WorkingCalendar:
     ) -> None:
         if len(years) == 0:
             raise ValueError("a working calendar needs at least one year")
-        bank_holidays = holidays_lib.country_holidays("GB", subdiv="ENG", years=years)
-        days = {_as_date(day) for day in bank_holidays}
-        days.update(_as_date(day) for day in closure_days)
-        self.holidays: tuple[datetime.date, ...] = tuple(sorted(days))
         self.years = years
+        self._closures = frozenset(_as_date(day) for day in closure_days)
+        self._bank_holidays: set[datetime.date] = set()
+        self._held = range(0)  # the years whose bank holidays are in _busdaycal
         self._first = np.datetime64(datetime.date(min(years), 1, 1), "D")
         self._last = np.datetime64(datetime.date(max(years), 12, 31), "D")
-        self._busdaycal = np.busdaycalendar(
-            weekmask="1111100",
-            holidays=np.array(self.holidays, dtype="datetime64[D]"),
+        self._busdaycal = self._business_days()
+
+    def holidays_in(self, years: range) -> tuple[datetime.date, ...]:
+        """The bank holidays and closure days in `years` (within the calendar's), sorted."""
+        wanted = range(max(years.start, self.years.start), min(years.stop, self.years.stop))
+        if len(wanted):
+            self._hold(wanted.start, wanted.stop - 1)
+        return tuple(
+            sorted(day for day in self._bank_holidays | self._closures if day.year in wanted)
         )
 
     def is_working_day(self, dates: pd.Series) -> pd.Series:
         """True where the date (time of day ignored) is a working day; NaT gives False."""
         days, mask = self._days(dates)
+        self._hold_days(days)
         out = np.zeros(len(dates), dtype=bool)
         out[mask] = np.is_busday(days, busdaycal=self._busdaycal)
         return pd.Series(out, index=dates.index, name=dates.name)
@@ -172,6 +188,7 @@ class WorkingCalendar:
         end_days = end_days[both[end_mask]]
         # Count (earlier, later] and give it the sign of end - start. numpy counts [begin, end)
         # but, when end < begin, -(end, begin]: its negative counts are not the ones wanted.
+        self._hold_days(start_days, end_days)
         one = np.timedelta64(1, "D")
         earlier = np.minimum(start_days, end_days)
         later = np.maximum(start_days, end_days)
@@ -193,8 +210,8 @@ class WorkingCalendar:
         counts = np.broadcast_to(np.asarray(counts, dtype=np.int64), days.shape)
         self._check_range(days)
         # busday_offset rolls before it counts: backward when counting on, forward when back.
-        on = np.busday_offset(days, counts, roll="backward", busdaycal=self._busdaycal)
-        back = np.busday_offset(days, counts, roll="forward", busdaycal=self._busdaycal)
+        on = self._offset(days, counts, "backward")
+        back = self._offset(days, counts, "forward")
         shifted: DateArray = np.where(counts == 0, days, np.where(counts > 0, on, back))
         self._check_range(shifted)
         return shifted
@@ -202,7 +219,7 @@ class WorkingCalendar:
     def on_or_before(self, days: DateArray) -> DateArray:
         """Each day when it is a working day, else the working day before it."""
         self._check_range(days)
-        rolled: DateArray = np.busday_offset(days, 0, roll="backward", busdaycal=self._busdaycal)
+        rolled = self._offset(days, np.zeros(days.shape, dtype=np.int64), "backward")
         self._check_range(rolled)
         return rolled
 
@@ -236,11 +253,51 @@ class WorkingCalendar:
             # to the nearest working day does not change which days are the next (or
             # previous) N working days, so "Saturday + 1 working day" is the next Monday.
             roll: Literal["backward", "forward"] = "backward" if amount > 0 else "forward"
-            shifted = np.busday_offset(days, amount, roll=roll, busdaycal=self._busdaycal)
+            shifted = self._offset(days, np.full(days.shape, amount, dtype=np.int64), roll)
             self._check_range(shifted)
         out = np.full(len(dates), np.datetime64("NaT"), dtype="datetime64[ns]")
         out[mask] = shifted
         return pd.Series(out, index=dates.index, name=dates.name)
+
+    def _offset(
+        self, days: DateArray, counts: npt.NDArray[np.int64], roll: Literal["backward", "forward"]
+    ) -> DateArray:
+        """np.busday_offset, with the years from each day to its answer held (see the class)."""
+        self._hold_days(days)
+        while True:
+            shifted: DateArray = np.busday_offset(
+                days, counts, roll=roll, busdaycal=self._busdaycal
+            )
+            if not self._hold_days(shifted):
+                return shifted
+
+    def _hold_days(self, *arrays: DateArray) -> bool:
+        """Hold the years from the earliest of these days to the latest; True if any was added."""
+        known = [days[~np.isnat(days)] for days in arrays]
+        known = [days for days in known if days.size]
+        if not known:
+            return False
+        first = min(_year(days.min()) for days in known)
+        last = max(_year(days.max()) for days in known)
+        return self._hold(max(first, self.years.start), min(last, self.years.stop - 1))
+
+    def _hold(self, first: int, last: int) -> bool:
+        """Hold the years first to last, and those between them and the ones held; True if any
+        was added. Years outside the calendar's are not asked for: _check_range refuses them."""
+        held = self._held
+        if first > last or (first in held and last in held):
+            return False
+        if held:
+            first, last = min(first, held.start), max(last, held.stop - 1)
+        self._bank_holidays |= _bank_holidays([y for y in range(first, last + 1) if y not in held])
+        self._held = range(first, last + 1)
+        self._busdaycal = self._business_days()
+        return True
+
+    def _business_days(self) -> np.busdaycalendar:
+        """numpy's calendar: weekdays less the bank holidays held and every closure day."""
+        days = sorted(self._bank_holidays | self._closures)
+        return np.busdaycalendar(weekmask="1111100", holidays=np.array(days, dtype="datetime64[D]"))
 
     def _days(self, dates: pd.Series) -> tuple[DateArray, npt.NDArray[np.bool_]]:
         """The non-NaT dates as datetime64[D], and the mask of where they were."""
@@ -271,6 +328,51 @@ def _datetimes(dates: pd.Series) -> pd.Series:
             f"expected a timezone-naive datetime64 Series, not one of dtype {dates.dtype}"
         )
     return dates
+
+
+# Each year's bank holidays once worked out, for every calendar in the process (a run builds
+# one, but the rule cases and the trend build many): they depend on the year alone.
+_BANK_HOLIDAYS: dict[int, frozenset[datetime.date]] = {}
+
+
+def _bank_holidays(years: list[int]) -> set[datetime.date]:
+    """England and Wales bank holidays in these years, one-off days included."""
+    missing = [year for year in years if year not in _BANK_HOLIDAYS]
+    if missing:
+        found: dict[int, set[datetime.date]] = {year: set() for year in missing}
+        for day in _england_and_wales()(years=missing):
+            found[day.year].add(_as_date(day))  # the package keeps each in its own year
+        _BANK_HOLIDAYS.update((year, frozenset(days)) for year, days in found.items())
+    return set().union(*(_BANK_HOLIDAYS[year] for year in years))
+
+
+@functools.cache
+def _england_and_wales() -> Callable[..., Iterable[datetime.date]]:
+    """The holidays package's United Kingdom with subdiv="ENG", read on its own.
+
+    holidays.country_holidays imports each of the package's 250-odd countries on its first call
+    (0.15 s of CPU in every run), as any import below holidays.countries does. The United
+    Kingdom's module imports only the package's shared parts, so its file is read alone, under
+    a private name. If a release moves or changes it, country_holidays is used: slower, the
+    same days (tests/test_calendar.py compares every year with country_holidays).
+    """
+    fallback = functools.partial(holidays.country_holidays, "GB", subdiv="ENG")
+    path = Path(holidays.__file__).parent / "countries" / "united_kingdom.py"
+    spec = importlib.util.spec_from_file_location("casecheck._united_kingdom", path)
+    if spec is None or spec.loader is None:
+        return fallback
+    module = importlib.util.module_from_spec(spec)
+    try:
+        spec.loader.exec_module(module)
+        country = module.UnitedKingdom
+    except (OSError, ImportError, AttributeError):
+        return fallback
+    return functools.partial(country, subdiv="ENG")
+
+
+def _year(day: np.datetime64) -> int:
+    """The calendar year of a datetime64 day."""
+    return int(day.astype("datetime64[Y]").astype(np.int64)) + 1970
 
 
 def _as_date(day: datetime.date) -> datetime.date:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime
-from collections.abc import Sequence
+import subprocess
+import sys
+from collections.abc import Callable, Sequence
 
 import holidays
 import numpy as np
@@ -177,28 +179,36 @@ def test_duration_is_frozen_and_hashable() -> None:
 
 
 def test_holidays_include_one_off_days_and_are_sorted() -> None:
-    assert D(2022, 9, 19) in CAL.holidays  # State Funeral of Queen Elizabeth II
-    assert D(2023, 5, 8) in CAL.holidays  # Coronation of Charles III
-    assert D(2025, 12, 25) in CAL.holidays
-    assert D(2026, 4, 3) in CAL.holidays  # Good Friday
-    assert D(2026, 4, 6) in CAL.holidays  # Easter Monday
-    assert D(2025, 12, 29) not in CAL.holidays
-    assert list(CAL.holidays) == sorted(set(CAL.holidays))
-    assert all(type(day) is D for day in CAL.holidays)
+    held = CAL.holidays_in(range(2022, 2027))
+    assert D(2022, 9, 19) in held  # State Funeral of Queen Elizabeth II
+    assert D(2023, 5, 8) in held  # Coronation of Charles III
+    assert D(2025, 12, 25) in held
+    assert D(2026, 4, 3) in held  # Good Friday
+    assert D(2026, 4, 6) in held  # Easter Monday
+    assert D(2025, 12, 29) not in held
+    assert list(held) == sorted(set(held))
+    assert all(type(day) is D for day in held)
+    assert (held[0], held[-1]) == (D(2022, 1, 1), D(2026, 12, 28))
     # Every year the holidays package knows, around the years of an export's dates.
     assert CAL.years == range(1872, 2101)
-    assert (CAL.holidays[0].year, CAL.holidays[-1].year) == (1872, 2100)
+    every = FULL[False].holidays_in(CAL.years)
+    assert (every[0].year, every[-1].year) == (1872, 2100)
+    # Years outside the calendar's have none.
+    assert CAL.holidays_in(range(1800, 1872)) == ()
+    assert CAL.holidays_in(range(2100, 2200)) == tuple(d for d in every if d.year == 2100)
 
 
 def test_closure_days_join_the_holidays() -> None:
-    assert D(2025, 12, 29) in CLOSED.holidays
-    assert D(2025, 12, 25) in CLOSED.holidays
-    assert list(CLOSED.holidays) == sorted(set(CLOSED.holidays))
+    held = CLOSED.holidays_in(range(2025, 2026))
+    assert D(2025, 12, 29) in held
+    assert D(2025, 12, 25) in held
+    assert list(held) == sorted(set(held))
+    assert D(2025, 12, 29) not in CAL.holidays_in(range(2025, 2026))
 
 
 def test_closure_given_as_a_datetime_is_kept_as_a_date() -> None:
     calendar = WorkingCalendar(closure_days=[datetime.datetime(2025, 11, 4, 9, 0)])
-    assert D(2025, 11, 4) in calendar.holidays
+    assert D(2025, 11, 4) in calendar.holidays_in(range(2025, 2026))
     assert wd("2025-11-03", 1, calendar) == D(2025, 11, 5)
 
 
@@ -651,3 +661,133 @@ def test_offset_days_refuses_days_outside_the_calendar_years() -> None:
     calendar = WorkingCalendar(years=range(2020, 2031))
     with pytest.raises(ValueError, match="2031-01-01 is outside the working calendar"):
         calendar.offset_days(np.array(["2030-12-31"], dtype="datetime64[D]"), np.array([1]))
+
+
+# --- Bank holidays worked out as calls need them, against a calendar holding every year ---------
+
+# Closure days across the accepted years, some next to a new year.
+CLOSURES = (
+    D(1900, 1, 2),
+    D(1936, 12, 29),
+    D(1999, 12, 30),
+    D(2000, 1, 4),
+    D(2025, 12, 29),
+    D(2025, 12, 30),
+    D(2025, 12, 31),
+    D(2060, 6, 1),
+    D(2089, 12, 29),
+)
+
+
+def _every_year(closed: bool) -> WorkingCalendar:
+    """A calendar that holds every year's bank holidays before it is asked anything."""
+    calendar = WorkingCalendar(closure_days=CLOSURES if closed else ())
+    calendar.holidays_in(calendar.years)
+    return calendar
+
+
+FULL = {closed: _every_year(closed) for closed in (False, True)}
+
+
+def test_a_calendar_holding_every_year_is_the_one_built_at_once() -> None:
+    # What WorkingCalendar held from its constructor before it worked years out as needed.
+    at_once = set(holidays.country_holidays("GB", subdiv="ENG", years=range(1872, 2101)))
+    assert FULL[False].holidays_in(range(1872, 2101)) == tuple(sorted(at_once))
+    assert FULL[True].holidays_in(range(1872, 2101)) == tuple(sorted(at_once | set(CLOSURES)))
+    # Calendars share each year's holidays, worked out a few years at a time: a year's
+    # holidays are the same asked alone as among all the others.
+    for year in range(1872, 2101):
+        alone = set(holidays.country_holidays("GB", subdiv="ENG", years=year))
+        assert alone == {day for day in at_once if day.year == year}
+
+
+def test_the_calendar_loads_no_other_country() -> None:
+    # holidays.country_holidays would import every country the package knows (0.15 s).
+    code = (
+        "import sys, pandas as pd\n"
+        "from casecheck.calendar import Duration, WorkingCalendar\n"
+        "days = pd.Series(pd.to_datetime(['2025-12-22']))\n"
+        "due = WorkingCalendar().add(days, Duration.parse('10 working days'))\n"
+        "assert due.iloc[0] == pd.Timestamp('2026-01-08'), due\n"
+        "print(sorted(m for m in sys.modules if m.startswith('holidays.countries')))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
+    assert out.strip() == "[]"
+
+
+def test_a_new_calendar_holds_only_the_years_it_is_asked_about() -> None:
+    calendar = WorkingCalendar()
+    assert calendar._held == range(0)
+    calendar.add(series("2025-11-03"), Duration.parse("5 working days"))
+    assert calendar._held == range(2025, 2026)
+    # 22 December 2025 + 10 working days lands in 2026: 2026 is added and the count redone.
+    assert wd("2025-12-22", 10, calendar) == D(2026, 1, 8)
+    assert calendar._held == range(2025, 2027)
+    calendar.working_days_after(series("2019-06-03"), series("2019-06-04"))
+    assert calendar._held == range(2019, 2027)
+
+
+def _outcome(
+    call: Callable[[WorkingCalendar], object], calendar: WorkingCalendar
+) -> tuple[str, object]:
+    """What a call gave, or the error it raised, so two calendars can be compared whole."""
+    try:
+        value = call(calendar)
+    except ValueError as exc:
+        return "error", str(exc)
+    if isinstance(value, pd.Series):
+        return "series", value.astype(str).tolist()
+    if isinstance(value, np.ndarray):
+        return "array", value.astype(str).tolist()
+    return "value", value
+
+
+@st.composite
+def _days_near_a_year(draw: st.DrawFn) -> tuple[list[D | None], list[D | None]]:
+    """Two lists of days within a year or so of one year in 1900-2089; some missing (NaT)."""
+    year = draw(st.integers(1900, 2089))
+    low = max(D(1900, 1, 1), D(year - 1, 1, 1))
+    high = min(D(2089, 12, 31), D(year + 1, 12, 31))
+    day = st.one_of(st.none(), st.dates(low, high), st.dates(low, high))
+    size = draw(st.integers(1, 12))
+    lists = st.lists(day, min_size=size, max_size=size)
+    return draw(lists), draw(lists)
+
+
+def _iso(days: list[D | None]) -> pd.Series:
+    return series(*[None if day is None else day.isoformat() for day in days])
+
+
+@settings(deadline=None, max_examples=50)
+@given(
+    pairs=_days_near_a_year(),
+    amount=st.integers(0, 700),
+    counts=st.lists(st.integers(-700, 700), min_size=12, max_size=12),
+    closed=st.booleans(),
+)
+def test_working_years_out_as_needed_gives_the_answers_of_every_year_at_once(
+    pairs: tuple[list[D | None], list[D | None]], amount: int, counts: list[int], closed: bool
+) -> None:
+    full = FULL[closed]
+    lazy = WorkingCalendar(closure_days=CLOSURES if closed else ())
+    starts, ends = _iso(pairs[0]), _iso(pairs[1])
+    known = [day for day in pairs[0] if day is not None]
+    days = np.array(known, dtype="datetime64[D]")
+    per_day = np.array(counts[: len(known)], dtype=np.int64)
+    working = Duration(amount=amount, unit=Unit.WORKING_DAYS)
+    calls: list[Callable[[WorkingCalendar], object]] = [
+        lambda c: c.is_working_day(starts),
+        lambda c: c.add(starts, working),
+        lambda c: c.subtract(starts, working),
+        lambda c: c.working_days_after(starts, ends),
+        lambda c: c.offset_days(days, per_day),
+        lambda c: c.on_or_before(days),
+        lambda c: c.add(starts, Duration(amount=amount, unit=Unit.MONTHS)),
+    ]
+    for call in calls:
+        assert _outcome(call, lazy) == _outcome(call, full)
+    if known:
+        years = range(min(known).year, max(known).year + 1)
+        assert lazy.holidays_in(years) == full.holidays_in(years)

@@ -1,4 +1,4 @@
-"""The command line answers at once: `casecheck --help` imports no frame library."""
+"""The command line answers at once: `--help` and reading rules import no frame library."""
 
 from __future__ import annotations
 
@@ -30,3 +30,42 @@ def test_help_imports_no_frame_library() -> None:
         "    main(['check', '--help'])"
     )
     assert _imported_after(code) == []
+
+
+def _run_cli(*args: str) -> str:
+    """Code that runs `casecheck ARGS` in-process, its output swallowed."""
+    return (
+        "import contextlib, io\n"
+        "from casecheck.cli import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()), contextlib.suppress(SystemExit):\n"
+        f"    main({list(args)!r})"
+    )
+
+
+def test_rules_list_imports_no_frame_library() -> None:
+    # Reading, validating and listing the rules needs pydantic and YAML, not pandas: the rule
+    # model's modules import the frame libraries through casecheck.lazy.
+    assert _imported_after(_run_cli("rules", "list")) == []
+
+
+def test_rules_explain_imports_no_frame_library() -> None:
+    assert _imported_after(_run_cli("rules", "explain", "placement-plan-per-move")) == []
+
+
+def test_the_rule_model_imports_no_frame_library() -> None:
+    code = (
+        "import casecheck.engine.rulefiles, casecheck.engine.explain, casecheck.export.config\n"
+        "import casecheck.calendar"
+    )
+    assert _imported_after(code) == []
+
+
+def test_a_lazy_module_loads_on_first_use() -> None:
+    code = (
+        "from casecheck.lazy import pd\n"
+        "import sys\n"
+        "assert 'pandas' not in sys.modules\n"
+        "assert pd.Series([1, 2]).sum() == 3\n"
+        "assert pd.Series is sys.modules['pandas'].Series"
+    )
+    assert "pandas" in _imported_after(code)

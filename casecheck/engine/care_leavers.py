@@ -9,15 +9,15 @@ and is no longer looked after before 18 is a *relevant* child (s.23A); from 18 t
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any, Literal
 
-import numpy as np
-import pandas as pd
 from pydantic import Field, model_validator
 
 from casecheck.engine.context import Context, spells
 from casecheck.engine.kinds.common import where, where_words
 from casecheck.engine.language import Strict, Where
+from casecheck.lazy import np, pd
 
 Status = Literal["eligible", "relevant", "former_relevant"]
 STATUS_WORDS = {
@@ -25,7 +25,7 @@ STATUS_WORDS = {
     "relevant": "a relevant child (16 or 17, qualified, no longer looked after)",
     "former_relevant": "a former relevant child (18 to 20, qualified before 18)",
 }
-QUALIFYING = pd.Timedelta(weeks=13)  # looked after since the 14th birthday, in total
+QUALIFYING = dt.timedelta(weeks=13)  # looked after since the 14th birthday, in total
 FROM_AGE, QUALIFIED_AT, ADULT, UNTIL_AGE = 14, 16, 18, 21
 
 

@@ -5,18 +5,15 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
-
-import numpy as np
-import numpy.typing as npt
-import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
+from typing import TYPE_CHECKING, Any
 
 from casecheck.calendar import Duration, Unit, WorkingCalendar
 from casecheck.export.config import EvidenceVocabulary, evidence_vocabulary, normalise_names
-from casecheck.export.load import Export
 from casecheck.export.schema import TABLES
+from casecheck.lazy import np, npt, pa, pc, pd
+
+if TYPE_CHECKING:
+    from casecheck.export.load import Export
 
 DATE_FMT = "%d/%m/%Y"
 

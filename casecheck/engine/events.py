@@ -7,12 +7,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import NamedTuple
 
-import pandas as pd
-
 from casecheck.calendar import Duration
 from casecheck.engine.context import Context
 from casecheck.engine.language import Strict
 from casecheck.export.schema import TABLES, Kind
+from casecheck.lazy import pd
 
 # Each builder returns the source table's rows (so rules can filter on its columns) with `ref`
 # (the event's id), `date` (when it happened) and `until` (when the spell it belongs to ended:

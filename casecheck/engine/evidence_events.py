@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import pandas as pd
-
 from casecheck.engine.context import Context
 from casecheck.engine.events import EventKind
 from casecheck.engine.language import Strict
+from casecheck.lazy import pd
 
 
 class EvidenceEvent(Strict):

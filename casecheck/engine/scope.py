@@ -10,10 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeAlias
 
-import numpy as np
-import pandas as pd
 from pydantic import Field, model_validator
 
 from casecheck.calendar import Duration
@@ -22,13 +20,14 @@ from casecheck.engine.context import Context, spells
 from casecheck.engine.kinds.common import Problem
 from casecheck.engine.language import Strict
 from casecheck.engine.statuses import STATUSES, StatusRef
+from casecheck.lazy import np, pd
 
 # A scope result: index PERSON_ID (every child), columns `in` (bool) and `since` (when the child
 # came into scope; NaT when that is unknown or has no date, such as a flag).
-ScopeFrame = pd.DataFrame
+ScopeFrame: TypeAlias = "pd.DataFrame"
 
 # Days to evaluate a scope at: columns PERSON_ID and `day` (a date at midnight), one row each.
-Pairs = pd.DataFrame
+Pairs: TypeAlias = "pd.DataFrame"
 
 FLAGS = ("allocated", "looked_after", "uasc", "age_estimated")
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import pandas as pd
 from pydantic import Field
 
 from casecheck.engine.context import Context, spells
@@ -19,6 +18,7 @@ from casecheck.engine.events import EventKind
 from casecheck.engine.kinds.common import Problem, columns_needed, where, where_words
 from casecheck.engine.language import Strict, Where
 from casecheck.export.schema import TABLES, Kind
+from casecheck.lazy import pd
 
 
 class StatusSpec(Strict):

@@ -10,8 +10,6 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
-import numpy as np
-import pandas as pd
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
@@ -21,6 +19,7 @@ from casecheck.export.parsing import fold, parse_choices, parse_dates, parse_fla
 from casecheck.export.preset import PRESETS, merge, preset, preset_settings
 from casecheck.export.schema import PERIODS, TABLES, Column, Kind, Table
 from casecheck.files import exists
+from casecheck.lazy import np, pd
 from casecheck.yamlfile import KeyedProblems, Loc, YamlDocument, read_yaml, validate
 
 CONFIG_FILE = "casecheck.yaml"

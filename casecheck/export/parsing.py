@@ -11,11 +11,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
-import numpy.typing as npt
-import pandas as pd
-
 from casecheck.calendar import YEARS
+from casecheck.lazy import np, npt, pd
 
 DATE_STYLES = "YYYY-MM-DD or DD/MM/YYYY, optionally followed by HH:MM or HH:MM:SS"
 DATE_SHAPE = (

@@ -440,7 +440,10 @@ def draw_cp_plans(w: World, kids: Children) -> Plans:
     # One plan starts 10 working days after a bank holiday, its conference on the last day
     # allowed (see protection.py): the bank-holiday case.
     boundary = np.zeros(current.size, dtype=bool)
-    holiday = max(d for d in w.calendar.holidays if d <= _date(end - 45))
+    latest = _date(end - 45)
+    # Christmas Day is a bank holiday every year, so last year's and this year's hold it.
+    recent = w.calendar.holidays_in(range(latest.year - 1, latest.year + 1))
+    holiday = max(d for d in recent if d <= latest)
     at = w.add_working_days(np.array([_day(holiday)]), 10)[0]
     fits = np.flatnonzero(first[current] <= _day(holiday) - 30)
     if fits.size:

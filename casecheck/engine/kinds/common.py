@@ -5,10 +5,7 @@ from __future__ import annotations
 import string
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Generic, NamedTuple, TypeVar
-
-import numpy as np
-import pandas as pd
+from typing import Any, Generic, NamedTuple, TypeAlias, TypeVar
 
 from casecheck.calendar import Duration, Unit, WorkingCalendar
 from casecheck.engine.context import Context, fmt_dates, sort_order
@@ -23,6 +20,7 @@ from casecheck.engine.language import (
 )
 from casecheck.export.config import normalise_names
 from casecheck.export.schema import TABLES, Kind
+from casecheck.lazy import np, pd
 
 FINDING_BASE = [
     "PERSON_ID",
@@ -38,7 +36,7 @@ DUE_BASE = ["PERSON_ID", "event_ref", "due_date", "message"]
 
 # A scope result: index PERSON_ID (every child), columns `in` (bool) and `since` (when the child
 # came into scope; NaT when that is unknown or has no date, such as a flag).
-ScopeFrame = pd.DataFrame
+ScopeFrame: TypeAlias = "pd.DataFrame"
 
 
 @dataclass(frozen=True)

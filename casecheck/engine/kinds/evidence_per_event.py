@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import Literal
 
-import numpy as np
-import pandas as pd
 from pydantic import Field, PrivateAttr
 
 from casecheck.calendar import Duration
@@ -38,6 +36,7 @@ from casecheck.engine.kinds.common import (
     words,
 )
 from casecheck.engine.language import Evidence, Strict, Where, Window
+from casecheck.lazy import np, pd
 
 
 class EvidencePerEvent(Strict):

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Literal
 
-import numpy as np
-import pandas as pd
 from pydantic import model_validator
 
 from casecheck.calendar import Duration
@@ -35,10 +34,11 @@ from casecheck.engine.kinds.common import (
 from casecheck.engine.language import Evidence, Strict, Where
 from casecheck.engine.statuses import StatusRef, current, needs, status_of
 from casecheck.engine.statuses import problems as status_problems
+from casecheck.lazy import np, pd
 
 # A review recorded as a step and also uploaded to Documents is one review, not two: pieces of
 # evidence within SAME_OCCASION of the one before count once in the schedule.
-SAME_OCCASION = pd.Timedelta(days=7)
+SAME_OCCASION = dt.timedelta(days=7)
 
 CLOCKS = {
     # clock: (the tables it reads, its words)
@@ -269,7 +269,7 @@ def evaluate(check: EvidenceRecurring, ctx: Context, scope: ScopeFrame) -> Check
     new_child = np.ones(len(child), dtype=bool)
     new_child[1:] = child[1:] != child[:-1]
     fresh = new_child.copy()
-    fresh[1:] |= (dates[1:] - dates[:-1]) > SAME_OCCASION.to_timedelta64()
+    fresh[1:] |= (dates[1:] - dates[:-1]) > np.timedelta64(SAME_OCCASION)
     count = pd.Series(
         np.bincount(child[fresh], minlength=len(clock)), index=clock.index, dtype="int64"
     )
@@ -306,7 +306,7 @@ def evaluate(check: EvidenceRecurring, ctx: Context, scope: ScopeFrame) -> Check
         # The last occasion's review date: its pieces within SAME_OCCASION of the last one
         # (a step with the date and its upload without it are one occasion).
         last_at = last.reindex(counted["PERSON_ID"]).to_numpy()
-        occasion = counted[(counted["date"] >= last_at - SAME_OCCASION).to_numpy()]
+        occasion = counted[(counted["date"] >= last_at - np.timedelta64(SAME_OCCASION)).to_numpy()]
         review = (
             occasion.dropna(subset=["NEXT_REVIEW_DATE"])
             .drop_duplicates("PERSON_ID", keep="last")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Literal
 
-import pandas as pd
 from pydantic import Field, model_validator
 
 from casecheck.calendar import Duration, Unit
@@ -34,6 +33,7 @@ from casecheck.engine.kinds.common import (
 )
 from casecheck.engine.language import Requirement, Strict, Where
 from casecheck.export.schema import TABLES
+from casecheck.lazy import pd
 
 
 class Records(Strict):

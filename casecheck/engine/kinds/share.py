@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Literal
 
-import pandas as pd
 from pydantic import Field
 
 from casecheck.calendar import Duration
@@ -28,6 +27,7 @@ from casecheck.engine.kinds.common import (
 )
 from casecheck.engine.language import Strict, Where
 from casecheck.export.schema import TABLES
+from casecheck.lazy import pd
 
 
 class Share(Strict):

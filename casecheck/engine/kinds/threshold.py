@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Literal
 
-import pandas as pd
 from pydantic import Field, model_validator
 
 from casecheck.calendar import Duration
@@ -24,6 +23,7 @@ from casecheck.engine.kinds.common import (
     where_words,
 )
 from casecheck.engine.language import Strict, Where
+from casecheck.lazy import pd
 
 COUNTS: dict[str, tuple[str, str, str, str]] = {
     # count name: (table, start column, end column or "", what is counted)
