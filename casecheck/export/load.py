@@ -32,7 +32,7 @@ from casecheck.export.parsing import (
     parse_text,
 )
 from casecheck.export.problems import empty_problems, problems_at, quoted
-from casecheck.export.reading import RawTable, needed_column, read_table
+from casecheck.export.reading import RawTable, needed_column, read_table, use_lean_memory_pool
 from casecheck.export.schema import PERIODS, TABLES, Kind, Table
 from casecheck.export.sources import SourceSpec, files_of, label_of, table_config
 
@@ -458,6 +458,7 @@ def load_export(folder: Path, config: CouncilConfig) -> Export:
         raise ExportError(
             str(folder), "is not a folder", "Give the folder that holds the export's CSV files."
         )
+    use_lean_memory_pool()
     tables: dict[str, pd.DataFrame] = {}
     problems: list[pd.DataFrame] = []
     counts: dict[str, TableCount] = {}

@@ -12,6 +12,7 @@ import contextlib
 import csv
 import io
 import mmap
+import os
 import re
 from collections import defaultdict
 from collections.abc import Mapping
@@ -112,6 +113,26 @@ def _column_names(header: list[str]) -> list[str]:
         names[i] = name
         counts[name] = count + 1
     return names
+
+
+def use_lean_memory_pool() -> None:
+    """Give Arrow's allocations to jemalloc where pyarrow has it, unless the user chose a pool.
+
+    Arrow's default pool (mimalloc) keeps the pages it frees for later use: whatever loading
+    and the evidence frame free stays in the process. jemalloc hands them back (within a
+    second): `check --format json` peaked at 228 MB on the sample export with mimalloc, 167 MB
+    with jemalloc, and at 452 MB against 362 MB on 5,000 children, for the same CPU time.
+    ARROW_DEFAULT_MEMORY_POOL, when set, is left to decide. Process-wide, like the pool itself.
+    """
+    import pyarrow as pa
+
+    if os.environ.get("ARROW_DEFAULT_MEMORY_POOL"):
+        return
+    if (
+        "jemalloc" in pa.supported_memory_backends()
+        and pa.default_memory_pool().backend_name != "jemalloc"
+    ):
+        pa.set_memory_pool(pa.jemalloc_memory_pool())
 
 
 class _NotUtf8(Exception):
