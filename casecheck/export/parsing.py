@@ -83,6 +83,22 @@ def _spread(values: npt.NDArray[Any], codes: npt.NDArray[np.intp] | None) -> npt
     return values if codes is None else values[codes]
 
 
+def _spread_text(
+    values: npt.NDArray[np.object_], codes: npt.NDArray[np.intp] | None, raw: pd.Series
+) -> pd.Series:
+    """Text per distinct value (None for missing) back onto the rows, as a column like `raw`.
+
+    An Arrow-backed column is spread by Arrow's take: no Python string per row.
+    """
+    arrow = isinstance(raw.dtype, pd.StringDtype) and raw.dtype.storage == "pyarrow"
+    if not arrow or codes is None or (len(codes) and codes.min() < 0):
+        return pd.Series(_spread(values, codes), index=raw.index, dtype=raw.dtype)
+    import pyarrow as pa
+
+    spread = pa.array(values, type=pa.large_string()).take(pa.array(codes))
+    return pd.Series(pd.array(pa.chunked_array([spread]), dtype=raw.dtype), index=raw.index)
+
+
 def _shapes(values: pd.Series) -> npt.NDArray[np.int64]:
     """Each value's shape as a code (see FORMAT_OF_SHAPE), or -1 when it has no date shape.
 
@@ -225,7 +241,7 @@ def parse_choices(raw: pd.Series, choices: tuple[str, ...]) -> Parsed:
     ok = matched_all.notna().to_numpy(dtype=bool)
     bad_distinct = ~ok & (distinct != "").to_numpy(dtype=bool)
     matched = matched_all.astype(object).where(ok, None).to_numpy(dtype=object)
-    values = pd.Series(_spread(matched, codes), index=raw.index, dtype=raw.dtype)
+    values = _spread_text(matched, codes, raw)
     bad = pd.Series(_spread(bad_distinct, codes), index=raw.index)
     listed = ", ".join(choices)
     why = pd.Series(f"is not one of {listed}", index=raw.index[bad.to_numpy()], dtype=str)
@@ -234,6 +250,32 @@ def parse_choices(raw: pd.Series, choices: tuple[str, ...]) -> Parsed:
 
 def parse_text(raw: pd.Series) -> Parsed:
     """Keep text as it is (trimmed); blank is <NA>."""
-    values = raw.where(raw != "", None)
+    values = blank_as_missing(raw)
     bad = pd.Series(False, index=raw.index)
     return Parsed(values=values, bad=bad, why=pd.Series("", index=raw.index[:0], dtype=str))
+
+
+def blank_as_missing(raw: pd.Series) -> pd.Series:
+    """`raw.where(raw != "", None)`; an Arrow-backed column keeps its text buffers, shared with
+    `raw` (only a validity bitmap is made): an ID column is not copied to be parsed."""
+    if not hasattr(raw.array, "__arrow_array__") or not isinstance(raw.dtype, pd.StringDtype):
+        return raw.where(raw != "", None)
+    import pyarrow as pa
+
+    column = pa.array(raw.array)
+    chunks = column.chunks if isinstance(column, pa.ChunkedArray) else [column]
+    kept = pa.chunked_array([_null_where_blank(c) for c in chunks], type=column.type)
+    return pd.Series(pd.array(kept, dtype=raw.dtype), raw.index, name=raw.name)
+
+
+def _null_where_blank(chunk: Any) -> Any:
+    """A (large) string chunk whose blank values are null, on the chunk's own buffers."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    keep = pc.fill_null(pc.not_equal(chunk, ""), False)
+    if chunk.offset:  # a sliced chunk: its validity bits start at its offset too
+        keep = pa.concat_arrays([pa.array(np.zeros(chunk.offset, dtype=bool)), keep])
+    return pa.Array.from_buffers(
+        chunk.type, len(chunk), [keep.buffers()[1], *chunk.buffers()[1:]], offset=chunk.offset
+    )
