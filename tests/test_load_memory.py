@@ -1,17 +1,28 @@
-"""Loading holds no more than it must: Arrow's allocator, and no copy of a table to keep it."""
+"""The loader's lean paths (Arrow's pool, no copies, dates read in numpy) give the same."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pytest
 from conftest import PERSONS, WriteExport, load
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from casecheck.export.load import same_codes
-from casecheck.export.parsing import blank_as_missing
+from casecheck.export.parsing import (
+    FORMAT_OF_SHAPE,
+    OUT_OF_RANGE,
+    _fixed_width,
+    _parse_date_values,
+    blank_as_missing,
+)
 from casecheck.export.reading import parse_csv_bytes, read_file, use_lean_memory_pool
 
 
@@ -93,3 +104,94 @@ def test_a_windows_1252_file_is_trimmed_too(tmp_path: Path) -> None:
     frame, encoding = read_file(tmp_path, "p.csv", frozenset())
     assert encoding == "cp1252"
     assert frame.iloc[0].tolist() == ["P1", "Café"]
+
+
+FIXED_FORMATS = [f for f in FORMAT_OF_SHAPE.values() if "%f" not in f] + ["%Y%m%d", "%d.%m.%Y"]
+
+
+MONTHS, DAYS = ["01", "02", "12", "13", "00"], ["28", "29", "30", "31", "01"]
+DAMAGE = ["7", "-", "/", " ", "T", "a", "\u0663"]  # \u0663: an Arabic-Indic 3, a digit to re
+
+
+def _written(fmt: str, n: int) -> str:
+    """A value written in `fmt` from the number `n` (one draw per value keeps the test fast):
+    mostly a real date, sometimes not (29 February 2023, month 13, hour 24, second 60),
+    sometimes damaged (a character changed or added)."""
+    pick, n = divmod(n, 1 << 24)
+    odd = pick % 8 == 0  # one value in eight has a field out of its range
+    fields = {
+        "%Y": f"{1850 + n % 301:04d}",
+        "%m": MONTHS[n % 5] if odd else f"{1 + n % 12:02d}",
+        "%d": DAYS[n // 5 % 5] if pick % 3 else f"{1 + n // 5 % 28:02d}",
+        "%H": f"{n // 7 % (100 if odd else 24):02d}",
+        "%M": f"{n // 11 % (100 if odd else 60):02d}",
+        "%S": f"{n // 13 % (62 if odd else 60):02d}",
+    }
+    text = fmt
+    for directive, value in fields.items():
+        text = text.replace(directive, value)
+    if pick % 5 == 0:
+        at = pick // 5 % (len(text) + 1)
+        text = text[:at] + DAMAGE[pick // 7 % len(DAMAGE)] + text[at + pick // 11 % 2 :]
+    return text
+
+
+def _pattern(fmt: str) -> str:
+    """A regular expression for the values laid out as `fmt` says: ASCII digits, its separators."""
+    pattern, chars = "", iter(fmt)
+    for char in chars:
+        pattern += (
+            ("[0-9]{4}" if next(chars) == "Y" else "[0-9]{2}") if char == "%" else re.escape(char)
+        )
+    return pattern
+
+
+written_dates = st.tuples(
+    st.sampled_from(FIXED_FORMATS), st.lists(st.integers(0, 1 << 40), min_size=1, max_size=60)
+).map(lambda case: (case[0], [_written(case[0], n) for n in case[1]]))
+
+
+@settings(max_examples=20, deadline=None)
+@given(written_dates)
+def test_fixed_width_dates_are_the_dates_pandas_reads(case: tuple[str, list[str]]) -> None:
+    fmt, cells = case
+    values = pd.Series(cells, dtype="str")
+    read, stamps = _fixed_width(values, fmt)
+    expected = pd.to_datetime(values, format=fmt, errors="coerce").to_numpy()
+    assert (stamps[read] == expected[read].astype("datetime64[s]")).all()
+    # Every value written exactly in the layout, real and in casecheck's years, is read.
+    years = expected.astype("datetime64[Y]").astype("int64") + 1970
+    layout = _pattern(fmt)
+    laid_out = np.array([re.fullmatch(layout, v) is not None for v in cells])
+    real = ~np.isnat(expected) & (years >= 1900) & (years <= 2089)
+    if "%S" in fmt:  # pandas also reads a leap second (:60, :61); numpy leaves it to pandas
+        real &= ~values.str[-2:].isin(["60", "61"]).to_numpy()
+    assert not (read & ~laid_out).any()
+    assert (read == (real & laid_out)).all()
+
+
+def test_only_values_out_of_the_layout_are_left_to_pandas(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    values = pd.Series(
+        ["2024-02-29 10:51", "", "2023-02-29 10:51", "1899-12-31 23:59", "2024-1-5 10:51"],
+        dtype="str",
+    )
+    seen: list[list[str]] = []
+    to_datetime = pd.to_datetime
+
+    def watched(arg: pd.Series, **kwargs: Any) -> Any:
+        seen.append(arg.tolist())
+        return to_datetime(arg, **kwargs)
+
+    monkeypatch.setattr(pd, "to_datetime", watched)
+    dates, why = _parse_date_values(values, None)
+    assert seen == [["2023-02-29 10:51", "1899-12-31 23:59", "2024-1-5 10:51"]]
+    assert list(pd.Series(dates)) == [
+        pd.Timestamp("2024-02-29 10:51"),
+        pd.NaT,
+        pd.NaT,
+        pd.NaT,
+        pd.Timestamp("2024-01-05 10:51"),
+    ]
+    assert list(why) == [None, None, "is not a real date", OUT_OF_RANGE, None]
