@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pytest
 from conftest import PERSONS, WriteExport, load
 from hypothesis import given, settings
@@ -23,7 +24,12 @@ from casecheck.export.parsing import (
     _parse_date_values,
     blank_as_missing,
 )
-from casecheck.export.reading import parse_csv_bytes, read_file, use_lean_memory_pool
+from casecheck.export.reading import (
+    _may_be_padded,
+    parse_csv_bytes,
+    read_file,
+    use_lean_memory_pool,
+)
 
 
 @pytest.fixture
@@ -195,3 +201,26 @@ def test_only_values_out_of_the_layout_are_left_to_pandas(
         pd.Timestamp("2024-01-05 10:51"),
     ]
     assert list(why) == [None, None, "is not a real date", OUT_OF_RANGE, None]
+
+
+TRIMMED = "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u200a\u2028\u2029\u202f\u205f\u3000"
+
+
+def test_a_column_is_trimmed_whenever_a_value_is_padded() -> None:
+    """`_may_be_padded` never misses a value Arrow's trim (pandas' str.strip) would change."""
+    pieces = ["", "a", "B7", "é", "日本", "x y", *TRIMMED]
+    rng = np.random.default_rng(7)
+    for _ in range(300):
+        cells = ["".join(rng.choice(pieces, size=rng.integers(0, 3))) for _ in range(6)]
+        column = pa.chunked_array(
+            [
+                pa.array(["header", *cells[:3]], pa.large_string()).slice(1),
+                pa.array(cells[3:], pa.large_string()),
+            ],
+            type=pa.large_string(),
+        )
+        changed = pc.utf8_trim_whitespace(column).to_pylist() != cells
+        assert not changed or _may_be_padded(column), cells
+    assert not _may_be_padded(
+        pa.chunked_array([pa.array(["P1", "", "2024-01-05"], pa.large_string())])
+    )

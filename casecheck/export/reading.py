@@ -283,6 +283,28 @@ def _header_width(first: bytes) -> int:
         return 0
 
 
+def _may_be_padded(column: Any) -> bool:
+    """Whether a value of a (large) string column may start or end with whitespace.
+
+    Looks at the first and last byte of each value only: every character Arrow's trim (and
+    pandas' str.strip) removes is a byte up to 0x20 or starts and ends with bytes from 0x80.
+    An empty value is judged by its neighbours' bytes: never a padded value missed, at worst
+    a column trimmed that needed none. Most columns (IDs, dates, codes) need none.
+    """
+    for chunk in column.chunks:
+        buffers = chunk.buffers()
+        if not len(chunk) or buffers[2] is None:
+            continue
+        offsets = np.frombuffer(buffers[1], dtype=np.int64)[
+            chunk.offset : chunk.offset + len(chunk) + 1
+        ]
+        data = np.frombuffer(buffers[2], dtype=np.uint8)
+        for edge in (data.take(offsets[:-1], mode="clip"), data.take(offsets[1:] - 1, mode="clip")):
+            if ((edge <= 0x20) | (edge >= 0x80)).any():
+                return True
+    return False
+
+
 def _parse_arrow(source: Any, width: int, trim: bool) -> pd.DataFrame | None:
     """Parse UTF-8 CSV (a pyarrow file or buffer) with pyarrow; None when it cannot.
 
@@ -321,7 +343,8 @@ def _parse_arrow(source: Any, width: int, trim: bool) -> pd.DataFrame | None:
     del table
     if trim:
         for i, column in enumerate(columns):
-            columns[i] = pc.utf8_trim_whitespace(column)
+            if _may_be_padded(column):
+                columns[i] = pc.utf8_trim_whitespace(column)
             del column
     frame: pd.DataFrame = pa.table(columns, names=fields).to_pandas()
     frame.columns = pd.Index(_column_names(header))
