@@ -56,6 +56,7 @@ FLAG_VALUES = {
 # A column longer than this whose first DISTINCT_SAMPLE values are mostly distinct (times to
 # the second, IDs) is parsed whole; any other column one distinct value at a time.
 DISTINCT_SAMPLE = 10_000
+PARSE_BLOCK = 1 << 18  # values pd.to_datetime is given at a time (it holds a string per value)
 
 
 @dataclass(frozen=True)
@@ -80,6 +81,22 @@ def _spread(values: npt.NDArray[Any], codes: npt.NDArray[np.intp] | None) -> npt
     return values if codes is None else values[codes]
 
 
+def _spread_text(
+    values: npt.NDArray[np.object_], codes: npt.NDArray[np.intp] | None, raw: pd.Series
+) -> pd.Series:
+    """Text per distinct value (None for missing) back onto the rows, as a column like `raw`.
+
+    An Arrow-backed column is spread by Arrow's take: no Python string per row.
+    """
+    arrow = isinstance(raw.dtype, pd.StringDtype) and raw.dtype.storage == "pyarrow"
+    if not arrow or codes is None or (len(codes) and codes.min() < 0):
+        return pd.Series(_spread(values, codes), index=raw.index, dtype=raw.dtype)
+    import pyarrow as pa
+
+    spread = pa.array(values, type=pa.large_string()).take(pa.array(codes))
+    return pd.Series(pd.array(pa.chunked_array([spread]), dtype=raw.dtype), index=raw.index)
+
+
 def _shapes(values: pd.Series) -> npt.NDArray[np.int64]:
     """Each value's shape as a code (see FORMAT_OF_SHAPE), or -1 when it has no date shape.
 
@@ -101,6 +118,129 @@ def _shapes(values: pd.Series) -> npt.NDArray[np.int64]:
     return np.where(dated, code, -1)
 
 
+def _shape_of(value: str) -> int:
+    """`_shapes` of one value, with Python's re (whose rules pandas' string methods follow)."""
+    if not re.fullmatch(DATE_SHAPE, value):
+        return -1
+    return (
+        bool(re.search(r"^\d{4}-", value)) * 8
+        + ("T" in value) * 4
+        + (":" in value) * 2
+        + bool(re.search(r":\d+:", value))
+        + bool(re.search(r":\d+\.\d", value)) * 16
+    )
+
+
+# The directives a fixed-width format may use, and how many digits each is written with.
+FIXED_DIGITS = {"Y": 4, "m": 2, "d": 2, "H": 2, "M": 2, "S": 2}
+FIXED_BLOCK = 1 << 16  # rows gathered at a time when the values differ in length
+
+
+def _layout(fmt: str) -> tuple[int, dict[str, int], dict[int, int]] | None:
+    """Where each field of `fmt` starts when every field is zero-padded, the width, and the
+    literal bytes; None for a format that is not such a layout (a fraction, a month name...).
+    """
+    fields: dict[str, int] = {}
+    literals: dict[int, int] = {}
+    at = 0
+    parts = iter(fmt)
+    for char in parts:
+        if char == "%":
+            field = next(parts, "")
+            if field not in FIXED_DIGITS or field in fields:
+                return None
+            fields[field] = at
+            at += FIXED_DIGITS[field]
+        elif char in " T" or (char.isascii() and not char.isspace() and not char.isalnum()):
+            literals[at] = ord(char)  # a separator (or the T of ISO 8601), written as is
+            at += 1
+        else:
+            return None
+    time = [f for f in "HMS" if f in fields]
+    if not {"Y", "m", "d"} <= set(fields) or time not in ([], ["H", "M"], ["H", "M", "S"]):
+        return None
+    return at, fields, literals
+
+
+def _fixed_width(
+    values: pd.Series, fmt: str
+) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.datetime64]]:
+    """Read the values written exactly as `fmt` lays them out, in numpy: zero-padded ASCII
+    digits, the format's own separators, a real date and time in the years casecheck reads.
+
+    Returns which values were read and their dates (datetime64[s]). pd.to_datetime(format=fmt)
+    reads these values as the same dates; it is left the rest, and decides about them.
+    """
+    done = np.zeros(len(values), dtype=bool)
+    stamps = np.full(len(values), np.datetime64("NaT"), dtype="datetime64[s]")
+    layout = _layout(fmt)
+    arrow = isinstance(values.dtype, pd.StringDtype) and values.dtype.storage == "pyarrow"
+    if layout is None or not arrow or not len(values):
+        return done, stamps
+    import pyarrow as pa
+
+    width, fields, literals = layout
+    column = pa.array(values.array)
+    start = 0
+    for chunk in column.chunks if isinstance(column, pa.ChunkedArray) else [column]:
+        n = len(chunk)
+        buffers = chunk.buffers()
+        if n and buffers[2] is not None:
+            offsets = np.frombuffer(buffers[1], dtype=np.int64)[chunk.offset : chunk.offset + n + 1]
+            data = np.frombuffer(buffers[2], dtype=np.uint8)
+            fits = np.diff(offsets) == width
+            if chunk.null_count:
+                fits &= ~chunk.is_null().to_numpy(zero_copy_only=False)
+            rows = np.flatnonzero(fits)
+            if fits.all():
+                block = data[offsets[0] : offsets[0] + n * width].reshape(n, width)
+                _read_fixed(block, fields, literals, rows + start, done, stamps)
+            else:
+                for lo in range(0, len(rows), FIXED_BLOCK):
+                    at = rows[lo : lo + FIXED_BLOCK]
+                    block = data[offsets[at][:, None] + np.arange(width)]
+                    _read_fixed(block, fields, literals, at + start, done, stamps)
+        start += n
+    return done, stamps
+
+
+def _read_fixed(
+    block: npt.NDArray[np.uint8],
+    fields: dict[str, int],
+    literals: dict[int, int],
+    rows: npt.NDArray[np.intp],
+    done: npt.NDArray[np.bool_],
+    stamps: npt.NDArray[np.datetime64],
+) -> None:
+    """Parse a block of fixed-width values (one per row of `block`) into `stamps` at `rows`."""
+    ok = np.ones(len(block), dtype=bool)
+    for at, byte in literals.items():
+        ok &= block[:, at] == byte
+    number: dict[str, npt.NDArray[np.int64]] = {}
+    for field, at in fields.items():  # column by column: each byte is looked at once
+        value = np.zeros(len(block), dtype=np.int64)
+        for i in range(at, at + FIXED_DIGITS[field]):
+            digit = block[:, i] - np.uint8(ord("0"))  # wraps round below "0": > 9 too
+            ok &= digit <= 9
+            value = value * 10 + digit
+        number[field] = value
+    year, month, day = number["Y"], number["m"], number["d"]
+    ok &= (year >= MIN_YEAR) & (year <= MAX_YEAR) & (month >= 1) & (month <= 12) & (day >= 1)
+    leap = (year % 4 == 0) & ((year % 100 != 0) | (year % 400 == 0))
+    ok &= day <= np.array([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])[
+        np.clip(month, 0, 12)
+    ] + (leap & (month == 2))
+    seconds = np.zeros(len(block), dtype=np.int64)
+    for field, most, scale in (("H", 23, 3600), ("M", 59, 60), ("S", 59, 1)):
+        if field in number:
+            ok &= number[field] <= most
+            seconds += number[field] * scale
+    months = ((year - 1970) * 12 + month - 1)[ok].astype("datetime64[M]")
+    days = months.astype("datetime64[D]") + (day[ok] - 1).astype("timedelta64[D]")
+    stamps[rows[ok]] = days.astype("datetime64[s]") + seconds[ok].astype("timedelta64[s]")
+    done[rows[ok]] = True
+
+
 def _parse_date_values(
     values: pd.Series, fmt: str | None
 ) -> tuple[npt.NDArray[np.datetime64], npt.NDArray[np.object_]]:
@@ -109,9 +249,7 @@ def _parse_date_values(
     todo = (values != "").to_numpy(dtype=bool, copy=True)
     far = np.zeros(len(values), dtype=bool)
 
-    def attempt(f: str, candidates: npt.NDArray[np.bool_]) -> None:
-        at = np.flatnonzero(candidates)
-        stamps = pd.to_datetime(values.iloc[at], format=f, errors="coerce").to_numpy()
+    def settle(at: npt.NDArray[np.intp], stamps: npt.NDArray[np.datetime64]) -> None:
         ok = ~np.isnat(stamps)
         years = stamps.astype("datetime64[Y]").astype("int64") + 1970  # any unit: s, us, ns
         fits = ok & (years >= MIN_YEAR) & (years <= MAX_YEAR)
@@ -119,13 +257,24 @@ def _parse_date_values(
         out[at[fits]] = stamps[fits].astype("datetime64[ns]")
         todo[at[fits]] = False
 
+    def attempt(f: str, candidates: npt.NDArray[np.bool_]) -> None:
+        at = np.flatnonzero(candidates)
+        subset = values if len(at) == len(values) else values.iloc[at]
+        quick, stamps = _fixed_width(subset, f)
+        settle(at[quick], stamps[quick])
+        rest = np.flatnonzero(~quick)
+        for lo in range(0, len(rest), PARSE_BLOCK):  # pandas makes a Python string per value
+            some = rest[lo : lo + PARSE_BLOCK]
+            parsed = pd.to_datetime(subset.iloc[some], format=f, errors="coerce").to_numpy()
+            settle(at[some], parsed)
+
     if fmt:
         attempt(fmt, todo.copy())
     elif todo.any():
         # Most columns use one style: read every value as the first one is written, then
         # read what is left with the one format its shape allows.
         first = values.iloc[int(np.argmax(todo))]
-        tried = FORMAT_OF_SHAPE.get(int(_shapes(pd.Series([first], dtype=values.dtype))[0]))
+        tried = FORMAT_OF_SHAPE.get(_shape_of(first))
         if tried is not None:
             attempt(tried, todo.copy())
         if todo.any():
@@ -222,7 +371,7 @@ def parse_choices(raw: pd.Series, choices: tuple[str, ...]) -> Parsed:
     ok = matched_all.notna().to_numpy(dtype=bool)
     bad_distinct = ~ok & (distinct != "").to_numpy(dtype=bool)
     matched = matched_all.astype(object).where(ok, None).to_numpy(dtype=object)
-    values = pd.Series(_spread(matched, codes), index=raw.index, dtype=raw.dtype)
+    values = _spread_text(matched, codes, raw)
     bad = pd.Series(_spread(bad_distinct, codes), index=raw.index)
     listed = ", ".join(choices)
     why = pd.Series(f"is not one of {listed}", index=raw.index[bad.to_numpy()], dtype=str)
@@ -231,6 +380,32 @@ def parse_choices(raw: pd.Series, choices: tuple[str, ...]) -> Parsed:
 
 def parse_text(raw: pd.Series) -> Parsed:
     """Keep text as it is (trimmed); blank is <NA>."""
-    values = raw.where(raw != "", None)
+    values = blank_as_missing(raw)
     bad = pd.Series(False, index=raw.index)
     return Parsed(values=values, bad=bad, why=pd.Series("", index=raw.index[:0], dtype=str))
+
+
+def blank_as_missing(raw: pd.Series) -> pd.Series:
+    """`raw.where(raw != "", None)`; an Arrow-backed column keeps its text buffers, shared with
+    `raw` (only a validity bitmap is made): an ID column is not copied to be parsed."""
+    if not hasattr(raw.array, "__arrow_array__") or not isinstance(raw.dtype, pd.StringDtype):
+        return raw.where(raw != "", None)
+    import pyarrow as pa
+
+    column = pa.array(raw.array)
+    chunks = column.chunks if isinstance(column, pa.ChunkedArray) else [column]
+    kept = pa.chunked_array([_null_where_blank(c) for c in chunks], type=column.type)
+    return pd.Series(pd.array(kept, dtype=raw.dtype), raw.index, name=raw.name)
+
+
+def _null_where_blank(chunk: Any) -> Any:
+    """A (large) string chunk whose blank values are null, on the chunk's own buffers."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    keep = pc.fill_null(pc.not_equal(chunk, ""), False)
+    if chunk.offset:  # a sliced chunk: its validity bits start at its offset too
+        keep = pa.concat_arrays([pa.array(np.zeros(chunk.offset, dtype=bool)), keep])
+    return pa.Array.from_buffers(
+        chunk.type, len(chunk), [keep.buffers()[1], *chunk.buffers()[1:]], offset=chunk.offset
+    )
