@@ -4,8 +4,9 @@ openpyxl makes a Python object and an XML element for every cell (some 35 µs a 
 5,000-child run). Here a column becomes the XML of all its cells at once, as openpyxl would
 write them: its distinct texts made one XML-safe line, cut to Excel's length, escaped and
 marked for a ' (quotePrefix) style when a spreadsheet would run them, once each; numbers and
-dates (serial numbers in the date style) formatted as arrays; blanks left out. Rows are joined
-with array operations and handed out a chunk at a time, so no whole sheet is held as one string.
+dates (serial numbers in the date style) formatted once per distinct value too; a missing
+value no cell. Each row's pieces are laid out in an array and joined a chunk of rows at a
+time, so no sheet is ever held as one string.
 """
 
 from __future__ import annotations
@@ -63,7 +64,9 @@ def utf16_cut(text: str, limit: int) -> str:
 
 def excel_text(text: str) -> str:
     """Text as an Excel cell holds it: cut, with an ellipsis, to 32,767 UTF-16 code units."""
-    if len(text) * 2 <= EXCEL_CELL_CHARS or len(text.encode("utf-16-le")) // 2 <= EXCEL_CELL_CHARS:
+    if len(text) * 2 <= EXCEL_CELL_CHARS:
+        return text
+    if len(text.encode("utf-16-le", "surrogatepass")) // 2 <= EXCEL_CELL_CHARS:
         return text
     return utf16_cut(text, EXCEL_CELL_CHARS - 1) + "…"
 
