@@ -31,6 +31,7 @@ import openpyxl
 import pytest
 
 from casecheck.cli import main
+from casecheck.report.cells import is_formula
 from casecheck.report.formats import REPORTERS
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -144,6 +145,31 @@ def test_format_matches_golden(fmt: str, rendered: Path) -> None:
 
 def test_xlsx_cells_match_golden(rendered: Path) -> None:
     compare(xlsx_json(rendered / f"{STEM}.xlsx"), GOLDEN / "sample.xlsx.json")
+
+
+def test_xlsx_cells_are_typed_by_their_column(rendered: Path) -> None:
+    """With their values pinned above: on every row sheet, dates are dates shown dd/mm/yyyy,
+    days overdue numbers, the rest text, quoted (') exactly where a spreadsheet would run it."""
+    workbook = openpyxl.load_workbook(rendered / f"{STEM}.xlsx", read_only=True)
+    try:
+        for sheet in workbook.worksheets[1:]:
+            rows = sheet.iter_rows()
+            headers = [c.value for c in next(rows)]
+            for row in rows:
+                for header, cell in zip(headers, row, strict=False):
+                    if cell.value is None:
+                        continue
+                    if header in ("Due date", "First seen"):
+                        kind = (dt.datetime, "d", "dd/mm/yyyy", False)
+                    elif header == "Days overdue":
+                        kind = (int, "n", "General", False)
+                    else:
+                        kind = (str, "s", "General", is_formula(cell.value))
+                    quoted = bool(cell.style_array.quotePrefix)
+                    seen = (type(cell.value), cell.data_type, cell.number_format, quoted)
+                    assert seen == kind, (sheet.title, cell.coordinate)
+    finally:
+        workbook.close()
 
 
 def test_every_format_has_a_golden_file() -> None:

@@ -8,8 +8,10 @@ import re
 import warnings
 import zipfile
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from openpyxl import Workbook  # type: ignore[import-untyped]
 from openpyxl.cell import WriteOnlyCell  # type: ignore[import-untyped]
@@ -24,8 +26,9 @@ from openpyxl.worksheet.table import (  # type: ignore[import-untyped]
 from openpyxl.writer.excel import ExcelWriter  # type: ignore[import-untyped]
 
 from casecheck.engine.run import RunResult
-from casecheck.report import summary
-from casecheck.report.cells import EXCEL_CELL_CHARS, is_formula, one_line
+from casecheck.report import summary, xlsx_rows
+from casecheck.report.cells import is_formula, one_line
+from casecheck.report.xlsx_rows import excel_text, utf16_cut
 
 DATE_FORMAT = "dd/mm/yyyy"
 PERCENT_FORMAT = "0%"
@@ -116,14 +119,14 @@ _HEADER_FILL = PatternFill("solid", fgColor="DDE4EE")
 _TITLE_FONT = Font(bold=True, size=14)
 
 
-def _cut(text: str, limit: int) -> str:
-    """The longest start of `text` of at most `limit` UTF-16 code units (Excel's measure)."""
-    units = 0
-    for i, char in enumerate(text):
-        units += 2 if ord(char) > 0xFFFF else 1
-        if units > limit:
-            return text[:i]
-    return text
+@dataclass(frozen=True)
+class _LongSheet:
+    """A sheet openpyxl writes with its header and settings only; its rows, written by
+    xlsx_rows, go in when the package is rewritten (workbook_bytes)."""
+
+    sheet: Any  # the openpyxl write-only worksheet
+    cells: xlsx_rows.Cells
+    take: np.ndarray  # the positions of its rows in `cells`
 
 
 def sheet_names(teams: Iterable[str], taken: Sequence[str] = FIXED_SHEETS) -> dict[str, str]:
@@ -132,11 +135,11 @@ def sheet_names(teams: Iterable[str], taken: Sequence[str] = FIXED_SHEETS) -> di
     names: dict[str, str] = {}
     for team in teams:
         base = _BAD_IN_TITLE.sub("_", one_line(team)).strip().strip("'").strip() or "Team"
-        name, n = _cut(base, 31), 1
+        name, n = utf16_cut(base, 31), 1
         while name.casefold() in used:
             n += 1
             suffix = f" ({n})"
-            name = _cut(base, 31 - len(suffix)).rstrip().rstrip("'") + suffix
+            name = utf16_cut(base, 31 - len(suffix)).rstrip().rstrip("'") + suffix
         used.add(name.casefold())
         names[team] = name
     return names
@@ -157,9 +160,7 @@ def exception_frame(result: RunResult) -> pd.DataFrame:
 def _text(ws: Any, value: str, **style: Any) -> Any:
     """A string cell of one line of XML-safe text (cut to the length Excel allows); one that
     Excel would run as a formula is stored as quoted text."""
-    clean = one_line(value)
-    if len(clean) > EXCEL_CELL_CHARS:
-        clean = clean[: EXCEL_CELL_CHARS - 1] + "…"
+    clean = excel_text(one_line(value))
     formula = is_formula(clean)
     if not style and not formula:
         return clean
@@ -200,14 +201,16 @@ def _widths(ws: Any, widths: Sequence[int]) -> None:
 
 
 def _text_width(values: pd.Series, header: str, cap: int) -> int:
-    lengths = values.astype(object).fillna("").astype(str).str.len()
-    longest = int(lengths.max()) if len(values) else 0
+    """A column's width: its longest value as text (each distinct value measured once)."""
+    _, distinct = pd.factorize(values.astype(object))
+    longest = max(map(len, map(str, distinct)), default=0)
     return max(8, min(cap, max(longest, len(header)) + 2))
 
 
-def _write_sheet(wb: Any, title: str, frame: pd.DataFrame, columns: dict[str, str]) -> None:
-    """A sheet of `frame` under `columns`' headers: filters, a frozen header, and set up to
-    print landscape, fitted to the page width, the header row repeated on every page."""
+def _write_sheet(wb: Any, title: str, frame: pd.DataFrame, columns: dict[str, str]) -> Any:
+    """A sheet for `frame` under `columns`' headers: filters, a frozen header, and set up to
+    print landscape, fitted to the page width, the header row repeated on every page. Its
+    header only: the rows (`frame`'s, at most MAX_ROWS - 1) are filled in by _fixed_zip."""
     ws = wb.create_sheet(title)
     headers = list(columns)
     widths = []
@@ -223,15 +226,26 @@ def _write_sheet(wb: Any, title: str, frame: pd.DataFrame, columns: dict[str, st
     ws.page_setup.fitToHeight = 0
     ws.sheet_properties.pageSetUpPr.fitToPage = True
     ws.print_title_rows = "1:1"
-    rows = frame[list(columns.values())].iloc[: MAX_ROWS - 1]
-    ws.auto_filter.ref = f"A1:{get_column_letter(len(headers))}{len(rows) + 1}"
+    ws.auto_filter.ref = f"A1:{get_column_letter(len(headers))}{len(frame) + 1}"
     ws.append(_header(ws, headers))
-    for record in rows.itertuples(index=False, name=None):
-        ws.append([_value(ws, v) for v in record])
+    return ws
 
 
-def _write_exceptions(wb: Any, title: str, frame: pd.DataFrame) -> None:
-    _write_sheet(wb, title, frame, EXCEPTION_COLUMNS)
+def _styles(ws: Any) -> xlsx_rows.Styles:
+    """The workbook's style ids for a date and for text shown as typed (openpyxl adds a style
+    to the workbook when a cell asks for its id)."""
+    date = WriteOnlyCell(ws, value=dt.date(2000, 1, 1))
+    date.number_format = DATE_FORMAT
+    quoted = WriteOnlyCell(ws, value="=")
+    quoted.quotePrefix = True
+    return xlsx_rows.Styles(date=date.style_id, quoted=quoted.style_id)
+
+
+def _cells(
+    frame: pd.DataFrame, columns: dict[str, str], styles: xlsx_rows.Styles
+) -> xlsx_rows.Cells:
+    letters = tuple(get_column_letter(i) for i in range(1, len(columns) + 1))
+    return xlsx_rows.cells(frame[list(columns.values())], letters, styles)
 
 
 def _write_trend(wb: Any, trend: pd.DataFrame) -> None:
@@ -340,21 +354,36 @@ def _write_summary(wb: Any, result: RunResult, truncated: bool) -> None:
         ws.append(row)
 
 
-def _fixed_zip(data: bytes) -> bytes:
-    """Rewrite the package with every member dated ZIP_DATE, so equal results give equal bytes.
+def _fixed_zip(data: bytes, long_sheets: Sequence[_LongSheet] = ()) -> bytes:
+    """Rewrite the package with every member dated ZIP_DATE, so equal results give equal bytes,
+    and each long sheet's rows put in after its header, a chunk at a time.
 
     Not the as-of date: a zip file can only hold dates from 1980 to 2107.
     """
+    rows = {s.sheet.path.lstrip("/"): s for s in long_sheets}
     out = io.BytesIO()
     with (
         zipfile.ZipFile(io.BytesIO(data)) as source,
-        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target,
+        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as target,
     ):
         for info in source.infolist():
             member = zipfile.ZipInfo(info.filename, date_time=ZIP_DATE)
             member.compress_type = zipfile.ZIP_DEFLATED
             member.external_attr = 0o644 << 16
-            target.writestr(member, source.read(info.filename))
+            body = source.read(info.filename)
+            long = rows.get(info.filename)
+            if long is None:
+                target.writestr(member, body)
+                continue
+            head, end, tail = body.partition(b"</sheetData>")
+            if not end:
+                raise ValueError(f"{info.filename} has no sheetData to fill")
+            size = len(body) + long.cells.bytes_at_most(len(long.take))
+            with target.open(member, "w", force_zip64=size > zipfile.ZIP64_LIMIT) as sheet:
+                sheet.write(head)
+                for chunk in xlsx_rows.rows(long.cells, long.take):
+                    sheet.write(chunk)
+                sheet.write(end + tail)
     return out.getvalue()
 
 
@@ -370,22 +399,35 @@ def render_xlsx(result: RunResult) -> bytes:
     wb.properties.modified = stamp
     frame = exception_frame(result)
     _write_summary(wb, result, truncated=len(frame) >= MAX_ROWS)
-    _write_exceptions(wb, "All exceptions", frame)
-    if result.gone is not None:
-        _write_sheet(wb, "Fixed or dropped out", result.gone, GONE_COLUMNS)
-    if result.waived is not None:
-        _write_sheet(wb, "Waived", result.waived, WAIVED_COLUMNS)
+    styles = _styles(wb.worksheets[0])
+    long_sheets = []
+    for title, table, columns in (
+        ("All exceptions", frame, EXCEPTION_COLUMNS),
+        ("Fixed or dropped out", result.gone, GONE_COLUMNS),
+        ("Waived", result.waived, WAIVED_COLUMNS),
+    ):
+        if table is not None:
+            rows = table.iloc[: MAX_ROWS - 1]
+            sheet = _write_sheet(wb, title, rows, columns)
+            long_sheets.append(
+                _LongSheet(sheet, _cells(rows, columns, styles), np.arange(len(rows)))
+            )
     if result.trend is not None and len(result.trend):
         _write_trend(wb, result.trend)
     actions = summary.actions(result)
+    cells = _cells(actions, ACTION_COLUMNS, styles)
+    by_team = actions.groupby("team", sort=False).indices
     for team, name in sheet_names(summary.teams(result)).items():
-        _write_sheet(wb, name, actions[actions["team"] == team], ACTION_COLUMNS)
-    return workbook_bytes(wb)
+        take = np.asarray(by_team.get(team, []), dtype=np.intp)[: MAX_ROWS - 1]
+        sheet = _write_sheet(wb, name, actions.iloc[take], ACTION_COLUMNS)
+        long_sheets.append(_LongSheet(sheet, cells, take))
+    return workbook_bytes(wb, long_sheets)
 
 
-def workbook_bytes(wb: Any) -> bytes:
-    """A workbook as .xlsx bytes that depend on its content alone."""
+def workbook_bytes(wb: Any, long_sheets: Sequence[_LongSheet] = ()) -> bytes:
+    """A workbook as .xlsx bytes that depend on its content alone, its long sheets filled."""
     buffer = io.BytesIO()
-    # ExcelWriter, not wb.save(): save() stamps the file with the current time
-    ExcelWriter(wb, zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, allowZip64=True)).save()
-    return _fixed_zip(buffer.getvalue())
+    # ExcelWriter, not wb.save(): save() stamps the file with the current time. Stored, not
+    # compressed: _fixed_zip compresses every member once.
+    ExcelWriter(wb, zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED, allowZip64=True)).save()
+    return _fixed_zip(buffer.getvalue(), long_sheets)
