@@ -299,6 +299,8 @@ def _may_be_padded(column: Any) -> bool:
             chunk.offset : chunk.offset + len(chunk) + 1
         ]
         data = np.frombuffer(buffers[2], dtype=np.uint8)
+        if not len(data):  # every value empty: nothing to trim
+            continue
         for edge in (data.take(offsets[:-1], mode="clip"), data.take(offsets[1:] - 1, mode="clip")):
             if ((edge <= 0x20) | (edge >= 0x80)).any():
                 return True
