@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from casecheck.engine.context import fmt_dates
 from casecheck.engine.run import RuleOutcome, RunResult
 from casecheck.report.cells import NOT_XML
 
@@ -52,11 +53,6 @@ def _one(value: str) -> str:
     return out
 
 
-def _dates(values: pd.Series) -> pd.Series:
-    text: pd.Series = values.dt.strftime("%d/%m/%Y").fillna("").astype(object)
-    return text
-
-
 def _by_child(rule_id: pd.Series, person: pd.Series, lines: pd.Series) -> pd.Series:
     """The lines of each (rule, child), in order, joined by line breaks."""
     key = pd.MultiIndex.from_arrays([rule_id.astype(str), person.astype(str)])
@@ -72,7 +68,7 @@ def _failures(result: RunResult) -> pd.Series:
     text = (
         f["message"].astype(str)
         + "\nDue: "
-        + _dates(f["due_date"])
+        + fmt_dates(f["due_date"])
         + " ("
         + f["days_overdue"].astype("int64").astype(str)
         + " days overdue)\nLooked for: "
@@ -104,7 +100,7 @@ def _failures(result: RunResult) -> pd.Series:
 def _due_soon(result: RunResult) -> pd.Series:
     """Each (rule, child)'s <system-out>: what falls due soon, a line each."""
     d = result.due_soon
-    lines = _text("Due soon " + _dates(d["due_date"]) + ": " + d["message"].astype(str))
+    lines = _text("Due soon " + fmt_dates(d["due_date"]) + ": " + d["message"].astype(str))
     joined = _by_child(d["rule_id"], d["PERSON_ID"], lines)
     return "      <system-out>" + joined + "</system-out>"
 
