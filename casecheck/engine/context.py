@@ -60,7 +60,8 @@ def fmt_dates(values: pd.Series) -> pd.Series:
     than strftime or per-cell string slicing.
     """
     days = values.to_numpy(dtype="datetime64[ns]").astype("datetime64[D]")
-    iso = np.datetime_as_string(days, unit="D").astype("U10")
+    distinct, at = np.unique(days, return_inverse=True)  # few days, many rows: each written once
+    iso = np.datetime_as_string(distinct, unit="D").astype("U10")
     codes = iso.view(np.int32).reshape(-1, 10)
     out = np.empty_like(codes)
     out[:, 0:2] = codes[:, 8:10]
@@ -68,8 +69,8 @@ def fmt_dates(values: pd.Series) -> pd.Series:
     out[:, 6:10] = codes[:, 0:4]
     out[:, [2, 5]] = ord("/")
     text = out.view("U10").ravel().astype(object)
-    text[np.isnat(days)] = ""
-    return pd.Series(text, index=values.index, dtype=object)
+    text[np.isnat(distinct)] = ""
+    return pd.Series(text[at.ravel()], index=values.index, dtype=object)
 
 
 def sort_order(keys: list[npt.NDArray[np.int64]], refs: pd.Series) -> npt.NDArray[np.intp]:
