@@ -476,6 +476,14 @@ class Context:
         by child, date and ref."""
         return self.evidence.iloc[self.evidence_blocks.get(kind, slice(0, 0))]
 
+    @cached_property
+    def _in_documents(self) -> npt.NDArray[np.bool_]:
+        return np.asarray(self.evidence["table"].to_numpy() == "documents", dtype=bool)
+
+    def evidence_in_documents(self, kind: str) -> npt.NDArray[np.bool_]:
+        """Which pieces of `evidence_of(kind)` were found in Documents."""
+        return self._in_documents[self.evidence_blocks.get(kind, slice(0, 0))]
+
     def _wanted(self, kind: str) -> bool:
         return self.evidence_kinds is None or kind in self.evidence_kinds
 

@@ -369,14 +369,19 @@ def where_words(conditions: Where) -> str:
 def select_evidence(ctx: Context, evidence: Evidence) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Split evidence of the kind into what counts and what does not (with `why_not`)."""
     rows = ctx.evidence_of(evidence.kind)
-    why = pd.Series("", index=rows.index, dtype=object)
+    # Each piece's first reason not to count, as a code into `reasons` (0: it counts).
+    reasons = [""]
+    reason = np.zeros(len(rows), dtype=np.intp)
     if evidence.in_documents:
-        why = why.where(rows["table"] == "documents", "not in Documents")
+        reasons.append("not in Documents")
+        reason[~ctx.evidence_in_documents(evidence.kind)] = len(reasons) - 1
     for name, requirement in evidence.require.items():
-        ok = meets(rows[name], requirement)
-        why = why.where(ok | (why != ""), unmet_words(name, requirement))
-    counted = rows[(why == "").to_numpy()]
-    others = rows[(why != "").to_numpy()].assign(why_not=why[why != ""])
+        reasons.append(unmet_words(name, requirement))
+        unmet = ~meets(rows[name], requirement).to_numpy(dtype=bool)
+        reason[unmet & (reason == 0)] = len(reasons) - 1
+    counts = reason == 0
+    counted = rows[counts]
+    others = rows[~counts].assign(why_not=np.array(reasons, dtype=object)[reason[~counts]])
     return counted, others
 
 
