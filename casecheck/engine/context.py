@@ -185,9 +185,10 @@ def spells(
     # can still be added to it without overflowing.
     far = pd.Timestamp("2262-01-01")
     ends = rows[end].fillna(far)
-    reach = ends.groupby(rows["PERSON_ID"], sort=False).cummax()
-    previous = reach.groupby(rows["PERSON_ID"], sort=False).shift(1)
-    new_child = rows["PERSON_ID"].ne(rows["PERSON_ID"].shift(1))
+    child = id_codes(rows["PERSON_ID"])  # grouped on integers, not on the IDs' text
+    reach = ends.groupby(child, sort=False).cummax()
+    previous = reach.groupby(child, sort=False).shift(1)
+    new_child = pd.Series(np.r_[True, child[1:] != child[:-1]][: len(child)], index=rows.index)
     limit = previous.dt.normalize() + pd.Timedelta(days=1)
     if handover is not None and handover[1] > 0:
         calendar, days = handover
@@ -261,6 +262,19 @@ class Context:
         codes = pc.index_in(column, value_set=among).fill_null(-1).to_numpy()
         coded = pd.Categorical.from_codes(codes, dtype=self.id_dtype)
         return pd.Series(coded, index=ids.index, name=ids.name)
+
+    def child_codes(self, ids: pd.Series) -> npt.NDArray[np.int64]:
+        """Each ID's code into `id_dtype` (-1: not a child of this export), however held."""
+        if isinstance(ids.dtype, pd.CategoricalDtype) and ids.dtype == self.id_dtype:
+            return np.asarray(ids.cat.codes, dtype=np.int64)
+        if not len(ids):
+            return np.zeros(0, dtype=np.int64)
+        return np.asarray(self.code_ids(ids.astype(str)).cat.codes, dtype=np.int64)
+
+    def id_text(self, codes: npt.NDArray[np.int64], index: pd.Index) -> pd.Series:
+        """The IDs (text) of children given by code."""
+        ids = self.id_dtype.categories.array.take(codes, allow_fill=True)
+        return pd.Series(ids, index=index, dtype=str)
 
     def has(self, name: str) -> bool:
         return name in self.export.tables
@@ -370,7 +384,11 @@ class Context:
         distinct folded names. Computed once per column and run, whichever rules ask."""
         key = (table, column)
         if key not in self._names:
-            codes, names = pd.factorize(normalise_names(self.table(table)[column].fillna("")))
+            # Factorised as written (few distinct names), then the distinct names folded.
+            written, distinct = pd.factorize(self.table(table)[column].fillna(""))
+            folded = normalise_names(pd.Series(np.asarray(distinct, dtype=object), dtype=object))
+            code_of, names = pd.factorize(folded)
+            codes = code_of[written] if len(code_of) else written
             self._names[key] = (codes, pd.Index(names, dtype=object))
         return self._names[key]
 
