@@ -529,9 +529,11 @@ class Context:
             found_kinds.append(what)
         at = np.concatenate(found_rows)
         kind_of = np.concatenate(found_kinds)
-        first = np.unique(at * max(len(kinds), 1) + kind_of, return_index=True)[1]
-        first.sort()
-        return Pieces(table, at[first], kind_of[first], tuple(kinds))
+        if len(source.names) > 1:  # a row once per kind, whichever columns name it
+            first = np.unique(at * max(len(kinds), 1) + kind_of, return_index=True)[1]
+            first.sort()
+            at, kind_of = at[first], kind_of[first]
+        return Pieces(table, at, kind_of, tuple(kinds))
 
     def on_file_mask(self, table: str) -> npt.NDArray[np.bool_]:
         """Which rows of `table` were on the child's file as of the as-of date.

@@ -330,7 +330,10 @@ def _finish(
     """The rules' rows in one frame: PERSON_ID back to text, with the team and worker holding
     each child's case (looked up by the child's code)."""
     frame = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame({c: [] for c in columns})
-    codes = ctx.child_codes(frame["PERSON_ID"])
+    # Each part's children as codes (a rule with no rows may hold them as empty text).
+    codes = np.concatenate(
+        [np.zeros(0, dtype=np.int64), *(ctx.child_codes(p["PERSON_ID"]) for p in parts)]
+    )
     frame["PERSON_ID"] = ctx.id_text(codes, frame.index)
     categories = ctx.id_dtype.categories
     for column, none in (("team", "(not allocated)"), ("worker", "")):
