@@ -73,10 +73,17 @@ def fmt_dates(values: pd.Series) -> pd.Series:
     return pd.Series(text[at.ravel()], index=values.index, dtype=object)
 
 
-def sort_order(keys: list[npt.NDArray[np.int64]], refs: pd.Series) -> npt.NDArray[np.intp]:
+def sort_order(
+    keys: list[npt.NDArray[np.int64]],
+    refs: pd.Series,
+    rows: npt.NDArray[np.intp] | None = None,
+) -> npt.NDArray[np.intp]:
     """The order of a stable sort on integer `keys` (most significant first), then on `refs`,
-    text compared only where the keys tie (refs are nearly all distinct), blank refs last."""
-    if not len(refs):
+    text compared only where the keys tie (refs are nearly all distinct), blank refs last.
+
+    With `rows`, the keys are of those rows of `refs` only (the refs are not copied to match).
+    """
+    if not len(keys[0]):
         return np.zeros(0, dtype=np.intp)
     order: npt.NDArray[np.intp] = np.lexsort(keys[::-1])
     same = np.zeros(len(order), dtype=bool)
@@ -89,7 +96,7 @@ def sort_order(keys: list[npt.NDArray[np.int64]], refs: pd.Series) -> npt.NDArra
         tied[:-1] |= same[1:]
         run = np.cumsum(~same)[tied]
         at = order[tied]
-        ref = pd.factorize(refs.iloc[at], sort=True)[0]
+        ref = pd.factorize(refs.iloc[at if rows is None else rows[at]], sort=True)[0]
         ref = np.where(ref < 0, ref.max(initial=0) + 1, ref)
         order[tied] = at[np.lexsort((ref, run))]
     return order
@@ -107,9 +114,12 @@ class Pieces:
 
 
 def _labels(labels: list[str], parts: list[Pieces], order: npt.NDArray[np.intp]) -> pd.Series:
-    """A label per part (its table, or where it was found) spread to its pieces, in `order`."""
-    spread = np.repeat(np.array(labels, dtype=object), [len(p.rows) for p in parts])
-    return pd.Series(spread[order], dtype=object)
+    """A label per part (its table, or where it was found) spread to its pieces, in `order`:
+    codes into the distinct labels (a byte a piece, not a pointer)."""
+    distinct = sorted(set(labels))
+    code = np.array([distinct.index(label) for label in labels], dtype=np.int8)
+    spread = np.repeat(code, [len(p.rows) for p in parts])
+    return pd.Series(pd.Categorical.from_codes(spread[order], categories=pd.Index(distinct)))
 
 
 def _spread(
@@ -447,10 +457,10 @@ class Context:
         kept = np.flatnonzero(~np.isnat(date) & (date < self.end_of_today.to_datetime64()))
         # Kind first, so each kind's pieces are one block (see evidence_blocks).
         group = kind[kept].astype(np.int64) * (int(person.max(initial=0)) + 1) + person[kept]
-        order = kept[sort_order([group, date[kept].view(np.int64)], refs.iloc[kept])]
+        order = kept[sort_order([group, date[kept].view(np.int64)], refs, kept)]
         columns: dict[str, object] = {
             "PERSON_ID": pd.Series(pd.Categorical.from_codes(person[order], dtype=self.id_dtype)),
-            "kind": pd.Series(np.array(names, dtype=object)[kind[order]], dtype=object),
+            "kind": pd.Series(pd.Categorical.from_codes(kind[order], categories=pd.Index(names))),
             "source": _labels([self._where(p.table) for p in parts], parts, order),
             "table": _labels([p.table for p in parts], parts, order),
             "date": date[order],
@@ -482,12 +492,15 @@ class Context:
     @cached_property
     def evidence_blocks(self) -> dict[str, slice]:
         """Where each kind's block of rows lies in `evidence`."""
-        kinds = self.evidence["kind"].to_numpy(dtype=object)
-        if not len(kinds):
+        kinds = self.evidence["kind"]
+        codes = np.asarray(kinds.cat.codes if kinds.dtype == "category" else pd.factorize(kinds)[0])
+        if not len(codes):
             return {}
-        starts = np.flatnonzero(np.r_[True, kinds[1:] != kinds[:-1]])
-        ends = [*starts[1:], len(kinds)]
-        return {str(kinds[a]): slice(int(a), int(b)) for a, b in zip(starts, ends, strict=True)}
+        starts = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]])
+        ends = [*starts[1:], len(codes)]
+        return {
+            str(kinds.iloc[a]): slice(int(a), int(b)) for a, b in zip(starts, ends, strict=True)
+        }
 
     def evidence_of(self, kind: str) -> pd.DataFrame:
         """`evidence[evidence["kind"] == kind]`: the evidence of one kind, same rows and index,
