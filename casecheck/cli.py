@@ -77,7 +77,9 @@ def _load(
 ) -> tuple[CouncilConfig, Export]:
     from casecheck.export.config import load_config
     from casecheck.export.load import load_export
+    from casecheck.export.reading import large_blocks_from_the_system
 
+    large_blocks_from_the_system()  # the process's memory is the program's to set
     config = load_config(export_dir, config_file, preset_name)
     return config, load_export(export_dir, config)
 

@@ -28,6 +28,7 @@ from casecheck.export.parsing import (
 )
 from casecheck.export.reading import (
     _may_be_padded,
+    large_blocks_from_the_system,
     parse_csv_bytes,
     read_file,
     use_lean_memory_pool,
@@ -249,12 +250,26 @@ def test_large_blocks_are_mapped_from_the_system_unless_the_user_chose(
     mallopt = _Mallopt()
     monkeypatch.setattr(reading.ctypes, "CDLL", lambda _name: SimpleNamespace(mallopt=mallopt))
     monkeypatch.setattr(reading.sys, "platform", "linux")
+    monkeypatch.delenv("GLIBC_TUNABLES", raising=False)
     monkeypatch.setenv("MALLOC_MMAP_THRESHOLD_", "65536")
-    use_lean_memory_pool()
-    assert mallopt.calls == []
+    large_blocks_from_the_system()
     monkeypatch.delenv("MALLOC_MMAP_THRESHOLD_")
-    use_lean_memory_pool()
+    monkeypatch.setenv("GLIBC_TUNABLES", "glibc.malloc.mmap_threshold=65536")
+    large_blocks_from_the_system()
+    assert mallopt.calls == []
+    monkeypatch.setenv("GLIBC_TUNABLES", "glibc.malloc.arena_max=2")
+    large_blocks_from_the_system()
     assert mallopt.calls == [(reading.M_MMAP_THRESHOLD, 1 << 20)]
+
+
+def test_loading_leaves_the_processs_malloc_alone(
+    arrow_pool: None, write_export: WriteExport, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    mallopt = _Mallopt()
+    monkeypatch.setattr(reading.ctypes, "CDLL", lambda _name: SimpleNamespace(mallopt=mallopt))
+    monkeypatch.setattr(reading.sys, "platform", "linux")
+    load(write_export({"persons.csv": PERSONS}))
+    assert mallopt.calls == []  # the CLI sets it, not the library
 
 
 def test_a_c_library_without_mallopt_is_left_alone(
@@ -263,4 +278,5 @@ def test_a_c_library_without_mallopt_is_left_alone(
     monkeypatch.setattr(reading.ctypes, "CDLL", lambda _name: SimpleNamespace())
     monkeypatch.setattr(reading.sys, "platform", "linux")
     monkeypatch.delenv("MALLOC_MMAP_THRESHOLD_", raising=False)
-    use_lean_memory_pool()  # no error
+    monkeypatch.delenv("GLIBC_TUNABLES", raising=False)
+    large_blocks_from_the_system()  # no error

@@ -275,7 +275,10 @@ class Context:
 
     def child_codes(self, ids: pd.Series) -> npt.NDArray[np.int64]:
         """Each ID's code into `id_dtype` (-1: not a child of this export), however held."""
-        if isinstance(ids.dtype, pd.CategoricalDtype) and ids.dtype == self.id_dtype:
+        # Same categories in the same order (dtype equality ignores the order of unordered ones).
+        if isinstance(ids.dtype, pd.CategoricalDtype) and ids.cat.categories.equals(
+            self.id_dtype.categories
+        ):
             return np.asarray(ids.cat.codes, dtype=np.int64)
         if not len(ids):
             return np.zeros(0, dtype=np.int64)

@@ -128,7 +128,6 @@ def use_lean_memory_pool() -> None:
     """
     import pyarrow as pa
 
-    _large_blocks_from_the_system()
     if os.environ.get("ARROW_DEFAULT_MEMORY_POOL"):
         return
     if (
@@ -142,18 +141,23 @@ M_MMAP_THRESHOLD = -3  # glibc's mallopt parameter
 MMAP_THRESHOLD = 1 << 20
 
 
-def _large_blocks_from_the_system() -> None:
+def large_blocks_from_the_system() -> None:
     """Have glibc map blocks of 1 MiB and more from the system and unmap them when freed.
+
+    For the program (the CLI) to call, not the library: it is the whole process's malloc, and
+    cannot be undone.
 
     Otherwise glibc raises that threshold each time such a block is freed (up to 32 MiB), and
     from then on the column-sized temporaries of a run (numpy and pandas arrays) are carved out
     of its heap, which fragments and is not given back: `check --format json` on 100,000
     children peaked at 2.44 GB without this, 1.99 GB with it (2.05 GB with 16 MiB), for the
     same user CPU time. The price is page faults: about 0.4 s more system time loading 20,000
-    children (of about 10 s in all). Linux with glibc only; MALLOC_MMAP_THRESHOLD_, when set,
-    is left to decide.
+    children (of about 10 s in all). Linux with glibc only; a threshold the user set
+    (MALLOC_MMAP_THRESHOLD_, or glibc.malloc.mmap_threshold in GLIBC_TUNABLES) is left alone.
     """
-    if not sys.platform.startswith("linux") or "MALLOC_MMAP_THRESHOLD_" in os.environ:
+    chosen = "MALLOC_MMAP_THRESHOLD_" in os.environ
+    chosen |= "glibc.malloc.mmap_threshold" in os.environ.get("GLIBC_TUNABLES", "")
+    if not sys.platform.startswith("linux") or chosen:
         return
     try:
         mallopt = ctypes.CDLL(None).mallopt  # the C library already loaded in the process

@@ -100,17 +100,48 @@ def fill(template: str, index: pd.Index, **fields: Any) -> pd.Series:
             parts.append(literal)
         if name is not None:
             value = fields[name]
-            if isinstance(value, pd.Series):
-                text = value.reindex(index) if not value.index.equals(index) else value
-                parts.append(_arrow_text(text))
-            else:
-                parts.append(str(value))
+            try:
+                if isinstance(value, pd.Series):
+                    text = value.reindex(index) if not value.index.equals(index) else value
+                    parts.append(_arrow_text(text))
+                else:
+                    parts.append(pa.scalar(str(value), type=pa.string()))
+            except UnicodeEncodeError:
+                return _fill_python(template, index, **fields)
     if not any(isinstance(p, pa.Array) for p in parts):
-        return pd.Series("".join(parts), index=index, dtype=object)
+        return pd.Series("".join(str(p) for p in parts), index=index, dtype=object)
     joined = pc.binary_join_element_wise(*parts, "", null_handling="emit_null")
     out = joined.to_numpy(zero_copy_only=False)
     if joined.null_count:
         out[pd.isna(out)] = np.nan
+    return pd.Series(out, index=index, dtype=object)
+
+
+def _fill_python(template: str, index: pd.Index, **fields: Any) -> pd.Series:
+    """`fill` with Python strings, for text Arrow cannot hold (a lone surrogate, which a rule
+    file can write as an escape): slower, the same messages."""
+    out = np.full(len(index), "", dtype=object)
+    missing = np.zeros(len(index), dtype=bool)
+    for literal, name, _, _ in string.Formatter().parse(template):
+        if literal:
+            out = out + literal
+        if name is not None:
+            value = fields[name]
+            if isinstance(value, pd.Series):
+                text = value.reindex(index) if not value.index.equals(index) else value
+                if text.dtype == object and pd.api.types.infer_dtype(text, skipna=False) in (
+                    "string",
+                    "empty",
+                ):
+                    out = out + text.to_numpy()  # already Python strings: as they are
+                    continue
+                text = text.astype(str)
+                missing |= text.isna().to_numpy(dtype=bool)
+                out = out + text.to_numpy(dtype=object, na_value="")
+            else:
+                out = out + str(value)
+    if missing.any():
+        out[missing] = np.nan
     return pd.Series(out, index=index, dtype=object)
 
 
