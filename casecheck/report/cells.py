@@ -44,12 +44,17 @@ def is_formula(text: str) -> bool:
 def defuse(values: pd.Series) -> pd.Series:
     """Each value as one safe line, with a ' before any that a spreadsheet would run.
 
-    Distinct values are cleaned once (a column repeats a few teams, rules and checks), so the
-    cost is one regex pass over the distinct values, not over every cell.
+    Distinct values are cleaned once (a column repeats a few teams, rules and checks), and
+    their text is searched as one string first: a column with nothing to remove or break (the
+    usual case) is not rewritten value by value.
     """
     codes, uniques = pd.factorize(values.astype(object).fillna(""), use_na_sentinel=False)
     text = pd.Series(uniques, dtype=object).astype(str)
-    text = text.str.replace(NOT_XML, "", regex=True).str.replace(BREAKS, " ", regex=True)
+    joined = " ".join(text.tolist())  # a space: neither removed nor a break, so no false hit
+    if NOT_XML.search(joined):
+        text = text.str.replace(NOT_XML, "", regex=True)
+    if BREAKS.search(joined):
+        text = text.str.replace(BREAKS, " ", regex=True)
     risky = text.str.lstrip(" ").str.startswith(FORMULA_START)
     text = text.where(~risky, "'" + text)
     if not len(uniques):
