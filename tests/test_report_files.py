@@ -328,6 +328,33 @@ def test_anchor_is_one_safe_id_per_person() -> None:
 # --- determinism -----------------------------------------------------------------------------
 
 
+def test_tables_reports_share_are_built_once_per_result(
+    result: RunResult, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """by_team and actions are worked out once per result (every report reads them); a new
+    result (here a copy, or one narrowed to a team) gets its own."""
+    calls: list[str] = []
+    by = summary._by
+    monkeypatch.setattr(summary, "_by", lambda r, key: calls.append(key) or by(r, key))
+    fresh = dataclasses.replace(result)
+    assert summary.by_team(fresh).equals(summary.by_team(fresh))
+    assert calls == ["team"]
+    summary.by_team(dataclasses.replace(result))
+    assert calls == ["team", "team"]
+    team = summary.teams(result)[0]
+    narrowed = summary.narrow(result, team)
+    assert set(summary.actions(narrowed)["team"]) == {team}
+    assert len(summary.actions(narrowed)) < len(summary.actions(result))
+
+
+def test_a_report_changing_a_shared_table_changes_nothing_for_the_next(result: RunResult) -> None:
+    actions = summary.actions(result)
+    before = actions.copy()
+    actions["message"] = "changed"
+    actions.loc[actions.index[0], "worker"] = "someone else"
+    assert summary.actions(result).equals(before)
+
+
 def test_rendering_twice_gives_the_same_output(result: RunResult) -> None:
     assert render_xlsx(result) == render_xlsx(result)
     assert render_html(result) == render_html(result)

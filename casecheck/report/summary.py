@@ -2,11 +2,38 @@
 
 from __future__ import annotations
 
+import functools
+import weakref
+from collections.abc import Callable
+
 import pandas as pd
 
 from casecheck.engine.run import RuleOutcome, RunResult
 
 SEVERITIES = ("high", "medium", "low")
+# The frames below that several reports of one run read, by id of the result they were built
+# from; an entry goes when its result does (weakref.finalize), so an id is never reused.
+_VIEWS: dict[int, dict[str, pd.DataFrame]] = {}
+
+
+def _once_per_result(
+    build: Callable[[RunResult], pd.DataFrame],
+) -> Callable[[RunResult], pd.DataFrame]:
+    """`build` worked out once per result object (JSON, HTML, Excel and the action list all
+    read the same tables). Each caller gets its own copy-on-write view of the frame, so none
+    can change what another reads."""
+
+    @functools.wraps(build)
+    def view(result: RunResult) -> pd.DataFrame:
+        views = _VIEWS.get(id(result))
+        if views is None:
+            views = _VIEWS[id(result)] = {}
+            weakref.finalize(result, _VIEWS.pop, id(result), None)
+        if build.__name__ not in views:
+            views[build.__name__] = build(result)
+        return views[build.__name__].copy(deep=False)
+
+    return view
 
 
 def narrow(result: RunResult, team: str | None) -> RunResult:
@@ -87,6 +114,7 @@ def _by(result: RunResult, key: str) -> pd.DataFrame:
     return table.sort_index()
 
 
+@_once_per_result
 def by_team(result: RunResult) -> pd.DataFrame:
     return _by(result, "team")
 
@@ -168,6 +196,7 @@ ACTION_COLUMNS = [
 ]
 
 
+@_once_per_result
 def actions(result: RunResult) -> pd.DataFrame:
     """A team manager's action list: per worker, high-severity exceptions first, then the rest
     by days overdue, then what falls due soon (the due-soon horizon, 14 days by default)."""
