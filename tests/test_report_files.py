@@ -12,6 +12,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
+import jinja2
 import openpyxl
 import pandas as pd
 import pytest
@@ -23,7 +24,7 @@ from casecheck.export.config import load_config
 from casecheck.export.load import load_export
 from casecheck.generate import generate_export
 from casecheck.report import summary
-from casecheck.report.html import anchor, render_html
+from casecheck.report.html import _Environment, anchor, render_html
 from casecheck.report.junit import render_junit
 from casecheck.report.xlsx import render_xlsx
 
@@ -317,6 +318,16 @@ def test_html_escapes_and_names_children_only_by_id(result: RunResult) -> None:
     assert "not run: no missing_episodes.csv in this export" in html
     assert "RuntimeError in run.py line " in html
     assert not re.search(r"(src|href)\s*=\s*[\"']?\s*(https?:|//)", html)
+
+
+def test_html_template_reads_a_rows_keys_first_and_falls_back_as_jinja_does() -> None:
+    env = _Environment(undefined=jinja2.StrictUndefined, autoescape=True)
+    page = env.from_string("{{ row.team }}|{{ row.items }}|{{ day.year }}|{{ row.get('x', 4) }}")
+    assert page.render(row={"team": "<A>", "items": 2}, day=dt.date(2026, 1, 2)) == (
+        "&lt;A&gt;|2|2026|4"
+    )
+    with pytest.raises(jinja2.UndefinedError, match="has no attribute 'worker'"):
+        env.from_string("{{ row.worker }}").render(row={"team": "A"})
 
 
 def test_anchor_is_one_safe_id_per_person() -> None:

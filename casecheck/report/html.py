@@ -53,9 +53,21 @@ ACTION_LIMIT = 2_000  # rows of the action lists, shared fairly between the work
 FULL_LIST = "every one is in the CSV and the Excel workbook (--format csv, --format xlsx)"
 
 
+class _Environment(jinja2.Environment):
+    """Jinja, reading `row.key` of a dict as its item first. The page's rows are dicts, and
+    Jinja's own order (the attribute, then the item) raised and caught an AttributeError for
+    each of some 70,000 cells: half the time of rendering. So a key named like a dict method
+    (items, values, ...) reads the key; the template calls no dict method."""
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        if type(obj) is dict and attribute in obj:
+            return obj[attribute]
+        return super().getattr(obj, attribute)
+
+
 @functools.cache
 def _template() -> jinja2.Template:
-    env = jinja2.Environment(
+    env = _Environment(
         loader=jinja2.PackageLoader("casecheck.report", "templates"),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
