@@ -33,6 +33,9 @@ from casecheck.report.xlsx_rows import excel_text, utf16_cut
 DATE_FORMAT = "dd/mm/yyyy"
 PERCENT_FORMAT = "0%"
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)  # the first date a zip file can hold
+# zlib's fastest level: a 5,000-child workbook compresses in 0.05 s instead of 0.17 s (the
+# default, 6) and is 28% larger (1.67 MB instead of 1.30 MB); the members are the same.
+ZIP_LEVEL = 1
 MAX_ROWS = 1_048_576  # Excel's limit per sheet, header included
 EXCEPTION_COLUMNS = {  # header -> column of the exception frame
     "PERSON_ID": "PERSON_ID",
@@ -390,6 +393,8 @@ def _fixed_zip(data: bytes, long_sheets: Sequence[_LongSheet] = ()) -> bytes:
         for info in source.infolist():
             member = zipfile.ZipInfo(info.filename, date_time=ZIP_DATE)
             member.compress_type = zipfile.ZIP_DEFLATED
+            # ZipInfo.compress_level from Python 3.13, which keeps this name as an alias
+            member._compresslevel = ZIP_LEVEL  # type: ignore[attr-defined]
             member.external_attr = 0o644 << 16
             body = source.read(info.filename)
             long = rows.get(info.filename)
