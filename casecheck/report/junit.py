@@ -12,7 +12,7 @@ import pandas as pd
 
 from casecheck.engine.context import fmt_dates
 from casecheck.engine.run import RuleOutcome, RunResult
-from casecheck.report.cells import NOT_XML
+from casecheck.report.cells import NOT_XML, code_points, not_xml_points
 
 NOT_RUN = "(rule not run)"
 ERRORED = "(rule errored)"
@@ -34,7 +34,7 @@ def _escaped(values: pd.Series, escapes: tuple[tuple[str, str], ...]) -> pd.Seri
     codes, uniques = pd.factorize(values.astype(str).to_numpy(dtype=object, na_value="nan"))
     out = pd.Series(uniques, dtype=object)
     joined = "".join(out.tolist())
-    if NOT_XML.search(joined):
+    if not_xml_points(code_points(joined)).any():
         out = out.str.replace(NOT_XML, "", regex=True)
     for char, entity in escapes:  # an entity adds none of the characters escaped after it
         if char in joined:

@@ -18,16 +18,23 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from casecheck.report.cells import BREAKS, EXCEL_CELL_CHARS, FORMULA_START, NOT_XML
+from casecheck.report.cells import (
+    BREAK_POINTS,
+    BREAKS,
+    EXCEL_CELL_CHARS,
+    FORMULA_START,
+    NOT_XML,
+    code_points,
+    not_xml_points,
+)
 
 EPOCH = pd.Timestamp(1899, 12, 30)  # day 0 of Excel's (Windows) date serial numbers
 CHUNK_ROWS = 10_000  # rows joined into one string at a time
 ROW_BYTES = len('<row r="1048576"></row>')
 REF_BYTES = len('<c r="XFD1048576')
 UTF8_MAX = 4  # bytes a Python character takes at most in UTF-8
-# Code points: what cells.BREAKS turns into a space; what a formula starts with; what
-# str.strip() strips (Python's whitespace, none above U+3000).
-_BREAK_POINTS = np.array([ord(c) for c in "\t\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"])
+# Code points: what a formula starts with; what str.strip() strips (Python's whitespace, none
+# above U+3000).
 _FORMULA_POINTS = np.array([ord(c) for c in FORMULA_START])
 _SPACE_POINTS = np.array([c for c in range(0x3001) if chr(c).isspace()])
 
@@ -157,15 +164,15 @@ def _texts(values: pd.Series, styles: Styles) -> np.ndarray:
     clean = pd.Series(values.to_numpy(object), dtype=object)
     if not len(clean):
         return np.array([], dtype=object)
-    points = _points("".join(clean))
-    if _not_xml(points).any():
+    points = code_points("".join(clean))
+    if not_xml_points(points).any():
         clean = clean.str.replace(NOT_XML, "", regex=True)
-    if np.isin(points, _BREAK_POINTS).any():
+    if np.isin(points, BREAK_POINTS).any():
         clean = clean.str.replace(BREAKS, " ", regex=True)
     if max(map(len, clean), default=0) * 2 > EXCEL_CELL_CHARS:  # may pass Excel's limit
         clean = pd.Series([excel_text(t) for t in clean], dtype=object)
     joined = "\x00" + "\x00".join(clean) + "\x00"  # NUL is never in clean text
-    points = _points(joined)
+    points = code_points(joined)
     bounds = np.flatnonzero(points == 0)
     starts, ends = bounds[:-1] + 1, bounds[1:]
     filled = ends > starts
@@ -184,19 +191,6 @@ def _texts(values: pd.Series, styles: Styles) -> np.ndarray:
     tag = np.where(spaced, '<t xml:space="preserve">', "<t>")
     out = start.astype(object) + tag.astype(object) + escaped.to_numpy(object) + "</t></is></c>"
     return np.where(filled, out, '" t="inlineStr"/>')  # an empty text is a cell, as openpyxl has it
-
-
-def _points(text: str) -> np.ndarray:
-    """The code points of `text` (a lone surrogate as itself)."""
-    return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-
-
-def _not_xml(points: np.ndarray) -> np.ndarray:
-    """Which code points XML 1.0 cannot carry (as cells.NOT_XML)."""
-    control = (points < 0x20) & ~np.isin(points, (0x09, 0x0A, 0x0D))
-    surrogate = (points >= 0xD800) & (points <= 0xDFFF)
-    out: np.ndarray = control | surrogate | (points == 0xFFFE) | (points == 0xFFFF)
-    return out
 
 
 def _numbers(values: pd.Series) -> np.ndarray:
