@@ -98,8 +98,10 @@ def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
 
 
 def _values(frame: pd.DataFrame, column: str) -> list[Any]:
-    """A column's values as a row of to_dict("records") holds them."""
-    return list(frame[column])
+    """A column's values as a row of to_dict("records") holds them (read as one array, not
+    element by element: iterating an Arrow-backed column boxes each value on its own)."""
+    values: list[Any] = frame[column].to_numpy(dtype=object).tolist()
+    return values
 
 
 def _anchors(ids: list[Any]) -> list[str]:
@@ -172,11 +174,11 @@ def _exceptions(frame: pd.DataFrame, titles: dict[str, str]) -> list[dict[str, A
         _values(frame, "message"),
         due,
         due_sort,
-        [int(d) for d in frame["days_overdue"]],
+        [int(d) for d in _values(frame, "days_overdue")],
         _values(frame, "looked_for"),
-        [n or "" for n in frame["nearest"]],
-        [c or "" for c in frame["change"]] if "change" in frame else absent,
-        [w or "" for w in frame["waiver"]] if "waiver" in frame else absent,
+        [n or "" for n in _values(frame, "nearest")],
+        [c or "" for c in _values(frame, "change")] if "change" in frame else absent,
+        [w or "" for w in _values(frame, "waiver")] if "waiver" in frame else absent,
         strict=True,
     )
     return [dict(zip(EXCEPTION_KEYS, values, strict=True)) for values in columns]
@@ -228,8 +230,9 @@ def _weekly(result: RunResult, sections: set[str]) -> dict[str, Any]:
             if key in ("due_date", "first_seen", "approved_on", "expires"):
                 columns[key] = _dates(part[key])[0]
             else:
-                columns[key] = ["" if v is None or v is pd.NaT else v for v in part[key]]
-        columns["anchor"] = [_link(str(i), sections) for i in part["PERSON_ID"]]
+                values = _values(part, key)
+                columns[key] = ["" if v is None or v is pd.NaT else v for v in values]
+        columns["anchor"] = [_link(str(i), sections) for i in _values(part, "PERSON_ID")]
         return [
             dict(zip(columns, values, strict=True))
             for values in zip(*columns.values(), strict=True)
