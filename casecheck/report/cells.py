@@ -64,7 +64,7 @@ def defuse(values: pd.Series) -> pd.Series:
     their text is read as one array of code points first: a column with nothing to remove or
     break (the usual case) is not rewritten value by value.
     """
-    codes, uniques = pd.factorize(values.astype(object).fillna(""), use_na_sentinel=False)
+    codes, uniques = pd.factorize(values)  # a missing value (None, NaN, NaT, NA): code -1
     text = pd.Series(uniques, dtype=object).astype(str)
     points = code_points("".join(text.tolist()))
     if not_xml_points(points).any():
@@ -73,6 +73,5 @@ def defuse(values: pd.Series) -> pd.Series:
         text = text.str.replace(BREAKS, " ", regex=True)
     risky = text.str.lstrip(" ").str.startswith(FORMULA_START)
     text = text.where(~risky, "'" + text)
-    if not len(uniques):
-        return pd.Series([], index=values.index, dtype=object)
-    return pd.Series(text.to_numpy(dtype=object)[codes], index=values.index, dtype=object)
+    cells = np.append(text.to_numpy(dtype=object), "")  # code -1 takes the last: blank
+    return pd.Series(cells[codes], index=values.index, dtype=object)
