@@ -12,6 +12,7 @@ time, so no sheet is ever held as one string.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -56,11 +57,15 @@ class Cells:
     codes: tuple[np.ndarray, ...]  # per row
     distinct: tuple[np.ndarray, ...]
 
+    @functools.cached_property
+    def _widest(self) -> int:
+        """The characters of a row whose every cell is its column's longest."""
+        return sum(max(map(len, d), default=0) for d in self.distinct)
+
     def bytes_at_most(self, rows: int) -> int:
         """An upper bound of the UTF-8 size of `rows` rows: decides whether the sheet's zip
         member needs ZIP64 before a byte of it is written."""
-        widest = sum(max(map(len, d), default=0) for d in self.distinct)
-        return rows * (ROW_BYTES + len(self.letters) * REF_BYTES + UTF8_MAX * widest)
+        return rows * (ROW_BYTES + len(self.letters) * REF_BYTES + UTF8_MAX * self._widest)
 
 
 def utf16_cut(text: str, limit: int) -> str:
@@ -99,9 +104,11 @@ def rows(table: Cells, take: np.ndarray, first: int = 2) -> Iterator[bytes]:
             zip(table.letters, table.codes, table.distinct, strict=True)
         ):
             cell = distinct[codes[part]]
-            here = cell != ""
-            pieces[:, 3 * i + 3] = np.where(here, f'<c r="{letter}', "")
-            pieces[:, 3 * i + 4] = np.where(here, numbers, "")
+            none = cell == ""
+            pieces[:, 3 * i + 3] = f'<c r="{letter}'  # objects copied, no text array between
+            pieces[:, 3 * i + 4] = numbers
+            pieces[none, 3 * i + 3] = ""
+            pieces[none, 3 * i + 4] = ""
             pieces[:, 3 * i + 5] = cell
         pieces[:, -1] = "</row>"
         yield "".join(pieces.ravel().tolist()).encode("utf-8")
