@@ -58,15 +58,24 @@ def _one(value: str) -> str:
     return out
 
 
+def _positions(values: pd.Series, index: pd.Index) -> np.ndarray:
+    """Each value's position in `index` as text (-1 when absent), looked up once per distinct
+    value."""
+    codes, uniques = pd.factorize(values.astype(str))
+    found = index.get_indexer(pd.Index(np.asarray(uniques, dtype=object)))
+    positions: np.ndarray = np.append(found, -1)[codes]
+    return positions
+
+
 def _codes(
     frame: pd.DataFrame, rules: dict[str, int], ids: pd.Index
 ) -> tuple[np.ndarray, np.ndarray]:
     """Each row's (rule, child) as one integer (rule's position * children + child's sorted
     position), and which rows have one (a rule that ran, a child with a test case)."""
-    rule = frame["rule_id"].astype(str).map(rules).to_numpy(dtype="float64", na_value=np.nan)
-    child = ids.get_indexer(pd.Index(frame["PERSON_ID"].astype(str).to_numpy(dtype=object)))
-    kept = ~np.isnan(rule) & (child >= 0)
-    key = np.where(kept, np.nan_to_num(rule).astype(np.int64) * len(ids) + child, -1)
+    rule = _positions(frame["rule_id"], pd.Index(list(rules), dtype=object))
+    child = _positions(frame["PERSON_ID"], ids)
+    kept = (rule >= 0) & (child >= 0)
+    key = np.where(kept, rule.astype(np.int64) * len(ids) + child, -1)
     return key, kept
 
 
@@ -156,13 +165,8 @@ def _cases(result: RunResult, rules: dict[str, int]) -> tuple[np.ndarray, np.nda
     with an exception), by rule and then child, sorted; with each one's rule position and
     whether it fails."""
     scope, findings, due = result.in_scope, result.findings, result.due_soon
-    ids = pd.Index(
-        np.unique(
-            np.concatenate(
-                [scope["PERSON_ID"].astype(str), findings["PERSON_ID"].astype(str)]
-            ).astype(object)
-        )
-    )
+    ids = np.concatenate([scope["PERSON_ID"].astype(str), findings["PERSON_ID"].astype(str)])
+    ids = pd.Index(np.sort(pd.unique(ids.astype(object))))  # distinct first: far fewer to sort
     scope_key, in_scope = _codes(scope, rules, ids)
     fail_key, failed = _codes(findings, rules, ids)
     due_key, waits = _codes(due, rules, ids)
