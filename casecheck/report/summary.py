@@ -6,6 +6,7 @@ import functools
 import weakref
 from collections.abc import Callable
 
+import numpy as np
 import pandas as pd
 
 from casecheck.engine.run import RuleOutcome, RunResult
@@ -169,7 +170,15 @@ def oldest(result: RunResult, n: int = 10) -> pd.DataFrame:
 
 
 def oldest_of(findings: pd.DataFrame, n: int) -> pd.DataFrame:
-    """`oldest` of a frame of exceptions."""
+    """`oldest` of a frame of exceptions. Only the rows that can be among the first n are
+    sorted on the text keys: those whose severity and days overdue rank no lower than the
+    n-th row's (the rest rank after all of them whatever their text)."""
+    days = findings["days_overdue"].dtype
+    if 0 < n < len(findings) and isinstance(days, np.dtype) and days.kind in "iu":
+        low = (findings["severity"] != "high").to_numpy(dtype=np.int64)
+        late = findings["days_overdue"].to_numpy(dtype=np.int64)
+        rank = low * 2**40 - late  # days overdue stay far inside 2**39
+        findings = findings[rank <= np.partition(rank, n - 1)[n - 1]]
     return (
         findings.assign(_low=findings["severity"] != "high")
         .sort_values(
