@@ -60,7 +60,8 @@ def fmt_dates(values: pd.Series) -> pd.Series:
     than strftime or per-cell string slicing.
     """
     days = values.to_numpy(dtype="datetime64[ns]").astype("datetime64[D]")
-    iso = np.datetime_as_string(days, unit="D").astype("U10")
+    distinct, at = np.unique(days, return_inverse=True)  # few days, many rows: each written once
+    iso = np.datetime_as_string(distinct, unit="D").astype("U10")
     codes = iso.view(np.int32).reshape(-1, 10)
     out = np.empty_like(codes)
     out[:, 0:2] = codes[:, 8:10]
@@ -68,8 +69,8 @@ def fmt_dates(values: pd.Series) -> pd.Series:
     out[:, 6:10] = codes[:, 0:4]
     out[:, [2, 5]] = ord("/")
     text = out.view("U10").ravel().astype(object)
-    text[np.isnat(days)] = ""
-    return pd.Series(text, index=values.index, dtype=object)
+    text[np.isnat(distinct)] = ""
+    return pd.Series(text[at.ravel()], index=values.index, dtype=object)
 
 
 def sort_order(keys: list[npt.NDArray[np.int64]], refs: pd.Series) -> npt.NDArray[np.intp]:
@@ -147,6 +148,20 @@ def member(values: pd.Series, ids: pd.Index | pd.Series) -> pd.Series:
     return values.isin(ids)
 
 
+def id_codes(ids: pd.Series) -> npt.NDArray[np.int64]:
+    """An integer per child, ordered as the IDs are (-1 for none): the codes of the run's IDs."""
+    if isinstance(ids.dtype, pd.CategoricalDtype):
+        return np.asarray(ids.cat.codes, dtype=np.int64)
+    return np.asarray(pd.factorize(ids, sort=True)[0], dtype=np.int64)
+
+
+def pair_key(ids: pd.Series, refs: pd.Series) -> npt.NDArray[np.int64]:
+    """One integer per (child, ref) pair, ordered as the pairs are (child first, then ref)."""
+    ref = pd.factorize(refs, sort=True)[0].astype(np.int64)
+    ref = np.where(ref < 0, ref.max(initial=0) + 1, ref)
+    return id_codes(ids) * (int(ref.max(initial=0)) + 1) + ref
+
+
 def spells(
     frame: pd.DataFrame,
     start: str,
@@ -203,6 +218,7 @@ class Context:
     )
     # Each distinct scope's frame, by the scope's JSON (see scope.evaluate).
     scopes: dict[str, pd.DataFrame] = field(default_factory=dict, init=False, repr=False)
+    _tables: dict[str, pd.DataFrame] = field(default_factory=dict, init=False, repr=False)
 
     @cached_property
     def vocabulary(self) -> EvidenceVocabulary:
@@ -218,7 +234,33 @@ class Context:
         return self.today + pd.Timedelta(days=1)
 
     def table(self, name: str) -> pd.DataFrame:
-        return self.export.tables[name]
+        """A table of the export, its PERSON_ID as codes (see `id_dtype`)."""
+        if name not in self._tables:
+            frame = self.export.tables[name]
+            if "PERSON_ID" in frame.columns:
+                frame = frame.assign(PERSON_ID=self.code_ids(frame["PERSON_ID"]))
+            self._tables[name] = frame
+        return self._tables[name]
+
+    @cached_property
+    def id_dtype(self) -> pd.CategoricalDtype:
+        """Every child's ID, in order. From here on PERSON_ID is held as codes into these: ints
+        to join, sort and look up on (every row the loader keeps names a child in persons)."""
+        if self.has("persons"):
+            ids = pa.array(self.export.tables["persons"]["PERSON_ID"].array)
+        else:
+            ids = pa.array([], type=pa.large_string())
+        unique = pc.unique(ids.drop_null())
+        ordered = unique.take(pc.sort_indices(unique))
+        return pd.CategoricalDtype(pd.Index(ordered.to_numpy(zero_copy_only=False), dtype=str))
+
+    def code_ids(self, ids: pd.Series) -> pd.Series:
+        """A PERSON_ID column as codes into `id_dtype` (an ID not there, or none, is missing)."""
+        column = pa.array(ids.array)
+        among = pa.array(self.id_dtype.categories.array).cast(column.type)
+        codes = pc.index_in(column, value_set=among).fill_null(-1).to_numpy()
+        coded = pd.Categorical.from_codes(codes, dtype=self.id_dtype)
+        return pd.Series(coded, index=ids.index, name=ids.name)
 
     def has(self, name: str) -> bool:
         return name in self.export.tables
@@ -369,22 +411,9 @@ class Context:
                 for t, p in zip(tables, parts, strict=True)
             ]
         )
-        # Children as codes in PERSON_ID order: each table's ids factorised once.
-        factorised = [pd.factorize(t["PERSON_ID"]) for t in tables]
-        every = pd.Series(
-            np.concatenate([np.asarray(u, dtype=object) for _, u in factorised]), dtype=str
-        )
-        codes, ids = pd.factorize(every, sort=True)
+        # Children as codes, in PERSON_ID order.
         person = np.concatenate(
-            [
-                codes[start : start + len(u)][c[p.rows]]
-                for (c, u), p, start in zip(
-                    factorised,
-                    parts,
-                    np.cumsum([0, *(len(u) for _, u in factorised)]),
-                    strict=False,
-                )
-            ]
+            [id_codes(t["PERSON_ID"])[p.rows] for t, p in zip(tables, parts, strict=True)]
         )
         names = sorted({n for p in parts for n in p.names})
         kind = np.concatenate(
@@ -402,7 +431,7 @@ class Context:
         group = kind[kept].astype(np.int64) * (int(person.max(initial=0)) + 1) + person[kept]
         order = kept[sort_order([group, date[kept].view(np.int64)], refs.iloc[kept])]
         columns: dict[str, object] = {
-            "PERSON_ID": pd.Series(ids.take(person[order])),
+            "PERSON_ID": pd.Series(pd.Categorical.from_codes(person[order], dtype=self.id_dtype)),
             "kind": pd.Series(np.array(names, dtype=object)[kind[order]], dtype=object),
             "source": _labels([self._where(p.table) for p in parts], parts, order),
             "table": _labels([p.table for p in parts], parts, order),
@@ -446,6 +475,14 @@ class Context:
         """`evidence[evidence["kind"] == kind]`: the evidence of one kind, same rows and index,
         by child, date and ref."""
         return self.evidence.iloc[self.evidence_blocks.get(kind, slice(0, 0))]
+
+    @cached_property
+    def _in_documents(self) -> npt.NDArray[np.bool_]:
+        return np.asarray(self.evidence["table"].to_numpy() == "documents", dtype=bool)
+
+    def evidence_in_documents(self, kind: str) -> npt.NDArray[np.bool_]:
+        """Which pieces of `evidence_of(kind)` were found in Documents."""
+        return self._in_documents[self.evidence_blocks.get(kind, slice(0, 0))]
 
     def _wanted(self, kind: str) -> bool:
         return self.evidence_kinds is None or kind in self.evidence_kinds

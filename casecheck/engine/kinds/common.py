@@ -20,7 +20,7 @@ from casecheck.engine.language import (
 )
 from casecheck.export.config import normalise_names
 from casecheck.export.schema import TABLES, Kind
-from casecheck.lazy import np, pd
+from casecheck.lazy import np, pa, pc, pd
 
 FINDING_BASE = [
     "PERSON_ID",
@@ -91,33 +91,38 @@ def fill(template: str, index: pd.Index, **fields: Any) -> pd.Series:
     """A message per row: `template`'s {names} filled from text Series (or one text for all).
 
     "Placement started {date}; no {evidence} by {due} ({after})" with date and due Series and
-    evidence and after strings gives one message per row, built column by column (on plain
-    arrays of Python strings: no per-step alignment or conversion). A row whose value is
-    missing in any Series gets no message (NaN).
+    evidence and after strings gives one message per row, joined by pyarrow in one pass (no
+    Python string per step). A row whose value is missing in any Series gets no message (NaN).
     """
-    out = np.full(len(index), "", dtype=object)
-    missing = np.zeros(len(index), dtype=bool)
+    parts: list[Any] = []
     for literal, name, _, _ in string.Formatter().parse(template):
         if literal:
-            out = out + literal
+            parts.append(literal)
         if name is not None:
             value = fields[name]
             if isinstance(value, pd.Series):
                 text = value.reindex(index) if not value.index.equals(index) else value
-                if text.dtype == object and pd.api.types.infer_dtype(text, skipna=False) in (
-                    "string",
-                    "empty",
-                ):
-                    out = out + text.to_numpy()  # already Python strings: as they are
-                    continue
-                text = text.astype(str)
-                missing |= text.isna().to_numpy(dtype=bool)
-                out = out + text.to_numpy(dtype=object, na_value="")
+                parts.append(_arrow_text(text))
             else:
-                out = out + str(value)
-    if missing.any():
-        out[missing] = np.nan
+                parts.append(str(value))
+    if not any(isinstance(p, pa.Array) for p in parts):
+        return pd.Series("".join(parts), index=index, dtype=object)
+    joined = pc.binary_join_element_wise(*parts, "", null_handling="emit_null")
+    out = joined.to_numpy(zero_copy_only=False)
+    if joined.null_count:
+        out[pd.isna(out)] = np.nan
     return pd.Series(out, index=index, dtype=object)
+
+
+def _arrow_text(text: pd.Series) -> pa.Array:
+    """A Series' values as an Arrow string array (missing values null), as `str()` writes them."""
+    if hasattr(text.array, "__arrow_array__") and isinstance(text.dtype, pd.StringDtype):
+        return pa.array(text.array).cast(pa.string())
+    values = text.to_numpy(dtype=object)
+    try:
+        return pa.array(values, type=pa.string(), from_pandas=True)
+    except (pa.ArrowTypeError, pa.ArrowInvalid):  # not all text: as str() writes each
+        return pa.array(text.astype(str).to_numpy(dtype=object), type=pa.string(), from_pandas=True)
 
 
 def choose(condition: pd.Series | np.ndarray, if_true: pd.Series, if_false: pd.Series) -> pd.Series:
@@ -364,14 +369,19 @@ def where_words(conditions: Where) -> str:
 def select_evidence(ctx: Context, evidence: Evidence) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Split evidence of the kind into what counts and what does not (with `why_not`)."""
     rows = ctx.evidence_of(evidence.kind)
-    why = pd.Series("", index=rows.index, dtype=object)
+    # Each piece's first reason not to count, as a code into `reasons` (0: it counts).
+    reasons = [""]
+    reason = np.zeros(len(rows), dtype=np.intp)
     if evidence.in_documents:
-        why = why.where(rows["table"] == "documents", "not in Documents")
+        reasons.append("not in Documents")
+        reason[~ctx.evidence_in_documents(evidence.kind)] = len(reasons) - 1
     for name, requirement in evidence.require.items():
-        ok = meets(rows[name], requirement)
-        why = why.where(ok | (why != ""), unmet_words(name, requirement))
-    counted = rows[(why == "").to_numpy()]
-    others = rows[(why != "").to_numpy()].assign(why_not=why[why != ""])
+        reasons.append(unmet_words(name, requirement))
+        unmet = ~meets(rows[name], requirement).to_numpy(dtype=bool)
+        reason[unmet & (reason == 0)] = len(reasons) - 1
+    counts = reason == 0
+    counted = rows[counts]
+    others = rows[~counts].assign(why_not=np.array(reasons, dtype=object)[reason[~counts]])
     return counted, others
 
 

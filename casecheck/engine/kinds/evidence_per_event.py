@@ -9,7 +9,7 @@ from pydantic import Field, PrivateAttr
 from casecheck.calendar import Duration
 from casecheck.engine import scope as scopes
 from casecheck.engine import statuses
-from casecheck.engine.context import Context, member
+from casecheck.engine.context import Context, member, pair_key
 from casecheck.engine.events import EVENTS, EventKind, EventSpec, event_kind, problems
 from casecheck.engine.evidence_events import EvidenceEvent, evidence_event
 from casecheck.engine.kinds.common import (
@@ -167,7 +167,7 @@ def evaluate(check: EvidencePerEvent, ctx: Context, scope: ScopeFrame) -> CheckR
         & (events["date"] < ctx.end_of_today)
         & member(events["PERSON_ID"], in_scope(scope))
     ].copy()
-    events["key"] = events["PERSON_ID"] + "\x1f" + events["ref"]
+    events["key"] = pair_key(events["PERSON_ID"], events["ref"])
     events = events.drop_duplicates("key")
     events["lo"] = ctx.calendar.subtract(events["date"], check.window.before).dt.normalize()
     events["due"] = ctx.calendar.add(events["date"], check.window.after)
@@ -176,9 +176,8 @@ def evaluate(check: EvidencePerEvent, ctx: Context, scope: ScopeFrame) -> CheckR
     # the age the event stops at (18 for a placement) is not an exception, nor due.
     left = events["until"].notna() & (events["until"].dt.normalize() < events["due"].dt.normalize())
     if kind.until_age is not None:
-        birthday = events["PERSON_ID"].map(ctx.persons["DATE_OF_BIRTH"]) + pd.DateOffset(
-            years=kind.until_age
-        )
+        born = ctx.persons["DATE_OF_BIRTH"].reindex(events["PERSON_ID"]).to_numpy()
+        birthday = pd.Series(born, index=events.index) + pd.DateOffset(years=kind.until_age)
         left |= birthday.notna() & (birthday <= events["due"].dt.normalize())
     # Nor is a deadline on a day the child is out of the rule's scope: a child who leaves it
     # (the case closes, turns the scope's age bound, leaves care) before the deadline.

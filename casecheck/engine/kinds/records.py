@@ -155,6 +155,14 @@ def references(check: Records) -> list[Problem]:
     return problems + not_dates(check.table, [(loc, c) for loc, c in dated if c is not None])
 
 
+def _read(check: Records, key: str) -> list[str]:
+    """The columns of the table the check reads (the rows it keeps are copied, these only)."""
+    compared = [c for condition in check.where.values() for c in condition.columns_compared]
+    named = ["PERSON_ID", key, check.date, check.recorded, check.end]
+    named += [*check.unless, *check.require, *check.where, *compared]
+    return [c for c in dict.fromkeys(named) if c is not None]
+
+
 def evaluate(check: Records, ctx: Context, scope: ScopeFrame) -> CheckResult:
     # Only rows on the file as of the as-of date (never a DRAFT note, nor one written later),
     # of children in scope, dated in the look-back: one mask over the table, then one copy.
@@ -166,8 +174,8 @@ def evaluate(check: Records, ctx: Context, scope: ScopeFrame) -> CheckResult:
     )
     if check.evidence is not None:
         keep &= ctx.kind_mask(check.table, check.evidence)
-    rows = where(table[keep], check.where, ctx.calendar)
     key = TABLES[check.table].key or "PERSON_ID"
+    rows = where(table[_read(check, key)][keep], check.where, ctx.calendar)
     date_text = fmt_when(rows[check.date], check.within)
     problems = pd.Series("", index=rows.index, dtype=object)
     due = pd.Series(pd.NaT, index=rows.index, dtype="datetime64[ns]")
