@@ -7,7 +7,12 @@ fresh process and in the same run, so that a busy machine slows them alike:
 - `read`: pyarrow.csv reading every CSV of the export (the baseline, 1.00x);
 - `check --format json` and `check` with every file format, as a user runs them;
 - peak memory (RSS) of each, also as a multiple of the export's CSV bytes;
-- the CLI's own start-up: `casecheck --help` and `casecheck rules list`;
+- the CLI's own start-up, as a user sees it: `casecheck --help`, `casecheck rules list` and
+  `casecheck rules explain cla-visits`, run by the `casecheck` command beside this Python, wall
+  and CPU time. With bytecode, as an installed casecheck runs (pip compiles it when it
+  installs): the bytecode goes to a temporary PYTHONPYCACHEPREFIX, made by one run first, so
+  nothing is written into the checkout. Also without it, as a checkout runs when
+  PYTHONDONTWRITEBYTECODE is set (it recompiles casecheck's modules every time);
 - per-phase times of one in-process run: load, rules, and each report format.
 The best of --repeat runs is kept for times. A benchmark, not a test: it asserts nothing.
 """
@@ -16,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import subprocess
 import sys
@@ -34,8 +40,9 @@ import json, resource, subprocess, sys, time
 start = time.perf_counter()
 code = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode
 wall = time.perf_counter() - start
-peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-print(json.dumps({"wall": wall, "peak_mb": peak, "code": code}))
+used = resource.getrusage(resource.RUSAGE_CHILDREN)
+peak, cpu = used.ru_maxrss / 1024, used.ru_utime + used.ru_stime
+print(json.dumps({"wall": wall, "cpu": cpu, "peak_mb": peak, "code": code}))
 """
 
 READ_ONLY = """
@@ -49,17 +56,25 @@ for path in sorted(Path(sys.argv[1]).glob("*.csv")):
 """
 
 
-def measure(command: list[str], repeat: int) -> dict[str, float]:
-    """Best wall time and highest peak RSS of `command` over `repeat` fresh runs."""
+def measure(command: list[str], repeat: int, env: dict[str, str] | None = None) -> dict[str, float]:
+    """Best wall and CPU time and highest peak RSS of `command` over `repeat` fresh runs."""
     runs = []
     for _ in range(repeat):
         out = subprocess.run(
-            [sys.executable, "-c", LAUNCHER, *command], capture_output=True, text=True, check=True
+            [sys.executable, "-c", LAUNCHER, *command],
+            capture_output=True,
+            text=True,
+            check=True,
+            env=env,
         )
         runs.append(json.loads(out.stdout))
     if any(r["code"] not in (0, 1) for r in runs):
         raise SystemExit(f"{' '.join(command)} failed with exit {runs[0]['code']}")
-    return {"wall": min(r["wall"] for r in runs), "peak_mb": max(r["peak_mb"] for r in runs)}
+    return {
+        "wall": min(r["wall"] for r in runs),
+        "cpu": min(r["cpu"] for r in runs),
+        "peak_mb": max(r["peak_mb"] for r in runs),
+    }
 
 
 def phases(folder: Path) -> dict[str, float]:
@@ -111,15 +126,37 @@ def bench(children: int, keep: Path | None, repeat: int) -> dict[str, Any]:
     return {"children": children, "csv_mb": csv_mb, "runs": results, "phases": phases(folder)}
 
 
-def startup(repeat: int) -> dict[str, float]:
-    casecheck = [sys.executable, "-m", "casecheck"]
-    return {
-        "casecheck --help": measure([*casecheck, "--help"], repeat)["wall"],
-        "casecheck rules list": measure([*casecheck, "rules", "list"], repeat)["wall"],
-    }
+STARTUP = {
+    "casecheck --help": ["--help"],
+    "casecheck rules list": ["rules", "list"],
+    "casecheck rules explain cla-visits": ["rules", "explain", "cla-visits"],
+}
 
 
-def table(rows: list[dict[str, Any]], start: dict[str, float]) -> str:
+def startup(repeat: int) -> dict[str, dict[str, float]]:
+    """Wall and CPU seconds of each command, with bytecode (as installed) and without."""
+    script = Path(sys.executable).with_name("casecheck")
+    casecheck = [str(script)] if script.exists() else [sys.executable, "-m", "casecheck"]
+    out: dict[str, dict[str, float]] = {}
+    with tempfile.TemporaryDirectory() as cache:
+        compiled = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+        compiled["PYTHONPYCACHEPREFIX"] = cache
+        recompiled = {k: v for k, v in os.environ.items() if k != "PYTHONPYCACHEPREFIX"}
+        recompiled["PYTHONDONTWRITEBYTECODE"] = "1"
+        for name, args in STARTUP.items():
+            measure([*casecheck, *args], 1, compiled)  # writes the bytecode
+            best = measure([*casecheck, *args], repeat, compiled)
+            fresh = measure([*casecheck, *args], repeat, recompiled)
+            out[name] = {
+                "wall": best["wall"],
+                "cpu": best["cpu"],
+                "wall_no_bytecode": fresh["wall"],
+                "cpu_no_bytecode": fresh["cpu"],
+            }
+    return out
+
+
+def table(rows: list[dict[str, Any]], start: dict[str, dict[str, float]]) -> str:
     lines = [
         f"Measured {time.strftime('%Y-%m-%d')} on {platform.machine()}, "
         f"Python {platform.python_version()}, as of {AS_OF}",
@@ -147,7 +184,18 @@ def table(rows: list[dict[str, Any]], start: dict[str, float]) -> str:
     for row in rows:
         cells = " | ".join(f"{row['phases'][n]:.2f}" for n in names)
         lines.append(f"| {row['children']:,} | {cells} |")
-    lines += ["", *(f"- `{name}`: {wall:.2f} s" for name, wall in start.items())]
+    lines += [
+        "",
+        "Start-up (best of the runs; with bytecode, as installed; then recompiling casecheck):",
+        "",
+        "| command | wall | CPU | wall, no bytecode | CPU, no bytecode |",
+        "|---|---|---|---|---|",
+        *(
+            f"| `{name}` | {t['wall']:.2f} s | {t['cpu']:.2f} s | {t['wall_no_bytecode']:.2f} s "
+            f"| {t['cpu_no_bytecode']:.2f} s |"
+            for name, t in start.items()
+        ),
+    ]
     return "\n".join(lines)
 
 

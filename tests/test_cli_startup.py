@@ -48,6 +48,42 @@ def test_rules_list_imports_no_frame_library() -> None:
     assert _imported_after(_run_cli("rules", "list")) == []
 
 
+def test_the_rules_commands_import_no_report_machinery() -> None:
+    # json is for the reports and `validate`; traceback only for --debug after an internal error.
+    code = (
+        _run_cli("rules", "list")
+        + "\n"
+        + _run_cli("rules", "explain", "cla-visits")
+        + "\nimport sys\n"
+        + "engine = ('casecheck.report', 'casecheck.export.load', 'casecheck.engine.run')\n"
+        + "print(sorted(m for m in sys.modules if m in ('json', 'traceback')"
+        + " or m.startswith(engine)))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
+    assert out.strip() == "[]"
+
+
+def test_the_program_leaves_what_is_left_at_exit_to_the_os() -> None:
+    # Run as the program (no argv given), everything left is frozen before exit, so the
+    # interpreter's last collection does not walk it; called with argv (as tests and other
+    # programs call it), the caller's process is left as it was.
+    code = (
+        "import contextlib, gc, io, sys\n"
+        "from casecheck.cli import main\n"
+        "for argv in (['--help'], None):\n"
+        "    sys.argv = ['casecheck', '--help']\n"
+        "    with contextlib.redirect_stdout(io.StringIO()), contextlib.suppress(SystemExit):\n"
+        "        main(argv)\n"
+        "    print(gc.get_freeze_count() > 0)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
+    assert out.split() == ["False", "True"]
+
+
 def test_rules_explain_imports_no_frame_library() -> None:
     assert _imported_after(_run_cli("rules", "explain", "placement-plan-per-move")) == []
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
@@ -16,7 +17,7 @@ from conftest import PERSONS, WriteExport, load
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from casecheck.export import parsing
+from casecheck.export import parsing, reading
 from casecheck.export.load import same_codes
 from casecheck.export.parsing import (
     FORMAT_OF_SHAPE,
@@ -228,3 +229,38 @@ def test_a_column_is_trimmed_whenever_a_value_is_padded() -> None:
     )
     # a column of empty values only has no bytes at all (found by the load property test)
     assert not _may_be_padded(pa.chunked_array([pa.array(["", ""], pa.large_string())]))
+
+
+class _Mallopt:
+    """A stand-in for the C library's mallopt that records its calls."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[int, int]] = []
+        self.argtypes: list[object] = []
+
+    def __call__(self, param: int, value: int) -> int:
+        self.calls.append((param, value))
+        return 1
+
+
+def test_large_blocks_are_mapped_from_the_system_unless_the_user_chose(
+    arrow_pool: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    mallopt = _Mallopt()
+    monkeypatch.setattr(reading.ctypes, "CDLL", lambda _name: SimpleNamespace(mallopt=mallopt))
+    monkeypatch.setattr(reading.sys, "platform", "linux")
+    monkeypatch.setenv("MALLOC_MMAP_THRESHOLD_", "65536")
+    use_lean_memory_pool()
+    assert mallopt.calls == []
+    monkeypatch.delenv("MALLOC_MMAP_THRESHOLD_")
+    use_lean_memory_pool()
+    assert mallopt.calls == [(reading.M_MMAP_THRESHOLD, 1 << 20)]
+
+
+def test_a_c_library_without_mallopt_is_left_alone(
+    arrow_pool: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(reading.ctypes, "CDLL", lambda _name: SimpleNamespace())
+    monkeypatch.setattr(reading.sys, "platform", "linux")
+    monkeypatch.delenv("MALLOC_MMAP_THRESHOLD_", raising=False)
+    use_lean_memory_pool()  # no error

@@ -102,7 +102,29 @@ def test_tricky_yaml_reads_the_same_with_both_parsers(tmp_path: Path) -> None:
         "a: \x07\n",  # a control character
         "a: " + "[" * 60 + "]" * 60 + "\n",  # too deep
         "",  # empty
+        "a:\n  b: 1\n  c: {d: 1, d: 2}\n",  # a key repeated deeper down
+        "- " * 60 + "x\n",  # too deep, in block style
+        "a: &x 1\nb: *x\nb: 2\n",  # a repeated key in a file with an anchor
+        "a: &x [1, *x]\n",  # a value that contains itself
     ],
 )
 def test_a_file_with_anything_wrong_goes_to_pyyaml_for_its_message(text: str) -> None:
     assert _read_fast(Path("x.yaml"), text) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "fits"),
+    [
+        ("a: [1, 2]\nb: {c: 3}\n", True),  # 1 + 2 keys + [1, 2] 3 + {c: 3} 3 = 9 nodes
+        ("a: [1, 2, 3]\nb: {c: 3}\n", False),  # 10 nodes
+        ("a: &x [1, 2]\nb: *x\n", True),  # 7 nodes in the file, 9 once the alias is followed
+        ("a: &x [1, 2, 3]\nb: *x\n", False),  # 11 once followed
+    ],
+)
+def test_the_size_limit_is_the_same_with_and_without_anchors(
+    text: str, fits: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # An anchor-free file is checked by one walk (_plain_tree_fits), any other by
+    # _shape_problem, which follows aliases: both count the nodes the same way.
+    monkeypatch.setattr("casecheck.yamlfile.YAML_NODE_LIMIT", 9)
+    assert (_read_fast(Path("x.yaml"), text) is not None) is fits

@@ -69,7 +69,7 @@ def care_spells(ctx: Context, value: CareLeaver) -> pd.DataFrame:
     out = joined[["PERSON_ID", "spell_start", "spell_end"]].drop_duplicates()
     return pd.DataFrame(
         {
-            "PERSON_ID": out["PERSON_ID"].to_numpy(dtype=object),
+            "PERSON_ID": out["PERSON_ID"].array,
             "start": out["spell_start"].dt.normalize().to_numpy(),
             "end": out["spell_end"].dt.normalize().to_numpy(),
         }
@@ -108,7 +108,7 @@ def qualified(ctx: Context, care: pd.DataFrame) -> pd.Series:
 
 
 def _looked_after(care: pd.DataFrame, persons: pd.Series, days: pd.Series) -> np.ndarray:
-    pairs = pd.DataFrame({"PERSON_ID": persons.to_numpy(dtype=object), "day": days.to_numpy()})
+    pairs = pd.DataFrame({"PERSON_ID": persons.array, "day": days.to_numpy()})
     both = pairs.reset_index(names="_pair").merge(care, on="PERSON_ID")
     inside = (both["start"] <= both["day"]) & (both["end"].isna() | (both["day"] <= both["end"]))
     hit = both.loc[inside.to_numpy(), "_pair"].unique()
@@ -122,9 +122,9 @@ def status_at(
     care = care_spells(ctx, value)
     q = qualified(ctx, care)
     day = pd.Series(days.to_numpy(dtype="datetime64[ns]")).dt.normalize().to_numpy()
-    when = q.reindex(persons.to_numpy(dtype=object)).to_numpy()
-    b18 = _birthday(ctx, ADULT).reindex(persons.to_numpy(dtype=object)).to_numpy()
-    b21 = _birthday(ctx, UNTIL_AGE).reindex(persons.to_numpy(dtype=object)).to_numpy()
+    when = q.reindex(persons.array).to_numpy()
+    b18 = _birthday(ctx, ADULT).reindex(persons.array).to_numpy()
+    b21 = _birthday(ctx, UNTIL_AGE).reindex(persons.array).to_numpy()
     child = (~np.isnat(when)) & (when <= day) & (day < b18)
     cared = _looked_after(care, persons, pd.Series(day))
     held = {
@@ -140,7 +140,7 @@ def status_at(
 
 def evaluate(ctx: Context, value: CareLeaver) -> tuple[pd.Series, pd.Series]:
     """Every child's status at the as-of date, and since when (the day they qualified)."""
-    ids = pd.Series(ctx.person_ids.to_numpy(dtype=object))
+    ids = pd.Series(ctx.person_ids.array)
     today = pd.Series(ctx.today, index=ids.index)
     inside, when = status_at(ctx, value, ids, today)
     index = ctx.person_ids

@@ -73,10 +73,17 @@ def fmt_dates(values: pd.Series) -> pd.Series:
     return pd.Series(text[at.ravel()], index=values.index, dtype=object)
 
 
-def sort_order(keys: list[npt.NDArray[np.int64]], refs: pd.Series) -> npt.NDArray[np.intp]:
+def sort_order(
+    keys: list[npt.NDArray[np.int64]],
+    refs: pd.Series,
+    rows: npt.NDArray[np.intp] | None = None,
+) -> npt.NDArray[np.intp]:
     """The order of a stable sort on integer `keys` (most significant first), then on `refs`,
-    text compared only where the keys tie (refs are nearly all distinct), blank refs last."""
-    if not len(refs):
+    text compared only where the keys tie (refs are nearly all distinct), blank refs last.
+
+    With `rows`, the keys are of those rows of `refs` only (the refs are not copied to match).
+    """
+    if not len(keys[0]):
         return np.zeros(0, dtype=np.intp)
     order: npt.NDArray[np.intp] = np.lexsort(keys[::-1])
     same = np.zeros(len(order), dtype=bool)
@@ -89,7 +96,7 @@ def sort_order(keys: list[npt.NDArray[np.int64]], refs: pd.Series) -> npt.NDArra
         tied[:-1] |= same[1:]
         run = np.cumsum(~same)[tied]
         at = order[tied]
-        ref = pd.factorize(refs.iloc[at], sort=True)[0]
+        ref = pd.factorize(refs.iloc[at if rows is None else rows[at]], sort=True)[0]
         ref = np.where(ref < 0, ref.max(initial=0) + 1, ref)
         order[tied] = at[np.lexsort((ref, run))]
     return order
@@ -107,9 +114,12 @@ class Pieces:
 
 
 def _labels(labels: list[str], parts: list[Pieces], order: npt.NDArray[np.intp]) -> pd.Series:
-    """A label per part (its table, or where it was found) spread to its pieces, in `order`."""
-    spread = np.repeat(np.array(labels, dtype=object), [len(p.rows) for p in parts])
-    return pd.Series(spread[order], dtype=object)
+    """A label per part (its table, or where it was found) spread to its pieces, in `order`:
+    codes into the distinct labels (a byte a piece, not a pointer)."""
+    distinct = sorted(set(labels))
+    code = np.array([distinct.index(label) for label in labels], dtype=np.int8)
+    spread = np.repeat(code, [len(p.rows) for p in parts])
+    return pd.Series(pd.Categorical.from_codes(spread[order], categories=pd.Index(distinct)))
 
 
 def _spread(
@@ -185,9 +195,10 @@ def spells(
     # can still be added to it without overflowing.
     far = pd.Timestamp("2262-01-01")
     ends = rows[end].fillna(far)
-    reach = ends.groupby(rows["PERSON_ID"], sort=False).cummax()
-    previous = reach.groupby(rows["PERSON_ID"], sort=False).shift(1)
-    new_child = rows["PERSON_ID"].ne(rows["PERSON_ID"].shift(1))
+    child = id_codes(rows["PERSON_ID"])  # grouped on integers, not on the IDs' text
+    reach = ends.groupby(child, sort=False).cummax()
+    previous = reach.groupby(child, sort=False).shift(1)
+    new_child = pd.Series(np.r_[True, child[1:] != child[:-1]][: len(child)], index=rows.index)
     limit = previous.dt.normalize() + pd.Timedelta(days=1)
     if handover is not None and handover[1] > 0:
         calendar, days = handover
@@ -261,6 +272,19 @@ class Context:
         codes = pc.index_in(column, value_set=among).fill_null(-1).to_numpy()
         coded = pd.Categorical.from_codes(codes, dtype=self.id_dtype)
         return pd.Series(coded, index=ids.index, name=ids.name)
+
+    def child_codes(self, ids: pd.Series) -> npt.NDArray[np.int64]:
+        """Each ID's code into `id_dtype` (-1: not a child of this export), however held."""
+        if isinstance(ids.dtype, pd.CategoricalDtype) and ids.dtype == self.id_dtype:
+            return np.asarray(ids.cat.codes, dtype=np.int64)
+        if not len(ids):
+            return np.zeros(0, dtype=np.int64)
+        return np.asarray(self.code_ids(ids.astype(str)).cat.codes, dtype=np.int64)
+
+    def id_text(self, codes: npt.NDArray[np.int64], index: pd.Index) -> pd.Series:
+        """The IDs (text) of children given by code."""
+        ids = self.id_dtype.categories.array.take(codes, allow_fill=True)
+        return pd.Series(ids, index=index, dtype=str)
 
     def has(self, name: str) -> bool:
         return name in self.export.tables
@@ -370,7 +394,11 @@ class Context:
         distinct folded names. Computed once per column and run, whichever rules ask."""
         key = (table, column)
         if key not in self._names:
-            codes, names = pd.factorize(normalise_names(self.table(table)[column].fillna("")))
+            # Factorised as written (few distinct names), then the distinct names folded.
+            written, distinct = pd.factorize(self.table(table)[column].fillna(""))
+            folded = normalise_names(pd.Series(np.asarray(distinct, dtype=object), dtype=object))
+            code_of, names = pd.factorize(folded)
+            codes = code_of[written] if len(code_of) else written
             self._names[key] = (codes, pd.Index(names, dtype=object))
         return self._names[key]
 
@@ -411,13 +439,16 @@ class Context:
                 for t, p in zip(tables, parts, strict=True)
             ]
         )
-        # Children as codes, in PERSON_ID order.
+        # Children as codes, in PERSON_ID order (as narrow as the categorical holds them).
         person = np.concatenate(
-            [id_codes(t["PERSON_ID"])[p.rows] for t, p in zip(tables, parts, strict=True)]
+            [
+                np.asarray(t["PERSON_ID"].cat.codes)[p.rows]
+                for t, p in zip(tables, parts, strict=True)
+            ]
         )
         names = sorted({n for p in parts for n in p.names})
         kind = np.concatenate(
-            [np.array([names.index(n) for n in p.names], dtype=np.intp)[p.kinds] for p in parts]
+            [np.array([names.index(n) for n in p.names], dtype=np.int16)[p.kinds] for p in parts]
         )
         refs = pd.concat(
             [
@@ -429,33 +460,43 @@ class Context:
         kept = np.flatnonzero(~np.isnat(date) & (date < self.end_of_today.to_datetime64()))
         # Kind first, so each kind's pieces are one block (see evidence_blocks).
         group = kind[kept].astype(np.int64) * (int(person.max(initial=0)) + 1) + person[kept]
-        order = kept[sort_order([group, date[kept].view(np.int64)], refs.iloc[kept])]
+        order = kept[sort_order([group, date[kept].view(np.int64)], refs, kept)]
+        del kept, group  # the evidence of 100,000 children: 40 MB each
         columns: dict[str, object] = {
             "PERSON_ID": pd.Series(pd.Categorical.from_codes(person[order], dtype=self.id_dtype)),
-            "kind": pd.Series(np.array(names, dtype=object)[kind[order]], dtype=object),
+            "kind": pd.Series(pd.Categorical.from_codes(kind[order], categories=pd.Index(names))),
             "source": _labels([self._where(p.table) for p in parts], parts, order),
             "table": _labels([p.table for p in parts], parts, order),
             "date": date[order],
             "ref": refs.take(order).reset_index(drop=True),
         }
+        del date, person, kind, refs
+        sizes = [len(p.rows) for p in parts]
         for name in EVIDENCE_FIELDS:
-            columns[name] = (
-                self._evidence_field(name, tables, parts).take(order).reset_index(drop=True)
-            )
-        return pd.DataFrame(columns)
+            columns[name] = self._evidence_field(name, tables, parts, sizes, order)
+        return pd.DataFrame(columns, copy=False)  # each column is new: no second copy
 
     @staticmethod
-    def _evidence_field(name: str, tables: list[pd.DataFrame], parts: list[Pieces]) -> pd.Series:
-        """A field of every piece, blank where its table has no such column."""
+    def _evidence_field(
+        name: str,
+        tables: list[pd.DataFrame],
+        parts: list[Pieces],
+        sizes: list[int],
+        order: npt.NDArray[np.intp],
+    ) -> pd.Series:
+        """A field of every piece in `order`, blank where its table has no such column: the
+        tables that have it are gathered, and one take puts their values in place."""
         dtype = EVIDENCE_FIELDS[name]
-        pieces = [
-            t[name].take(p.rows).astype(dtype)
-            if name in t.columns
-            else pd.Series(None, index=range(len(p.rows)), dtype=dtype)
-            for t, p in zip(tables, parts, strict=True)
-        ]
-        field: pd.Series = pd.concat(pieces, ignore_index=True)
-        return field
+        local = np.full(sum(sizes), -1, dtype=np.int64)  # a piece's row among those gathered
+        gathered, at, count = [], 0, 0
+        for t, p, size in zip(tables, parts, sizes, strict=True):
+            if name in t.columns:
+                gathered.append(t[name].take(p.rows).astype(dtype))
+                local[at : at + size] = np.arange(count, count + size)
+                count += size
+            at += size
+        values = pd.concat(gathered, ignore_index=True) if gathered else pd.Series([], dtype=dtype)
+        return pd.Series(values.array.take(local[order], allow_fill=True))
 
     @staticmethod
     def _where(table: str) -> str:
@@ -464,12 +505,15 @@ class Context:
     @cached_property
     def evidence_blocks(self) -> dict[str, slice]:
         """Where each kind's block of rows lies in `evidence`."""
-        kinds = self.evidence["kind"].to_numpy(dtype=object)
-        if not len(kinds):
+        kinds = self.evidence["kind"]
+        codes = np.asarray(kinds.cat.codes if kinds.dtype == "category" else pd.factorize(kinds)[0])
+        if not len(codes):
             return {}
-        starts = np.flatnonzero(np.r_[True, kinds[1:] != kinds[:-1]])
-        ends = [*starts[1:], len(kinds)]
-        return {str(kinds[a]): slice(int(a), int(b)) for a, b in zip(starts, ends, strict=True)}
+        starts = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]])
+        ends = [*starts[1:], len(codes)]
+        return {
+            str(kinds.iloc[a]): slice(int(a), int(b)) for a, b in zip(starts, ends, strict=True)
+        }
 
     def evidence_of(self, kind: str) -> pd.DataFrame:
         """`evidence[evidence["kind"] == kind]`: the evidence of one kind, same rows and index,
@@ -511,9 +555,11 @@ class Context:
             found_kinds.append(what)
         at = np.concatenate(found_rows)
         kind_of = np.concatenate(found_kinds)
-        first = np.unique(at * max(len(kinds), 1) + kind_of, return_index=True)[1]
-        first.sort()
-        return Pieces(table, at[first], kind_of[first], tuple(kinds))
+        if len(source.names) > 1:  # a row once per kind, whichever columns name it
+            first = np.unique(at * max(len(kinds), 1) + kind_of, return_index=True)[1]
+            first.sort()
+            at, kind_of = at[first], kind_of[first]
+        return Pieces(table, at, kind_of, tuple(kinds))
 
     def on_file_mask(self, table: str) -> npt.NDArray[np.bool_]:
         """Which rows of `table` were on the child's file as of the as-of date.

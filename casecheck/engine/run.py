@@ -193,15 +193,16 @@ def _kinds_used(rules: list[Rule]) -> frozenset[str]:
     )
 
 
-def _evaluate(rule: Rule, ctx: Context) -> tuple[pd.DataFrame, pd.DataFrame, pd.Index]:
+def _evaluate(rule: Rule, ctx: Context) -> tuple[pd.DataFrame, pd.DataFrame, pd.CategoricalIndex]:
     scope = scopes.evaluate(rule.scope, ctx)
     findings, due, in_scope = [], [], []
     for name, check in rule.checks.items():
         result: CheckResult = CHECK_KINDS[check.kind].evaluate(check, ctx, scope)
         findings.append(result.findings.assign(check=name))
         due.append(result.due_soon.assign(check=name))
-        in_scope.append(pd.Series(result.in_scope, dtype=object))
-    ids = pd.Index(pd.concat(in_scope).unique()) if in_scope else pd.Index([])
+        in_scope.append(ctx.child_codes(pd.Series(result.in_scope)))
+    codes = np.unique(np.concatenate(in_scope)) if in_scope else np.zeros(0, dtype=np.int64)
+    ids = pd.CategoricalIndex(pd.Categorical.from_codes(codes, dtype=ctx.id_dtype))
     return pd.concat(findings, ignore_index=True), pd.concat(due, ignore_index=True), ids
 
 
@@ -253,14 +254,14 @@ def run_rules(
                 "ran",
                 "",
                 in_scope=len(ids),
-                compliant=len(ids.difference(pd.Index(findings["PERSON_ID"].unique()))),
+                compliant=len(np.setdiff1d(ids.codes, ctx.child_codes(findings["PERSON_ID"]))),
                 exceptions=len(findings),
                 due_soon=len(due),
             )
         )
         all_findings.append(findings)
         all_due.append(due)
-        all_scope.append(pd.DataFrame({"rule_id": rule.id, "PERSON_ID": ids.astype(object)}))
+        all_scope.append(pd.DataFrame({"rule_id": rule.id, "PERSON_ID": ids}))
     try:
         holder = ctx.holder
     except Exception as exc:  # every finding is named by its holder: no rule's result stands
@@ -273,7 +274,7 @@ def run_rules(
         holder = pd.DataFrame(
             {"team": [], "worker": []}, index=pd.Index([], dtype=str, name="PERSON_ID"), dtype=str
         )
-    findings = _finish(all_findings, [*FINDING_BASE, "check", "rule_id", "severity"], holder)
+    findings = _finish(all_findings, [*FINDING_BASE, "check", "rule_id", "severity"], holder, ctx)
     findings["fingerprint"] = _fingerprints(findings) if len(findings) else pd.Series(dtype=object)
     severity_rank = findings["severity"].map({"high": 0, "medium": 1, "low": 2})
     findings = (
@@ -287,7 +288,7 @@ def run_rules(
             {"event_date": "datetime64[ns]", "due_date": "datetime64[ns]", "days_overdue": "int64"}
         )
     )
-    due = _finish(all_due, [*DUE_BASE, "check", "rule_id"], holder)
+    due = _finish(all_due, [*DUE_BASE, "check", "rule_id"], holder, ctx)
     # The event and message settle ties (a child's two contacts due the same day), so that the
     # order never depends on the order of the rows in the export.
     due = (
@@ -298,7 +299,7 @@ def run_rules(
         .reset_index(drop=True)[DUE_SOON_COLUMNS]
         .astype({"due_date": "datetime64[ns]"})
     )
-    in_scope = _finish(all_scope, ["rule_id", "PERSON_ID"], holder)
+    in_scope = _finish(all_scope, ["rule_id", "PERSON_ID"], holder, ctx)
     in_scope = in_scope.sort_values(["rule_id", "PERSON_ID"], kind="stable").reset_index(drop=True)
     return RunResult(
         as_of=as_of,
@@ -323,13 +324,20 @@ def _evidence(ctx: Context) -> pd.DataFrame:
         )
 
 
-def _finish(parts: list[pd.DataFrame], columns: list[str], holder: pd.DataFrame) -> pd.DataFrame:
+def _finish(
+    parts: list[pd.DataFrame], columns: list[str], holder: pd.DataFrame, ctx: Context
+) -> pd.DataFrame:
+    """The rules' rows in one frame: PERSON_ID back to text, with the team and worker holding
+    each child's case (looked up by the child's code)."""
     frame = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame({c: [] for c in columns})
-    frame["PERSON_ID"] = frame["PERSON_ID"].astype(str)
-    # Looked up with map, not a left merge on the index: pandas 3 raises ArrowInvalid on that
-    # merge when both sides are empty string arrays read from header-only CSV files.
-    team = frame["PERSON_ID"].map(holder["team"]).astype(object)
-    worker = frame["PERSON_ID"].map(holder["worker"]).astype(object)
-    frame["team"] = team.where(team.notna(), "(not allocated)")
-    frame["worker"] = worker.where(worker.notna(), "")
+    # Each part's children as codes (a rule with no rows may hold them as empty text).
+    codes = np.concatenate(
+        [np.zeros(0, dtype=np.int64), *(ctx.child_codes(p["PERSON_ID"]) for p in parts)]
+    )
+    frame["PERSON_ID"] = ctx.id_text(codes, frame.index)
+    categories = ctx.id_dtype.categories
+    for column, none in (("team", "(not allocated)"), ("worker", "")):
+        # One slot per child, and a last one (code -1) for a child not among them.
+        by_child = holder[column].reindex(categories).to_numpy(dtype=object, na_value=none)
+        frame[column] = pd.Series(np.append(by_child, none)[codes], index=frame.index)
     return frame

@@ -261,7 +261,7 @@ def holds_at(scope: Scope | None, ctx: Context, persons: pd.Series, days: pd.Ser
     """
     pairs = pd.DataFrame(
         {
-            "PERSON_ID": persons.to_numpy(dtype=object),
+            "PERSON_ID": persons.array,
             "day": pd.Series(days.to_numpy(dtype="datetime64[ns]")).dt.normalize().to_numpy(),
         }
     )

@@ -10,7 +10,6 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
 from casecheck.calendar import YEARS
@@ -20,7 +19,14 @@ from casecheck.export.preset import PRESETS, merge, preset, preset_settings
 from casecheck.export.schema import PERIODS, TABLES, Column, Kind, Table
 from casecheck.files import exists
 from casecheck.lazy import np, pd
-from casecheck.yamlfile import KeyedProblems, Loc, YamlDocument, read_yaml, validate
+from casecheck.yamlfile import (
+    KeyedProblems,
+    Loc,
+    YamlDocument,
+    load_shipped,
+    read_yaml,
+    validate,
+)
 
 CONFIG_FILE = "casecheck.yaml"
 EVIDENCE_SOURCES = ("step_types", "document_categories", "document_sub_categories", "note_types")
@@ -616,7 +622,7 @@ def _normalise(name: str) -> str:
 def default_evidence() -> dict[str, EvidenceKind]:
     """The evidence kinds shipped with casecheck (casecheck/data/evidence.yaml)."""
     text = resources.files("casecheck").joinpath("data/evidence.yaml").read_text("utf-8")
-    raw = yaml.safe_load(text)
+    raw = load_shipped(text)
     return {kind: EvidenceKind.model_validate(value) for kind, value in raw.items()}
 
 

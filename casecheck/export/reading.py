@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import ctypes
 import io
 import mmap
 import os
 import re
+import sys
 from collections import defaultdict
 from collections.abc import Mapping
 from collections.abc import Set as AbstractSet
@@ -126,6 +128,7 @@ def use_lean_memory_pool() -> None:
     """
     import pyarrow as pa
 
+    _large_blocks_from_the_system()
     if os.environ.get("ARROW_DEFAULT_MEMORY_POOL"):
         return
     if (
@@ -133,6 +136,29 @@ def use_lean_memory_pool() -> None:
         and pa.default_memory_pool().backend_name != "jemalloc"
     ):
         pa.set_memory_pool(pa.jemalloc_memory_pool())
+
+
+M_MMAP_THRESHOLD = -3  # glibc's mallopt parameter
+MMAP_THRESHOLD = 1 << 20
+
+
+def _large_blocks_from_the_system() -> None:
+    """Have glibc map blocks of 1 MiB and more from the system and unmap them when freed.
+
+    Otherwise glibc raises that threshold each time such a block is freed (up to 32 MiB), and
+    from then on the column-sized temporaries of a run (numpy and pandas arrays) are carved out
+    of its heap, which fragments and is not given back: `check --format json` on 100,000
+    children peaked at 2.50 GB, and at 2.29 GB with this, for the same CPU time. Linux with
+    glibc only; MALLOC_MMAP_THRESHOLD_, when set, is left to decide.
+    """
+    if not sys.platform.startswith("linux") or "MALLOC_MMAP_THRESHOLD_" in os.environ:
+        return
+    try:
+        mallopt = ctypes.CDLL(None).mallopt  # the C library already loaded in the process
+    except (OSError, AttributeError):  # a C library without mallopt
+        return
+    mallopt.argtypes = [ctypes.c_int, ctypes.c_int]
+    mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD)
 
 
 class _NotUtf8(Exception):

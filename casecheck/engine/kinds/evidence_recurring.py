@@ -264,7 +264,8 @@ def evaluate(check: EvidenceRecurring, ctx: Context, scope: ScopeFrame) -> Check
     dates = counted["date"].to_numpy(dtype="datetime64[ns]")
     if check.count_from == "clock":
         kept[kept] = dates[kept] >= clock.to_numpy(dtype="datetime64[ns]")[child[kept]]
-    counted, child, dates = counted[kept], child[kept], dates[kept]
+    read = ["PERSON_ID", "date", "ref", *(["NEXT_REVIEW_DATE"] if check.next_review else [])]
+    counted, child, dates = counted[read][kept], child[kept], dates[kept]
     # Already by child, date and ref: evidence of one kind keeps the evidence frame's order.
     new_child = np.ones(len(child), dtype=bool)
     new_child[1:] = child[1:] != child[:-1]
