@@ -118,3 +118,19 @@ def test_a_page_of_a_large_run_stays_small(result: RunResult) -> None:
     assert len(_rows(page, "exceptions")) == html.LIST_LIMIT
     assert "The 1,000 most urgent of 80,400 exceptions are listed here" in page
     _links_resolve(page)
+
+
+@pytest.mark.parametrize("n", [1, 10, 100, 803])
+def test_the_most_urgent_agree_with_sorting_every_exception(result: RunResult, n: int) -> None:
+    """oldest_of sorts on the text keys only the rows that can be among the first n."""
+    findings = result.findings
+    everything = (
+        findings.assign(_low=findings["severity"] != "high")
+        .sort_values(
+            ["_low", "days_overdue", "rule_id", "PERSON_ID", "check", "message", "fingerprint"],
+            ascending=[True, False, True, True, True, True, True],
+            kind="stable",
+        )
+        .drop(columns="_low")
+    )
+    assert summary.oldest_of(findings, n).equals(everything.head(n))

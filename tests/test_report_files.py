@@ -12,6 +12,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
+import jinja2
 import openpyxl
 import pandas as pd
 import pytest
@@ -23,7 +24,7 @@ from casecheck.export.config import load_config
 from casecheck.export.load import load_export
 from casecheck.generate import generate_export
 from casecheck.report import summary
-from casecheck.report.html import anchor, render_html
+from casecheck.report.html import _Environment, anchor, render_html
 from casecheck.report.junit import render_junit
 from casecheck.report.xlsx import render_xlsx
 
@@ -319,6 +320,16 @@ def test_html_escapes_and_names_children_only_by_id(result: RunResult) -> None:
     assert not re.search(r"(src|href)\s*=\s*[\"']?\s*(https?:|//)", html)
 
 
+def test_html_template_reads_a_rows_keys_first_and_falls_back_as_jinja_does() -> None:
+    env = _Environment(undefined=jinja2.StrictUndefined, autoescape=True)
+    page = env.from_string("{{ row.team }}|{{ row.items }}|{{ day.year }}|{{ row.get('x', 4) }}")
+    assert page.render(row={"team": "<A>", "items": 2}, day=dt.date(2026, 1, 2)) == (
+        "&lt;A&gt;|2|2026|4"
+    )
+    with pytest.raises(jinja2.UndefinedError, match="has no attribute 'worker'"):
+        env.from_string("{{ row.worker }}").render(row={"team": "A"})
+
+
 def test_anchor_is_one_safe_id_per_person() -> None:
     assert anchor("P000014") == "child-P000014"
     assert anchor("A B") != anchor("A_B")
@@ -326,6 +337,33 @@ def test_anchor_is_one_safe_id_per_person() -> None:
 
 
 # --- determinism -----------------------------------------------------------------------------
+
+
+def test_tables_reports_share_are_built_once_per_result(
+    result: RunResult, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """by_team and actions are worked out once per result (every report reads them); a new
+    result (here a copy, or one narrowed to a team) gets its own."""
+    calls: list[str] = []
+    by = summary._by
+    monkeypatch.setattr(summary, "_by", lambda r, key: calls.append(key) or by(r, key))
+    fresh = dataclasses.replace(result)
+    assert summary.by_team(fresh).equals(summary.by_team(fresh))
+    assert calls == ["team"]
+    summary.by_team(dataclasses.replace(result))
+    assert calls == ["team", "team"]
+    team = summary.teams(result)[0]
+    narrowed = summary.narrow(result, team)
+    assert set(summary.actions(narrowed)["team"]) == {team}
+    assert len(summary.actions(narrowed)) < len(summary.actions(result))
+
+
+def test_a_report_changing_a_shared_table_changes_nothing_for_the_next(result: RunResult) -> None:
+    actions = summary.actions(result)
+    before = actions.copy()
+    actions["message"] = "changed"
+    actions.loc[actions.index[0], "worker"] = "someone else"
+    assert summary.actions(result).equals(before)
 
 
 def test_rendering_twice_gives_the_same_output(result: RunResult) -> None:

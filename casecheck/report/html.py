@@ -19,10 +19,30 @@ import numpy as np
 import pandas as pd
 
 from casecheck import __version__
+from casecheck.engine.context import fmt_dates
 from casecheck.engine.run import RunResult
 from casecheck.report import summary
 
 SEVERITY_RANK = {"high": 0, "medium": 1, "low": 2}
+EXCEPTION_KEYS = (  # a row of the exceptions table, as the template reads it
+    "person_id",
+    "anchor",
+    "team",
+    "worker",
+    "rule_id",
+    "title",
+    "check",
+    "severity",
+    "rank",
+    "message",
+    "due",
+    "due_sort",
+    "days_overdue",
+    "looked_for",
+    "nearest",
+    "since",
+    "waiver",
+)
 CHART = {"width": 860, "label": 300, "bar": 400, "row": 26, "top": 28}
 LABEL_CHARS = 42  # longer chart labels are cut, with the whole label as a tooltip
 _NOT_ID = re.compile(r"[^A-Za-z0-9-]")
@@ -33,9 +53,21 @@ ACTION_LIMIT = 2_000  # rows of the action lists, shared fairly between the work
 FULL_LIST = "every one is in the CSV and the Excel workbook (--format csv, --format xlsx)"
 
 
+class _Environment(jinja2.Environment):
+    """Jinja, reading `row.key` of a dict as its item first. The page's rows are dicts, and
+    Jinja's own order (the attribute, then the item) raised and caught an AttributeError for
+    each of some 70,000 cells: half the time of rendering. So a key named like a dict method
+    (items, values, ...) reads the key; the template calls no dict method."""
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        if type(obj) is dict and attribute in obj:
+            return obj[attribute]
+        return super().getattr(obj, attribute)
+
+
 @functools.cache
 def _template() -> jinja2.Template:
-    env = jinja2.Environment(
+    env = _Environment(
         loader=jinja2.PackageLoader("casecheck.report", "templates"),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
@@ -51,16 +83,31 @@ def anchor(person_id: str) -> str:
     return "child-" + _NOT_ID.sub(lambda m: f"_{ord(m.group()):x}_", person_id)
 
 
-def _date(value: Any) -> tuple[str, str]:
-    """A date as shown (dd/mm/yyyy) and as sorted (yyyy-mm-dd); blank when missing."""
-    if value is None or pd.isna(value):
-        return "", ""
-    stamp = pd.Timestamp(value)
-    return stamp.strftime("%d/%m/%Y"), stamp.strftime("%Y-%m-%d")
+def _dates(values: pd.Series) -> tuple[list[str], list[str]]:
+    """A column of dates as shown (dd/mm/yyyy) and as sorted (yyyy-mm-dd), blank when
+    missing: formatted per column, not per cell."""
+    days = pd.Series(pd.to_datetime(values).to_numpy(dtype="datetime64[ns]"), index=values.index)
+    iso = np.datetime_as_string(days.to_numpy().astype("datetime64[D]"), unit="D").astype(object)
+    iso[days.isna().to_numpy()] = ""
+    shown: list[str] = fmt_dates(days).tolist()
+    return shown, iso.tolist()
 
 
 def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     return cast(list[dict[str, Any]], frame.to_dict("records"))
+
+
+def _values(frame: pd.DataFrame, column: str) -> list[Any]:
+    """A column's values as a row of to_dict("records") holds them (read as one array, not
+    element by element: iterating an Arrow-backed column boxes each value on its own)."""
+    values: list[Any] = frame[column].to_numpy(dtype=object).tolist()
+    return values
+
+
+def _anchors(ids: list[Any]) -> list[str]:
+    """Each PERSON_ID's anchor, worked out once per child."""
+    known = {i: anchor(i) for i in dict.fromkeys(ids)}
+    return [known[i] for i in ids]
 
 
 def _pct(value: float | None) -> str:
@@ -106,27 +153,35 @@ def _bars(items: list[tuple[str, float | None, str, bool]]) -> dict[str, Any]:
     }
 
 
-def _exception(row: dict[str, Any], titles: dict[str, str]) -> dict[str, Any]:
-    due, due_sort = _date(row["due_date"])
-    return {
-        "person_id": row["PERSON_ID"],
-        "anchor": anchor(row["PERSON_ID"]),
-        "team": row["team"],
-        "worker": row["worker"],
-        "rule_id": row["rule_id"],
-        "title": titles.get(row["rule_id"], ""),
-        "check": row["check"],
-        "severity": row["severity"],
-        "rank": SEVERITY_RANK.get(row["severity"], 3),
-        "message": row["message"],
-        "due": due,
-        "due_sort": due_sort,
-        "days_overdue": int(row["days_overdue"]),
-        "looked_for": row["looked_for"],
-        "nearest": row["nearest"] or "",
-        "since": row.get("change") or "",
-        "waiver": row.get("waiver") or "",
-    }
+def _exceptions(frame: pd.DataFrame, titles: dict[str, str]) -> list[dict[str, Any]]:
+    """A row of the exceptions table (and of a child's section) per exception, built column
+    by column."""
+    ids = _values(frame, "PERSON_ID")
+    rule_ids = _values(frame, "rule_id")
+    severities = _values(frame, "severity")
+    due, due_sort = _dates(frame["due_date"])
+    absent = [""] * len(frame)
+    columns = zip(
+        ids,
+        _anchors(ids),
+        _values(frame, "team"),
+        _values(frame, "worker"),
+        rule_ids,
+        [titles.get(r, "") for r in rule_ids],
+        _values(frame, "check"),
+        severities,
+        [SEVERITY_RANK.get(s, 3) for s in severities],
+        _values(frame, "message"),
+        due,
+        due_sort,
+        [int(d) for d in _values(frame, "days_overdue")],
+        _values(frame, "looked_for"),
+        [n or "" for n in _values(frame, "nearest")],
+        [c or "" for c in _values(frame, "change")] if "change" in frame else absent,
+        [w or "" for w in _values(frame, "waiver")] if "waiver" in frame else absent,
+        strict=True,
+    )
+    return [dict(zip(EXCEPTION_KEYS, values, strict=True)) for values in columns]
 
 
 def most_urgent(findings: pd.DataFrame, limit: int) -> pd.DataFrame:
@@ -169,15 +224,19 @@ def _weekly(result: RunResult, sections: set[str]) -> dict[str, Any]:
     def rows(frame: pd.DataFrame | None, limit: int | None = LIST_LIMIT) -> list[dict[str, Any]]:
         if frame is None:
             return []
-        out = []
-        for row in _records(frame if limit is None else frame.iloc[:limit]):
-            shown = {k: ("" if v is None or v is pd.NaT else v) for k, v in row.items()}
-            for key in ("due_date", "first_seen", "approved_on", "expires"):
-                if key in row:
-                    shown[key] = _date(row[key])[0]
-            shown["anchor"] = _link(str(row["PERSON_ID"]), sections)
-            out.append(shown)
-        return out
+        part = frame if limit is None else frame.iloc[:limit]
+        columns: dict[str, list[Any]] = {}
+        for key in part.columns:
+            if key in ("due_date", "first_seen", "approved_on", "expires"):
+                columns[key] = _dates(part[key])[0]
+            else:
+                values = _values(part, key)
+                columns[key] = ["" if v is None or v is pd.NaT else v for v in values]
+        columns["anchor"] = [_link(str(i), sections) for i in _values(part, "PERSON_ID")]
+        return [
+            dict(zip(columns, values, strict=True))
+            for values in zip(*columns.values(), strict=True)
+        ]
 
     def note(frame: pd.DataFrame | None, what: str) -> str:
         total = 0 if frame is None else len(frame)
@@ -283,10 +342,18 @@ def _children(
 
     for row in exceptions:
         child(row, row["person_id"])["exceptions"].append(row)
-    for record in _records(due_soon):
-        due, _ = _date(record["due_date"])
-        item = {"rule_id": record["rule_id"], "message": record["message"], "due": due}
-        child(record, str(record["PERSON_ID"]))["due_soon"].append(item)
+    columns = zip(
+        _values(due_soon, "PERSON_ID"),
+        _values(due_soon, "team"),
+        _values(due_soon, "worker"),
+        _values(due_soon, "rule_id"),
+        _values(due_soon, "message"),
+        _dates(due_soon["due_date"])[0],
+        strict=True,
+    )
+    for person_id, team, worker, rule_id, message, due in columns:
+        item = {"rule_id": rule_id, "message": message, "due": due}
+        child({"team": team, "worker": worker}, str(person_id))["due_soon"].append(item)
     return [children[k] for k in sorted(children)]
 
 
@@ -323,10 +390,15 @@ def render_html(result: RunResult) -> str:
     # A child's section holds all its exceptions: with a long list, those of the children
     # listed in the table only (the rest would be the full list again, by child).
     shown = findings[findings["PERSON_ID"].isin(listed["PERSON_ID"])] if truncated else findings
-    everyone = [_exception(r, titles) for r in _records(shown)]
+    everyone = _exceptions(shown, titles)
     children = _children(everyone, result, listed if truncated else None)
     sections = {c["person_id"] for c in children}
-    exceptions = [_exception(r, titles) for r in _records(listed)] if truncated else everyone
+    if truncated:  # the listed rows, in the same order: `listed` is a part of `shown`
+        exceptions = [
+            e for e, kept in zip(everyone, shown.index.isin(listed.index), strict=True) if kept
+        ]
+    else:
+        exceptions = everyone
     team_chart = _bars(
         [
             (str(team), row["compliance"], _count(int(row["children"])), False)

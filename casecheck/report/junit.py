@@ -12,7 +12,7 @@ import pandas as pd
 
 from casecheck.engine.context import fmt_dates
 from casecheck.engine.run import RuleOutcome, RunResult
-from casecheck.report.cells import NOT_XML
+from casecheck.report.cells import NOT_XML, code_points, not_xml_points
 
 NOT_RUN = "(rule not run)"
 ERRORED = "(rule errored)"
@@ -29,11 +29,16 @@ ATTRIBUTE_ESCAPES = (
 
 def _escaped(values: pd.Series, escapes: tuple[tuple[str, str], ...]) -> pd.Series:
     """Each value as XML text: the characters XML 1.0 forbids removed, the rest escaped.
-    Distinct values are escaped once (children's IDs repeat across rules)."""
+    Distinct values are escaped once (children's IDs repeat across rules), and only for the
+    characters their text holds at all (it is searched as one string first)."""
     codes, uniques = pd.factorize(values.astype(str).to_numpy(dtype=object, na_value="nan"))
-    out = pd.Series(uniques, dtype=object).str.replace(NOT_XML, "", regex=True)
-    for char, entity in escapes:
-        out = out.str.replace(char, entity, regex=False)
+    out = pd.Series(uniques, dtype=object)
+    joined = "".join(out.tolist())
+    if not_xml_points(code_points(joined)).any():
+        out = out.str.replace(NOT_XML, "", regex=True)
+    for char, entity in escapes:  # an entity adds none of the characters escaped after it
+        if char in joined:
+            out = out.str.replace(char, entity, regex=False)
     return pd.Series(out.to_numpy(dtype=object)[codes], index=values.index, dtype=object)
 
 
@@ -53,17 +58,54 @@ def _one(value: str) -> str:
     return out
 
 
-def _by_child(rule_id: pd.Series, person: pd.Series, lines: pd.Series) -> pd.Series:
-    """The lines of each (rule, child), in order, joined by line breaks."""
-    key = pd.MultiIndex.from_arrays([rule_id.astype(str), person.astype(str)])
-    first = ~key.duplicated()
-    joined = pd.Series(np.where(first, lines, "\n" + lines), index=key, dtype=object)
-    by_child: pd.Series = joined.groupby(level=[0, 1], sort=False).sum()
-    return by_child
+def _positions(values: pd.Series, index: pd.Index) -> np.ndarray:
+    """Each value's position in `index` as text (-1 when absent), looked up once per distinct
+    value."""
+    codes, uniques = pd.factorize(values.astype(str))
+    found = index.get_indexer(pd.Index(np.asarray(uniques, dtype=object)))
+    positions: np.ndarray = np.append(found, -1)[codes]
+    return positions
+
+
+def _codes(
+    frame: pd.DataFrame, rules: dict[str, int], ids: pd.Index
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's (rule, child) as one integer (rule's position * children + child's sorted
+    position), and which rows have one (a rule that ran, a child with a test case)."""
+    rule = _positions(frame["rule_id"], pd.Index(list(rules), dtype=object))
+    child = _positions(frame["PERSON_ID"], ids)
+    kept = (rule >= 0) & (child >= 0)
+    key = np.where(kept, rule.astype(np.int64) * len(ids) + child, -1)
+    return key, kept
+
+
+def _by_case(key: np.ndarray, kept: np.ndarray, lines: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """The lines of each (rule, child) key, in order, joined by line breaks: the keys, sorted,
+    and their text."""
+    rows = np.flatnonzero(kept)
+    rows = rows[np.argsort(key[rows], kind="stable")]
+    keys = key[rows]
+    first = np.r_[True, keys[1:] != keys[:-1]] if len(keys) else np.zeros(0, bool)
+    text = lines.to_numpy(dtype=object)[rows]
+    text = np.where(first, text, "\n" + text)
+    if not len(keys):
+        return keys, text
+    starts = np.flatnonzero(first)
+    return keys[starts], np.add.reduceat(text, starts)
+
+
+def _lookup(keys: np.ndarray, found: np.ndarray, text: np.ndarray) -> np.ndarray:
+    """The text of each of `keys` (None where `found` has no such key)."""
+    out = np.full(len(keys), None, dtype=object)
+    if len(found):
+        at = np.minimum(np.searchsorted(found, keys), len(found) - 1)
+        hit = found[at] == keys
+        out[hit] = text[at[hit]]
+    return out
 
 
 def _failures(result: RunResult) -> pd.Series:
-    """Each (rule, child)'s <failure> elements, one per exception."""
+    """Each exception's <failure> element."""
     f = result.findings
     text = (
         f["message"].astype(str)
@@ -85,7 +127,7 @@ def _failures(result: RunResult) -> pd.Series:
         + "\nFingerprint: "
         + f["fingerprint"].astype(str)
     )
-    lines = (
+    return (
         '      <failure message="'
         + _attr(f["message"])
         + '" type="'
@@ -94,15 +136,12 @@ def _failures(result: RunResult) -> pd.Series:
         + _text(text)
         + "</failure>"
     )
-    return _by_child(f["rule_id"], f["PERSON_ID"], lines)
 
 
 def _due_soon(result: RunResult) -> pd.Series:
-    """Each (rule, child)'s <system-out>: what falls due soon, a line each."""
+    """Each item due soon as a line of a <system-out>."""
     d = result.due_soon
-    lines = _text("Due soon " + fmt_dates(d["due_date"]) + ": " + d["message"].astype(str))
-    joined = _by_child(d["rule_id"], d["PERSON_ID"], lines)
-    return "      <system-out>" + joined + "</system-out>"
+    return _text("Due soon " + fmt_dates(d["due_date"]) + ": " + d["message"].astype(str))
 
 
 def _suite(outcome: RuleOutcome, counts: dict[str, int], as_of: str, cases: list[str]) -> str:
@@ -121,29 +160,35 @@ def _suite(outcome: RuleOutcome, counts: dict[str, int], as_of: str, cases: list
     )
 
 
-def _cases(
-    outcome: RuleOutcome, result: RunResult, named: pd.Series, failures: pd.Series, due: pd.Series
-) -> tuple[list[str], int, int]:
-    """A rule's <testcase> per child it applied to (and any child with an exception), sorted;
-    with the number of children and of those failing. `named`: each child's ID as XML."""
-    rule_id = outcome.rule.id
-    scope = result.in_scope.loc[result.in_scope["rule_id"] == rule_id, "PERSON_ID"]
-    found = result.findings.loc[result.findings["rule_id"] == rule_id, "PERSON_ID"]
-    children = np.unique(np.concatenate([scope.astype(str), found.astype(str)]).astype(object))
-    names = named.to_numpy(dtype=object)[named.index.get_indexer(pd.Index(children))]
-    keys = pd.MultiIndex.from_arrays([np.full(len(children), rule_id, dtype=object), children])
-    fails = failures.reindex(keys).to_numpy(dtype=object)
-    soon = due.reindex(keys).to_numpy(dtype=object)
+def _cases(result: RunResult, rules: dict[str, int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Every <testcase> of the rules that ran: one per child a rule applied to (and any child
+    with an exception), by rule and then child, sorted; with each one's rule position and
+    whether it fails."""
+    scope, findings, due = result.in_scope, result.findings, result.due_soon
+    ids = np.concatenate([scope["PERSON_ID"].astype(str), findings["PERSON_ID"].astype(str)])
+    ids = pd.Index(np.sort(pd.unique(ids.astype(object))))  # distinct first: far fewer to sort
+    scope_key, in_scope = _codes(scope, rules, ids)
+    fail_key, failed = _codes(findings, rules, ids)
+    due_key, waits = _codes(due, rules, ids)
+    keys = np.unique(np.concatenate([scope_key[in_scope], fail_key[failed]]))
+    fails = _lookup(keys, *_by_case(fail_key, failed, _failures(result)))
+    found, soon = _by_case(due_key, waits, _due_soon(result))
+    soon = _lookup(keys, found, "      <system-out>" + soon + "</system-out>")
     failing, waiting = pd.notna(fails), pd.notna(soon)
     inner = np.where(failing, fails, "") + np.where(failing & waiting, "\n", "")
     inner = inner + np.where(waiting, soon, "")
-    opening = f'    <testcase classname="{_one(rule_id)}" name="' + names
+    names = _attr(pd.Series(ids, dtype=object)).to_numpy(dtype=object)
+    rule_of = keys // max(len(ids), 1)
+    classes = np.array([_one(r) for r in rules], dtype=object)
+    opening = (
+        '    <testcase classname="' + classes[rule_of] + '" name="' + names[keys % max(len(ids), 1)]
+    )
     cases = np.where(
         failing | waiting,
         opening + '">\n' + inner + "\n    </testcase>",
         opening + '" />',
     )
-    return cases.tolist(), len(children), int(failing.sum())
+    return cases, rule_of, failing
 
 
 def _not_run(outcome: RuleOutcome, as_of: str) -> tuple[str, dict[str, int]]:
@@ -161,24 +206,21 @@ def _not_run(outcome: RuleOutcome, as_of: str) -> tuple[str, dict[str, int]]:
 def render_junit(result: RunResult) -> str:
     """One <testsuite> per rule, one <testcase> per child in scope, one <failure> per exception."""
     as_of = f"{result.as_of.isoformat()}T00:00:00"
-    failures, due = _failures(result), _due_soon(result)
-    ids = pd.Index(
-        pd.unique(
-            np.concatenate(
-                [result.in_scope["PERSON_ID"].astype(str), result.findings["PERSON_ID"].astype(str)]
-            ).astype(object)
-        )
-    )
-    named = pd.Series(_attr(pd.Series(ids, dtype=object)).to_numpy(), index=ids)
+    ran = [o for o in result.outcomes if o.status == "ran"]
+    rules = {o.rule.id: i for i, o in enumerate(ran)}
+    cases, rule_of, failing = _cases(result, rules)
+    bounds = np.searchsorted(rule_of, np.arange(len(ran) + 1))
+    fails = np.bincount(rule_of[failing], minlength=len(ran))
     suites: list[str] = []
     totals = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
     for outcome in result.outcomes:
         if outcome.status != "ran":
             suite, counts = _not_run(outcome, as_of)
         else:
-            cases, tests, failing = _cases(outcome, result, named, failures, due)
-            counts = {"tests": tests, "failures": failing, "errors": 0, "skipped": 0}
-            suite = _suite(outcome, counts, as_of, cases)
+            i = rules[outcome.rule.id]
+            tests = int(bounds[i + 1] - bounds[i])
+            counts = {"tests": tests, "failures": int(fails[i]), "errors": 0, "skipped": 0}
+            suite = _suite(outcome, counts, as_of, cases[bounds[i] : bounds[i + 1]].tolist())
         suites.append(suite)
         for key in totals:
             totals[key] += counts[key]

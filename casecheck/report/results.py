@@ -318,7 +318,11 @@ def stale_waiver_records(result: RunResult) -> list[dict[str, Any]]:
 
 
 def _iso(values: pd.Series) -> pd.Series:
-    return pd.to_datetime(values).dt.strftime("%Y-%m-%d")
+    """Dates as YYYY-MM-DD text (NaN for a blank, as strftime gives), formatted per column."""
+    days = pd.to_datetime(values).to_numpy(dtype="datetime64[ns]").astype("datetime64[D]")
+    text = np.datetime_as_string(days, unit="D").astype(object)
+    text[np.isnat(days)] = np.nan
+    return pd.Series(text, index=values.index, dtype=object)
 
 
 def results_csv(result: RunResult) -> str:

@@ -2,11 +2,39 @@
 
 from __future__ import annotations
 
+import functools
+import weakref
+from collections.abc import Callable
+
+import numpy as np
 import pandas as pd
 
 from casecheck.engine.run import RuleOutcome, RunResult
 
 SEVERITIES = ("high", "medium", "low")
+# The frames below that several reports of one run read, by id of the result they were built
+# from; an entry goes when its result does (weakref.finalize), so an id is never reused.
+_VIEWS: dict[int, dict[str, pd.DataFrame]] = {}
+
+
+def _once_per_result(
+    build: Callable[[RunResult], pd.DataFrame],
+) -> Callable[[RunResult], pd.DataFrame]:
+    """`build` worked out once per result object (JSON, HTML, Excel and the action list all
+    read the same tables). Each caller gets its own copy-on-write view of the frame, so none
+    can change what another reads."""
+
+    @functools.wraps(build)
+    def view(result: RunResult) -> pd.DataFrame:
+        views = _VIEWS.get(id(result))
+        if views is None:
+            views = _VIEWS[id(result)] = {}
+            weakref.finalize(result, _VIEWS.pop, id(result), None)
+        if build.__name__ not in views:
+            views[build.__name__] = build(result)
+        return views[build.__name__].copy(deep=False)
+
+    return view
 
 
 def narrow(result: RunResult, team: str | None) -> RunResult:
@@ -87,6 +115,7 @@ def _by(result: RunResult, key: str) -> pd.DataFrame:
     return table.sort_index()
 
 
+@_once_per_result
 def by_team(result: RunResult) -> pd.DataFrame:
     return _by(result, "team")
 
@@ -141,7 +170,15 @@ def oldest(result: RunResult, n: int = 10) -> pd.DataFrame:
 
 
 def oldest_of(findings: pd.DataFrame, n: int) -> pd.DataFrame:
-    """`oldest` of a frame of exceptions."""
+    """`oldest` of a frame of exceptions. Only the rows that can be among the first n are
+    sorted on the text keys: those whose severity and days overdue rank no lower than the
+    n-th row's (the rest rank after all of them whatever their text)."""
+    days = findings["days_overdue"].dtype
+    if 0 < n < len(findings) and isinstance(days, np.dtype) and days.kind in "iu":
+        low = (findings["severity"] != "high").to_numpy(dtype=np.int64)
+        late = findings["days_overdue"].to_numpy(dtype=np.int64)
+        rank = low * 2**40 - late  # days overdue stay far inside 2**39
+        findings = findings[rank <= np.partition(rank, n - 1)[n - 1]]
     return (
         findings.assign(_low=findings["severity"] != "high")
         .sort_values(
@@ -168,6 +205,7 @@ ACTION_COLUMNS = [
 ]
 
 
+@_once_per_result
 def actions(result: RunResult) -> pd.DataFrame:
     """A team manager's action list: per worker, high-severity exceptions first, then the rest
     by days overdue, then what falls due soon (the due-soon horizon, 14 days by default)."""

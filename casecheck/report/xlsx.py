@@ -33,6 +33,9 @@ from casecheck.report.xlsx_rows import excel_text, utf16_cut
 DATE_FORMAT = "dd/mm/yyyy"
 PERCENT_FORMAT = "0%"
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)  # the first date a zip file can hold
+# zlib's fastest level: a 5,000-child workbook compresses in 0.05 s instead of 0.17 s (the
+# default, 6) and is 28% larger (1.67 MB instead of 1.30 MB); the members are the same.
+ZIP_LEVEL = 1
 MAX_ROWS = 1_048_576  # Excel's limit per sheet, header included
 EXCEPTION_COLUMNS = {  # header -> column of the exception frame
     "PERSON_ID": "PERSON_ID",
@@ -200,25 +203,46 @@ def _widths(ws: Any, widths: Sequence[int]) -> None:
         ws.column_dimensions[get_column_letter(i)].width = width
 
 
-def _text_width(values: pd.Series, header: str, cap: int) -> int:
-    """A column's width: its longest value as text (each distinct value measured once)."""
-    _, distinct = pd.factorize(values.astype(object))
-    longest = max(map(len, map(str, distinct)), default=0)
-    return max(8, min(cap, max(longest, len(header)) + 2))
+@dataclass(frozen=True)
+class _Widths:
+    """A frame's column widths for any of its rows: each row's length as text, measured once
+    per distinct value, so a sheet of some of the rows (a team's) takes the longest of those."""
+
+    caps: tuple[int, ...]  # 0 for a date column (always 12 wide)
+    headers: tuple[int, ...]
+    lengths: tuple[np.ndarray, ...]  # per row, -1 for a missing value
+
+    def of(self, take: np.ndarray) -> list[int]:
+        widths = []
+        for cap, header, lengths in zip(self.caps, self.headers, self.lengths, strict=True):
+            if not cap:
+                widths.append(12)
+                continue
+            longest = int(lengths[take].max(initial=0))
+            widths.append(max(8, min(cap, max(longest, header) + 2)))
+        return widths
 
 
-def _write_sheet(wb: Any, title: str, frame: pd.DataFrame, columns: dict[str, str]) -> Any:
-    """A sheet for `frame` under `columns`' headers: filters, a frozen header, and set up to
-    print landscape, fitted to the page width, the header row repeated on every page. Its
-    header only: the rows (`frame`'s, at most MAX_ROWS - 1) are filled in by _fixed_zip."""
+def _widths_of(frame: pd.DataFrame, columns: dict[str, str]) -> _Widths:
+    caps, lengths = [], []
+    for column in columns.values():
+        values = frame[column]
+        if pd.api.types.is_datetime64_any_dtype(values):
+            caps.append(0)
+            lengths.append(np.zeros(0, dtype=np.int64))
+            continue
+        caps.append(80 if column == "message" else 40)
+        codes, distinct = pd.factorize(values.astype(object))
+        measured = np.array([*map(len, map(str, distinct)), -1], dtype=np.int64)
+        lengths.append(measured[codes])  # code -1 (missing) takes the last: -1
+    return _Widths(tuple(caps), tuple(map(len, columns)), tuple(lengths))
+
+
+def _write_sheet(wb: Any, title: str, rows: int, widths: list[int], headers: list[str]) -> Any:
+    """A sheet of `rows` rows under `headers`: filters, a frozen header, and set up to print
+    landscape, fitted to the page width, the header row repeated on every page. Its header
+    only: the rows (at most MAX_ROWS - 1) are filled in by _fixed_zip."""
     ws = wb.create_sheet(title)
-    headers = list(columns)
-    widths = []
-    for header, column in columns.items():
-        if pd.api.types.is_datetime64_any_dtype(frame[column]):
-            widths.append(12)
-        else:
-            widths.append(_text_width(frame[column], header, 80 if column == "message" else 40))
     _widths(ws, widths)
     ws.freeze_panes = "A2"
     ws.page_setup.orientation = "landscape"
@@ -226,7 +250,7 @@ def _write_sheet(wb: Any, title: str, frame: pd.DataFrame, columns: dict[str, st
     ws.page_setup.fitToHeight = 0
     ws.sheet_properties.pageSetUpPr.fitToPage = True
     ws.print_title_rows = "1:1"
-    ws.auto_filter.ref = f"A1:{get_column_letter(len(headers))}{len(frame) + 1}"
+    ws.auto_filter.ref = f"A1:{get_column_letter(len(headers))}{rows + 1}"
     ws.append(_header(ws, headers))
     return ws
 
@@ -369,6 +393,8 @@ def _fixed_zip(data: bytes, long_sheets: Sequence[_LongSheet] = ()) -> bytes:
         for info in source.infolist():
             member = zipfile.ZipInfo(info.filename, date_time=ZIP_DATE)
             member.compress_type = zipfile.ZIP_DEFLATED
+            # ZipInfo.compress_level from Python 3.13, which keeps this name as an alias
+            member._compresslevel = ZIP_LEVEL  # type: ignore[attr-defined]
             member.external_attr = 0o644 << 16
             body = source.read(info.filename)
             long = rows.get(info.filename)
@@ -408,18 +434,19 @@ def render_xlsx(result: RunResult) -> bytes:
     ):
         if table is not None:
             rows = table.iloc[: MAX_ROWS - 1]
-            sheet = _write_sheet(wb, title, rows, columns)
-            long_sheets.append(
-                _LongSheet(sheet, _cells(rows, columns, styles), np.arange(len(rows)))
-            )
+            every = np.arange(len(rows))
+            widths = _widths_of(rows, columns).of(every)
+            sheet = _write_sheet(wb, title, len(rows), widths, list(columns))
+            long_sheets.append(_LongSheet(sheet, _cells(rows, columns, styles), every))
     if result.trend is not None and len(result.trend):
         _write_trend(wb, result.trend)
     actions = summary.actions(result)
     cells = _cells(actions, ACTION_COLUMNS, styles)
+    sizes = _widths_of(actions, ACTION_COLUMNS)
     by_team = actions.groupby("team", sort=False).indices
     for team, name in sheet_names(summary.teams(result)).items():
         take = np.asarray(by_team.get(team, []), dtype=np.intp)[: MAX_ROWS - 1]
-        sheet = _write_sheet(wb, name, actions.iloc[take], ACTION_COLUMNS)
+        sheet = _write_sheet(wb, name, len(take), sizes.of(take), list(ACTION_COLUMNS))
         long_sheets.append(_LongSheet(sheet, cells, take))
     return workbook_bytes(wb, long_sheets)
 

@@ -12,22 +12,30 @@ time, so no sheet is ever held as one string.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from casecheck.report.cells import BREAKS, EXCEL_CELL_CHARS, FORMULA_START, NOT_XML
+from casecheck.report.cells import (
+    BREAK_POINTS,
+    BREAKS,
+    EXCEL_CELL_CHARS,
+    FORMULA_START,
+    NOT_XML,
+    code_points,
+    not_xml_points,
+)
 
 EPOCH = pd.Timestamp(1899, 12, 30)  # day 0 of Excel's (Windows) date serial numbers
 CHUNK_ROWS = 10_000  # rows joined into one string at a time
 ROW_BYTES = len('<row r="1048576"></row>')
 REF_BYTES = len('<c r="XFD1048576')
 UTF8_MAX = 4  # bytes a Python character takes at most in UTF-8
-# Code points: what cells.BREAKS turns into a space; what a formula starts with; what
-# str.strip() strips (Python's whitespace, none above U+3000).
-_BREAK_POINTS = np.array([ord(c) for c in "\t\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"])
+# Code points: what a formula starts with; what str.strip() strips (Python's whitespace, none
+# above U+3000).
 _FORMULA_POINTS = np.array([ord(c) for c in FORMULA_START])
 _SPACE_POINTS = np.array([c for c in range(0x3001) if chr(c).isspace()])
 
@@ -49,11 +57,15 @@ class Cells:
     codes: tuple[np.ndarray, ...]  # per row
     distinct: tuple[np.ndarray, ...]
 
+    @functools.cached_property
+    def _widest(self) -> int:
+        """The characters of a row whose every cell is its column's longest."""
+        return sum(max(map(len, d), default=0) for d in self.distinct)
+
     def bytes_at_most(self, rows: int) -> int:
         """An upper bound of the UTF-8 size of `rows` rows: decides whether the sheet's zip
         member needs ZIP64 before a byte of it is written."""
-        widest = sum(max(map(len, d), default=0) for d in self.distinct)
-        return rows * (ROW_BYTES + len(self.letters) * REF_BYTES + UTF8_MAX * widest)
+        return rows * (ROW_BYTES + len(self.letters) * REF_BYTES + UTF8_MAX * self._widest)
 
 
 def utf16_cut(text: str, limit: int) -> str:
@@ -92,9 +104,11 @@ def rows(table: Cells, take: np.ndarray, first: int = 2) -> Iterator[bytes]:
             zip(table.letters, table.codes, table.distinct, strict=True)
         ):
             cell = distinct[codes[part]]
-            here = cell != ""
-            pieces[:, 3 * i + 3] = np.where(here, f'<c r="{letter}', "")
-            pieces[:, 3 * i + 4] = np.where(here, numbers, "")
+            none = cell == ""
+            pieces[:, 3 * i + 3] = f'<c r="{letter}'  # objects copied, no text array between
+            pieces[:, 3 * i + 4] = numbers
+            pieces[none, 3 * i + 3] = ""
+            pieces[none, 3 * i + 4] = ""
             pieces[:, 3 * i + 5] = cell
         pieces[:, -1] = "</row>"
         yield "".join(pieces.ravel().tolist()).encode("utf-8")
@@ -157,15 +171,15 @@ def _texts(values: pd.Series, styles: Styles) -> np.ndarray:
     clean = pd.Series(values.to_numpy(object), dtype=object)
     if not len(clean):
         return np.array([], dtype=object)
-    points = _points("".join(clean))
-    if _not_xml(points).any():
+    points = code_points("".join(clean))
+    if not_xml_points(points).any():
         clean = clean.str.replace(NOT_XML, "", regex=True)
-    if np.isin(points, _BREAK_POINTS).any():
+    if np.isin(points, BREAK_POINTS).any():
         clean = clean.str.replace(BREAKS, " ", regex=True)
     if max(map(len, clean), default=0) * 2 > EXCEL_CELL_CHARS:  # may pass Excel's limit
         clean = pd.Series([excel_text(t) for t in clean], dtype=object)
     joined = "\x00" + "\x00".join(clean) + "\x00"  # NUL is never in clean text
-    points = _points(joined)
+    points = code_points(joined)
     bounds = np.flatnonzero(points == 0)
     starts, ends = bounds[:-1] + 1, bounds[1:]
     filled = ends > starts
@@ -184,19 +198,6 @@ def _texts(values: pd.Series, styles: Styles) -> np.ndarray:
     tag = np.where(spaced, '<t xml:space="preserve">', "<t>")
     out = start.astype(object) + tag.astype(object) + escaped.to_numpy(object) + "</t></is></c>"
     return np.where(filled, out, '" t="inlineStr"/>')  # an empty text is a cell, as openpyxl has it
-
-
-def _points(text: str) -> np.ndarray:
-    """The code points of `text` (a lone surrogate as itself)."""
-    return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-
-
-def _not_xml(points: np.ndarray) -> np.ndarray:
-    """Which code points XML 1.0 cannot carry (as cells.NOT_XML)."""
-    control = (points < 0x20) & ~np.isin(points, (0x09, 0x0A, 0x0D))
-    surrogate = (points >= 0xD800) & (points <= 0xDFFF)
-    out: np.ndarray = control | surrogate | (points == 0xFFFE) | (points == 0xFFFF)
-    return out
 
 
 def _numbers(values: pd.Series) -> np.ndarray:
