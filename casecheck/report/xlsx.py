@@ -232,7 +232,7 @@ def _widths_of(frame: pd.DataFrame, columns: dict[str, str]) -> _Widths:
             lengths.append(np.zeros(0, dtype=np.int64))
             continue
         caps.append(80 if column == "message" else 40)
-        codes, distinct = pd.factorize(values.astype(object))
+        codes, distinct = pd.factorize(values)  # as the column holds them: no object copy
         measured = np.array([*map(len, map(str, distinct)), -1], dtype=np.int64)
         lengths.append(measured[codes])  # code -1 (missing) takes the last: -1
     return _Widths(tuple(caps), tuple(map(len, columns)), tuple(lengths))
