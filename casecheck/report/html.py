@@ -22,6 +22,7 @@ from casecheck import __version__
 from casecheck.engine.context import fmt_dates
 from casecheck.engine.run import RunResult
 from casecheck.report import summary
+from casecheck.report.results import iso_text
 
 SEVERITY_RANK = {"high": 0, "medium": 1, "low": 2}
 EXCEPTION_KEYS = (  # a row of the exceptions table, as the template reads it
@@ -87,10 +88,8 @@ def _dates(values: pd.Series) -> tuple[list[str], list[str]]:
     """A column of dates as shown (dd/mm/yyyy) and as sorted (yyyy-mm-dd), blank when
     missing: formatted per column, not per cell."""
     days = pd.Series(pd.to_datetime(values).to_numpy(dtype="datetime64[ns]"), index=values.index)
-    iso = np.datetime_as_string(days.to_numpy().astype("datetime64[D]"), unit="D").astype(object)
-    iso[days.isna().to_numpy()] = ""
     shown: list[str] = fmt_dates(days).tolist()
-    return shown, iso.tolist()
+    return shown, iso_text(days, "").tolist()
 
 
 def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:

@@ -44,12 +44,18 @@ def _date(value: Any) -> str | None:
     return None if pd.isna(value) else pd.Timestamp(value).strftime("%Y-%m-%d")
 
 
-def iso_dates(values: pd.Series) -> list[str | None]:
-    """A column of dates as ISO text (None for a blank), formatted per column, not per cell."""
+def iso_text(values: pd.Series, blank: object) -> np.ndarray:
+    """A column of dates as YYYY-MM-DD text (`blank` where there is none), formatted per
+    column, not per cell."""
     days = pd.to_datetime(values).to_numpy(dtype="datetime64[ns]").astype("datetime64[D]")
     text = np.datetime_as_string(days, unit="D").astype(object)
-    text[np.isnat(days)] = None
-    listed: list[str | None] = text.tolist()
+    text[np.isnat(days)] = blank
+    return text
+
+
+def iso_dates(values: pd.Series) -> list[str | None]:
+    """A column of dates as ISO text (None for a blank)."""
+    listed: list[str | None] = iso_text(values, None).tolist()
     return listed
 
 
@@ -318,11 +324,8 @@ def stale_waiver_records(result: RunResult) -> list[dict[str, Any]]:
 
 
 def _iso(values: pd.Series) -> pd.Series:
-    """Dates as YYYY-MM-DD text (NaN for a blank, as strftime gives), formatted per column."""
-    days = pd.to_datetime(values).to_numpy(dtype="datetime64[ns]").astype("datetime64[D]")
-    text = np.datetime_as_string(days, unit="D").astype(object)
-    text[np.isnat(days)] = np.nan
-    return pd.Series(text, index=values.index, dtype=object)
+    """Dates as YYYY-MM-DD text (NaN for a blank, as strftime gives)."""
+    return pd.Series(iso_text(values, np.nan), index=values.index, dtype=object)
 
 
 def results_csv(result: RunResult) -> str:
