@@ -158,9 +158,8 @@ def references(check: Records) -> list[Problem]:
 def _read(check: Records, key: str) -> list[str]:
     """The columns of the table the check reads (the rows it keeps are copied, these only)."""
     compared = [c for condition in check.where.values() for c in condition.columns_compared]
-    named = ["PERSON_ID", key, check.date, check.recorded, check.end]
-    named += [*check.unless, *check.require, *check.where, *compared]
-    return [c for c in dict.fromkeys(named) if c is not None]
+    named = ["PERSON_ID", key, *(column for _, column in _columns(check)), *check.where, *compared]
+    return list(dict.fromkeys(named))
 
 
 def evaluate(check: Records, ctx: Context, scope: ScopeFrame) -> CheckResult:
