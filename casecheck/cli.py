@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from casecheck.engine.run import RunResult
     from casecheck.export.config import CouncilConfig
     from casecheck.export.load import Export
+    from casecheck.report.formats import Rendered
     from casecheck.weekly.history import History
 
 EXPORT_DIR = click.Path(exists=False, file_okay=False, path_type=Path)
@@ -47,18 +48,32 @@ preset_option = click.option(
 )
 
 
-def _write(text: str | bytes, output: Path | None) -> None:
-    """Write to stdout, or to the --output file; a path that cannot be written is exit 2."""
+def _write(text: Rendered, output: Path | None) -> None:
+    """Write to stdout, or to the --output file; a path that cannot be written is exit 2.
+
+    Chunks (a document written a part at a time) go out as they come; if making one fails,
+    the part-written file is removed, so no half document is left to be read as a result.
+    """
     if output is None:  # only text formats reach stdout (orjson's JSON comes as UTF-8 bytes)
-        click.echo(text.decode("utf-8") if isinstance(text, bytes) else text, nl=False)
+        for part in [text] if isinstance(text, str | bytes) else text:
+            click.echo(part.decode("utf-8") if isinstance(part, bytes) else part, nl=False)
         return
     try:
         output.parent.mkdir(parents=True, exist_ok=True)
         if isinstance(text, bytes):
             output.write_bytes(text)
-        else:
+        elif isinstance(text, str):
             # A folder name that is not UTF-8 reaches the text as lone surrogates: "?" instead.
             output.write_text(text, encoding="utf-8", errors="replace", newline="\n")
+        else:
+            with output.open("wb") as out:
+                try:
+                    for chunk in text:
+                        out.write(chunk)
+                except BaseException:
+                    out.close()
+                    output.unlink(missing_ok=True)
+                    raise
     except OSError as exc:
         raise CasecheckError(
             f"--output {output}",

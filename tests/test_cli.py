@@ -21,6 +21,7 @@ import pytest
 from conftest import Run, run
 
 import casecheck.engine.run
+import casecheck.report.junit
 from casecheck.cli import main
 from casecheck.report.formats import REPORTERS
 from casecheck.weekly.history import slug
@@ -324,6 +325,30 @@ def test_interrupt_exits_130(tiny: Path, monkeypatch: pytest.MonkeyPatch) -> Non
     assert result.code == 130
     assert "Interrupted." in result.err
     assert_no_traceback(result)
+
+
+def test_a_document_written_in_parts_that_fails_midway_leaves_no_file(
+    tiny: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """JUnit is written a rule at a time: a failure after the first part must not leave half
+    a document to be read as the result (nor an older file of the same name)."""
+    target = tmp_path / "results.xml"
+    target.write_text("last week's")
+    monkeypatch.setattr(casecheck.report.junit, "_cases", _broken)
+    result = run("check", tiny, "--format", "junit", "--output", target)
+    assert result.code == 3
+    assert "internal error (RuntimeError)" in result.err
+    assert not target.exists()
+    assert_no_traceback(result)
+
+
+def test_junit_on_stdout_is_the_document_written_to_a_file(tiny: Path, tmp_path: Path) -> None:
+    target = tmp_path / "results.xml"
+    written = run("check", tiny, "--format", "junit", "--output", target)
+    piped = run("check", tiny, "--format", "junit")
+    assert written.code == piped.code == 1
+    assert piped.out == target.read_text(encoding="utf-8")
+    assert piped.out.startswith('<?xml version="1.0" encoding="UTF-8"?>\n<testsuites ')
 
 
 # --- --team ----------------------------------------------------------------------------------

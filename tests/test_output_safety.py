@@ -18,15 +18,18 @@ from pathlib import Path
 
 import openpyxl
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 import pytest
 
 import casecheck.cli
+import casecheck.report.cells
 from casecheck.cli import main
 from casecheck.engine.rulefiles import DEFAULT_RULES, load_rules
 from casecheck.engine.run import RunResult, run_rules
 from casecheck.export.config import load_config
 from casecheck.export.load import load_export
-from casecheck.report.cells import defuse, one_line
+from casecheck.report.cells import NOT_XML_RE2, defuse, one_line
 from casecheck.report.html import render_html
 from casecheck.report.junit import render_junit
 from casecheck.report.results import CSV_COLUMNS, results_csv
@@ -152,6 +155,14 @@ def test_defuse_prefixes_what_a_spreadsheet_would_run_after_cleaning() -> None:
     values = pd.Series(["=1", " +1", "\t-1", "a\n=1", "@x", "ok", None, "\u2029@y"], dtype=object)
     assert defuse(values).tolist() == ["'=1", "' +1", "' -1", "a =1", "'@x", "ok", "", "' @y"]
     assert one_line("a\r\nb\x00\ufffe\rc") == "a b c"
+
+
+def test_the_re2_pattern_removes_what_not_xml_removes_from_text_arrow_holds() -> None:
+    """Every code point but the surrogates (which Arrow text cannot hold), one per value."""
+    points = [*range(0xD800), *range(0xE000, 0x110000, 7), 0xFFFE, 0xFFFF, 0x10FFFF]
+    text = [chr(p) + "x" for p in points]
+    arrow = pc.replace_substring_regex(pa.array(text), NOT_XML_RE2, "").to_pylist()
+    assert arrow == [casecheck.report.cells.NOT_XML.sub("", t) for t in text]
 
 
 # --- Excel -----------------------------------------------------------------------------------

@@ -24,8 +24,9 @@ from casecheck.export.config import load_config
 from casecheck.export.load import load_export
 from casecheck.generate import generate_export
 from casecheck.report import summary
+from casecheck.report.cells import xml_text
 from casecheck.report.html import _Environment, anchor, render_html
-from casecheck.report.junit import render_junit
+from casecheck.report.junit import junit_chunks, render_junit
 from casecheck.report.xlsx import render_xlsx
 
 AS_OF = dt.date(2026, 10, 30)
@@ -258,6 +259,128 @@ def test_junit_failure_carries_message_due_date_and_evidence(result: RunResult) 
     assert f"Due: {row['due_date']:%d/%m/%Y} ({row['days_overdue']} days overdue)" in text
     assert f"Looked for: {row['looked_for']}" in text
     assert f"Fingerprint: {row['fingerprint']}" in text
+
+
+def _junit_reference(result: RunResult) -> str:
+    """The JUnit document built as an ElementTree, independently of report.junit: a suite
+    per rule, a case per child in scope or with an exception (sorted), its failures in the
+    order found, its due-soon items as lines of one <system-out>; indented two spaces a level.
+    A missing value reads as blank; characters XML 1.0 forbids are removed."""
+
+    def text(value: Any) -> str:
+        missing = value is None or (not isinstance(value, str) and pd.isna(value))
+        return "" if missing else xml_text(value)
+
+    failures: dict[tuple[str, str], list[ET.Element]] = {}
+    for f in result.findings.to_dict("records"):
+        nearest = [f"Nearest found: {text(f['nearest'])}"] if text(f["nearest"]) else []
+        body = [
+            text(f["message"]),
+            f"Due: {f['due_date']:%d/%m/%Y} ({f['days_overdue']} days overdue)",
+            f"Looked for: {text(f['looked_for'])}",
+            *nearest,
+            f"Check: {text(f['check'])}; team: {text(f['team'])}; "
+            f"worker: {text(f['worker']) or '-'}",
+            f"Fingerprint: {text(f['fingerprint'])}",
+        ]
+        failure = ET.Element("failure", message=text(f["message"]), type=text(f["severity"]))
+        failure.text = "\n".join(body)
+        failures.setdefault((f["rule_id"], str(f["PERSON_ID"])), []).append(failure)
+    soon: dict[tuple[str, str], list[str]] = {}
+    for d in result.due_soon.to_dict("records"):
+        line = f"Due soon {d['due_date']:%d/%m/%Y}: {text(d['message'])}"
+        soon.setdefault((d["rule_id"], str(d["PERSON_ID"])), []).append(line)
+    scopes: dict[str, set[str]] = {}
+    for rule_id, child in zip(
+        result.in_scope["rule_id"], result.in_scope["PERSON_ID"], strict=True
+    ):
+        scopes.setdefault(rule_id, set()).add(str(child))
+    for rule_id, child in failures:
+        scopes.setdefault(rule_id, set()).add(child)
+
+    root = ET.Element("testsuites", name="casecheck")
+    totals = dict.fromkeys(("tests", "failures", "errors", "skipped"), 0)
+    for outcome in result.outcomes:
+        rule = outcome.rule.id
+        suite = ET.SubElement(root, "testsuite", name=text(rule))
+        counts = dict.fromkeys(totals, 0)
+        cases: list[ET.Element] = []
+        if outcome.status != "ran":
+            skipped = outcome.status == "not_run"
+            counts.update(tests=1, errors=int(not skipped), skipped=int(skipped))
+            name = "(rule not run)" if skipped else "(rule errored)"
+            case = ET.Element("testcase", classname=text(rule), name=name)
+            ET.SubElement(case, "skipped" if skipped else "error", message=text(outcome.reason))
+            cases.append(case)
+        else:
+            for child in sorted(scopes.get(rule, set())):
+                case = ET.Element("testcase", classname=text(rule), name=text(child))
+                case.extend(failures.get((rule, child), []))
+                if (rule, child) in soon:
+                    ET.SubElement(case, "system-out").text = "\n".join(soon[rule, child])
+                counts["failures"] += int((rule, child) in failures)
+                cases.append(case)
+            counts["tests"] = len(cases)
+        for key, value in counts.items():
+            suite.set(key, str(value))
+            totals[key] += value
+        suite.set("timestamp", f"{result.as_of.isoformat()}T00:00:00")
+        properties = ET.SubElement(suite, "properties")
+        ET.SubElement(properties, "property", name="title", value=text(outcome.rule.title))
+        severity = text(outcome.rule.severity.value)
+        ET.SubElement(properties, "property", name="severity", value=severity)
+        suite.extend(cases)
+    for key, value in totals.items():
+        root.set(key, str(value))
+    ET.indent(root, space="  ")
+    declaration = '<?xml version="1.0" encoding="UTF-8"?>\n'
+    return declaration + ET.tostring(root, encoding="unicode") + "\n"
+
+
+def test_junit_is_the_document_elementtree_writes(result: RunResult) -> None:
+    assert render_junit(result) == _junit_reference(result)
+
+
+def test_junit_with_hostile_and_missing_values_is_the_document_elementtree_writes(
+    result: RunResult,
+) -> None:
+    """Object columns (as a lone surrogate forces), control characters, markup, line breaks,
+    a value that is not text, and missing values; and a child in an exception but in no scope."""
+    findings = result.findings.astype(object).copy()
+    rows = findings.index[:4]
+    findings.loc[rows[0], "message"] = 'odd \ud800 <b>&amp;</b>\r\n"quoted"\t\x01'
+    findings.loc[rows[1], "nearest"] = None
+    findings.loc[rows[1], "worker"] = ""
+    findings.loc[rows[2], "team"] = "Team\x0b & \ufffe <Co>"
+    findings.loc[rows[2], "fingerprint"] = 12345
+    findings.loc[rows[3], "PERSON_ID"] = "Z\x1fnot-in-scope"
+    due = result.due_soon.astype(object).copy()
+    due.loc[due.index[0], "message"] = "soon & <now>\x02"
+    hostile = dataclasses.replace(result, findings=findings, due_soon=due)
+    assert render_junit(hostile) == _junit_reference(hostile)
+
+
+def test_junit_is_written_a_rule_at_a_time(result: RunResult) -> None:
+    """No chunk holds more than one suite, so a run never holds the whole document."""
+    chunks = list(junit_chunks(result))
+    assert b"".join(chunks).decode("utf-8") == render_junit(result)
+    assert all(chunk.count(b"<testsuite ") <= 1 for chunk in chunks)
+    assert sum(chunk.count(b"<testsuite ") for chunk in chunks) == len(result.outcomes)
+
+
+def test_junit_without_rules_is_one_empty_element(result: RunResult) -> None:
+    empty = dataclasses.replace(
+        result,
+        outcomes=[],
+        findings=result.findings.iloc[:0],
+        due_soon=result.due_soon.iloc[:0],
+        in_scope=result.in_scope.iloc[:0],
+    )
+    assert render_junit(empty) == (
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        '<testsuites name="casecheck" tests="0" failures="0" errors="0" skipped="0" />\n'
+    )
+    assert render_junit(empty) == _junit_reference(empty)
 
 
 # --- HTML ------------------------------------------------------------------------------------

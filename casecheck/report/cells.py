@@ -12,6 +12,9 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 # Characters XML 1.0 cannot carry (C0 controls but TAB, LF and CR; lone surrogates; U+FFFE,
 # U+FFFF): one of them in a cell, a sheet name or an attribute makes the file unreadable.
 NOT_XML = re.compile(r"[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+# The same characters in text Arrow holds (UTF-8, so never a lone surrogate), as an RE2
+# pattern for pyarrow's string kernels.
+NOT_XML_RE2 = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x{FFFE}\x{FFFF}]"
 # What a CSV reader or a spreadsheet treats as the end of a line or a cell: TAB and every line
 # break str.splitlines() knows (CRLF as one). Inside a value each becomes a space, so a record
 # stays one line and the text after a break cannot start a cell (or a row) of its own.

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from casecheck.engine.run import RunResult
+
+# What a format renders: text, bytes, or UTF-8 chunks to write one after another (a document
+# too large to hold whole).
+Rendered = str | bytes | Iterator[bytes]
 
 
 @dataclass(frozen=True)
@@ -13,7 +17,7 @@ class Reporter:
     """One output format: its file extension and the function that renders a result."""
 
     extension: str
-    render: Callable[[RunResult], str | bytes]
+    render: Callable[[RunResult], Rendered]
     binary: bool = False
 
 
@@ -53,10 +57,10 @@ def _html(result: RunResult) -> str:
     return render_html(result)
 
 
-def _junit(result: RunResult) -> str:
-    from casecheck.report.junit import render_junit
+def _junit(result: RunResult) -> Iterator[bytes]:
+    from casecheck.report.junit import junit_chunks
 
-    return render_junit(result)
+    return junit_chunks(result)
 
 
 REPORTERS: dict[str, Reporter] = {

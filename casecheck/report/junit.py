@@ -1,18 +1,26 @@
 """The results as JUnit XML, so CI dashboards show each rule as a suite and each child as a test.
 
-Written as text a column at a time, laid out as ElementTree writes an indented tree (two spaces
-a level, empty elements as `<name ... />`): an element per child and rule was 300,000 Python
-objects at 20,000 children.
+Written a rule (a <testsuite>) at a time: only one rule's test cases and failures are held at
+once, never the whole document (2.5 million test cases at 100,000 children). A rule's cases are
+one pyarrow text array, a line each, built by string kernels; its data, the lines one after
+another in UTF-8, is the suite's text as written, with no Python string per case. The layout is
+ElementTree's indented tree: two spaces a level, empty elements as `<name ... />`.
 """
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Iterator
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from casecheck.engine.context import fmt_dates
 from casecheck.engine.run import RuleOutcome, RunResult
-from casecheck.report.cells import NOT_XML, code_points, not_xml_points
+from casecheck.report.cells import NOT_XML, NOT_XML_RE2
 
 NOT_RUN = "(rule not run)"
 ERRORED = "(rule errored)"
@@ -25,29 +33,100 @@ ATTRIBUTE_ESCAPES = (
     ("\n", "&#10;"),
     ("\t", "&#09;"),
 )
+# The bytes that start a character XML 1.0 forbids, in UTF-8: a C0 control (but TAB, LF and
+# CR), or the first byte of U+FFFE and U+FFFF (which starts other characters too).
+_MAYBE_NOT_XML = np.array([*range(0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0xEF])
+# The text columns of an exception that its <failure> shows (with due_date, days_overdue).
+FAILURE_TEXT = [
+    "message",
+    "severity",
+    "looked_for",
+    "nearest",
+    "check",
+    "team",
+    "worker",
+    "fingerprint",
+]
+DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>\n'
 
 
-def _escaped(values: pd.Series, escapes: tuple[tuple[str, str], ...]) -> pd.Series:
-    """Each value as XML text: the characters XML 1.0 forbids removed, the rest escaped.
-    Distinct values are escaped once (children's IDs repeat across rules), and only for the
-    characters their text holds at all (it is searched as one string first)."""
-    codes, uniques = pd.factorize(values.astype(str).to_numpy(dtype=object, na_value="nan"))
-    out = pd.Series(uniques, dtype=object)
-    joined = "".join(out.tolist())
-    if not_xml_points(code_points(joined)).any():
-        out = out.str.replace(NOT_XML, "", regex=True)
+@functools.cache
+def _s(text: str) -> pa.Scalar:
+    """One text for every row."""
+    return pa.scalar(text, type=pa.large_string())
+
+
+@dataclass(frozen=True)
+class _Text:
+    """A text column of the results, whose rows are taken as Arrow text (each value as str()
+    writes it, a missing one blank): Arrow's own array when the column holds one, else the
+    column's values as Python objects."""
+
+    values: pa.ChunkedArray | pa.Array | np.ndarray
+
+    @staticmethod
+    def of(values: pd.Series) -> _Text:
+        if isinstance(values.dtype, pd.StringDtype) and values.dtype.storage == "pyarrow":
+            return _Text(pa.array(values).cast(pa.large_string()))
+        return _Text(values.to_numpy(dtype=object))
+
+    def take(self, rows: np.ndarray) -> pa.LargeStringArray:
+        if isinstance(self.values, np.ndarray):
+            text = _objects(self.values[rows])
+        else:
+            text = self.values.take(pa.array(rows, type=pa.int64()))
+            if isinstance(text, pa.ChunkedArray):
+                text = text.combine_chunks()
+        return pc.fill_null(text, _s(""))
+
+
+# A value as text with the characters XML 1.0 forbids removed, for an array of objects.
+_clean = np.frompyfunc(lambda value: NOT_XML.sub("", str(value)), 1, 1)
+
+
+def _objects(values: np.ndarray) -> pa.Array:
+    """Python values as Arrow text (null for a missing one).
+
+    Arrow cannot hold a lone surrogate (from a folder name that is not UTF-8, or an escape in
+    a rule file), nor take a value that is not text: those go through str() and have the
+    characters XML 1.0 forbids removed here, in Python, once per distinct value.
+    """
+    try:
+        return pa.array(values, type=pa.large_string(), from_pandas=True)
+    except (UnicodeEncodeError, pa.ArrowException):
+        codes, uniques = pd.factorize(values)
+        clean = _clean(np.asarray(uniques, dtype=object))
+        return pa.array(clean, type=pa.large_string()).take(pa.array(codes, mask=codes < 0))
+
+
+def _bytes_in(text: pa.Array) -> np.ndarray:
+    """Which byte values the UTF-8 of `text` holds (perhaps some more, from data outside it)."""
+    data = text.buffers()[2]
+    if data is None:
+        return np.zeros(256, dtype=bool)
+    held: np.ndarray = np.bincount(np.frombuffer(data, dtype=np.uint8), minlength=256) > 0
+    return held
+
+
+def _escaped(text: pa.LargeStringArray, escapes: tuple[tuple[str, str], ...]) -> pa.Array:
+    """Text as XML: the characters XML 1.0 forbids removed, the rest escaped. Which bytes the
+    text holds is counted first, in one pass, so that a kernel runs only when there may be
+    something for it to change."""
+    held = _bytes_in(text)
+    if held[_MAYBE_NOT_XML].any():
+        text = pc.replace_substring_regex(text, NOT_XML_RE2, "")
     for char, entity in escapes:  # an entity adds none of the characters escaped after it
-        if char in joined:
-            out = out.str.replace(char, entity, regex=False)
-    return pd.Series(out.to_numpy(dtype=object)[codes], index=values.index, dtype=object)
+        if held[ord(char)]:
+            text = pc.replace_substring(text, char, entity)
+    return text
 
 
-def _text(values: pd.Series) -> pd.Series:
-    return _escaped(values, TEXT_ESCAPES)
+def _text(text: pa.LargeStringArray) -> pa.Array:
+    return _escaped(text, TEXT_ESCAPES)
 
 
-def _attr(values: pd.Series) -> pd.Series:
-    return _escaped(values, ATTRIBUTE_ESCAPES)
+def _attr(text: pa.LargeStringArray) -> pa.Array:
+    return _escaped(text, ATTRIBUTE_ESCAPES)
 
 
 def _one(value: str) -> str:
@@ -58,173 +137,263 @@ def _one(value: str) -> str:
     return out
 
 
-def _positions(values: pd.Series, index: pd.Index) -> np.ndarray:
-    """Each value's position in `index` as text (-1 when absent), looked up once per distinct
-    value."""
-    codes, uniques = pd.factorize(values.astype(str))
-    found = index.get_indexer(pd.Index(np.asarray(uniques, dtype=object)))
-    positions: np.ndarray = np.append(found, -1)[codes]
-    return positions
+def _join(*parts: pa.Array | str) -> pa.Array:
+    """The parts (arrays, or one text for every row) joined row by row."""
+    pieces = [_s(p) if isinstance(p, str) else p for p in parts]
+    return pc.binary_join_element_wise(*pieces, _s(""))
 
 
-def _codes(
-    frame: pd.DataFrame, rules: dict[str, int], ids: pd.Index
-) -> tuple[np.ndarray, np.ndarray]:
-    """Each row's (rule, child) as one integer (rule's position * children + child's sorted
-    position), and which rows have one (a rule that ran, a child with a test case)."""
-    rule = _positions(frame["rule_id"], pd.Index(list(rules), dtype=object))
-    child = _positions(frame["PERSON_ID"], ids)
-    kept = (rule >= 0) & (child >= 0)
-    key = np.where(kept, rule.astype(np.int64) * len(ids) + child, -1)
-    return key, kept
+def _dates(days: np.ndarray) -> pa.Array:
+    """Days as DD/MM/YYYY text (blank for none), each distinct day written once."""
+    distinct, at = np.unique(days, return_inverse=True)
+    text = fmt_dates(pd.Series(distinct)).to_numpy(dtype=object)
+    return pa.array(text, type=pa.large_string()).take(pa.array(at.ravel()))
 
 
-def _by_case(key: np.ndarray, kept: np.ndarray, lines: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    """The lines of each (rule, child) key, in order, joined by line breaks: the keys, sorted,
-    and their text."""
-    rows = np.flatnonzero(kept)
-    rows = rows[np.argsort(key[rows], kind="stable")]
-    keys = key[rows]
-    first = np.r_[True, keys[1:] != keys[:-1]] if len(keys) else np.zeros(0, bool)
-    text = lines.to_numpy(dtype=object)[rows]
-    text = np.where(first, text, "\n" + text)
-    if not len(keys):
-        return keys, text
-    starts = np.flatnonzero(first)
-    return keys[starts], np.add.reduceat(text, starts)
+@dataclass(frozen=True)
+class _Columns:
+    """The columns of a frame that the document shows, to take a rule's rows of at a time:
+    text as _Text, dates as days, numbers as int64."""
 
+    text: dict[str, _Text]
+    days: dict[str, np.ndarray]
+    numbers: dict[str, np.ndarray]
 
-def _lookup(keys: np.ndarray, found: np.ndarray, text: np.ndarray) -> np.ndarray:
-    """The text of each of `keys` (None where `found` has no such key)."""
-    out = np.full(len(keys), None, dtype=object)
-    if len(found):
-        at = np.minimum(np.searchsorted(found, keys), len(found) - 1)
-        hit = found[at] == keys
-        out[hit] = text[at[hit]]
-    return out
-
-
-def _failures(result: RunResult) -> pd.Series:
-    """Each exception's <failure> element."""
-    f = result.findings
-    text = (
-        f["message"].astype(str)
-        + "\nDue: "
-        + fmt_dates(f["due_date"])
-        + " ("
-        + f["days_overdue"].astype("int64").astype(str)
-        + " days overdue)\nLooked for: "
-        + f["looked_for"].astype(str)
-        + np.where(
-            f["nearest"].astype(str) != "", "\nNearest found: " + f["nearest"].astype(str), ""
+    @staticmethod
+    def of(frame: pd.DataFrame, text: list[str], days: list[str], numbers: list[str]) -> _Columns:
+        return _Columns(
+            {c: _Text.of(frame[c]) for c in text},
+            {c: frame[c].to_numpy(dtype="datetime64[ns]").astype("datetime64[D]") for c in days},
+            {c: frame[c].astype("int64").to_numpy() for c in numbers},
         )
-        + "\nCheck: "
-        + f["check"].astype(str)
-        + "; team: "
-        + f["team"].astype(str)
-        + "; worker: "
-        + f["worker"].astype(str).where(f["worker"].astype(str) != "", "-")
-        + "\nFingerprint: "
-        + f["fingerprint"].astype(str)
-    )
-    return (
-        '      <failure message="'
-        + _attr(f["message"])
-        + '" type="'
-        + _attr(f["severity"])
-        + '">'
-        + _text(text)
-        + "</failure>"
+
+
+def _failures(findings: _Columns, rows: np.ndarray) -> pa.Array:
+    """Each exception's <failure> element. Each field is escaped on its own, which is the same
+    as escaping the text they make: escaping changes characters one at a time."""
+    text = {name: column.take(rows) for name, column in findings.text.items()}
+    days = pa.array(findings.numbers["days_overdue"][rows], type=pa.int64())
+    nearest, worker = text["nearest"], text["worker"]
+    return _join(
+        '      <failure message="',
+        _attr(text["message"]),
+        '" type="',
+        _attr(text["severity"]),
+        '">',
+        _text(text["message"]),
+        "\nDue: ",
+        _dates(findings.days["due_date"][rows]),
+        " (",
+        pc.cast(days, pa.large_string()),
+        " days overdue)\nLooked for: ",
+        _text(text["looked_for"]),
+        pc.if_else(pc.equal(nearest, _s("")), _s(""), _join("\nNearest found: ", _text(nearest))),
+        "\nCheck: ",
+        _text(text["check"]),
+        "; team: ",
+        _text(text["team"]),
+        "; worker: ",
+        _text(pc.if_else(pc.equal(worker, _s("")), _s("-"), worker)),
+        "\nFingerprint: ",
+        _text(text["fingerprint"]),
+        "</failure>",
     )
 
 
-def _due_soon(result: RunResult) -> pd.Series:
+def _due_soon(due: _Columns, rows: np.ndarray) -> pa.Array:
     """Each item due soon as a line of a <system-out>."""
-    d = result.due_soon
-    return _text("Due soon " + fmt_dates(d["due_date"]) + ": " + d["message"].astype(str))
+    message = _text(due.text["message"].take(rows))
+    return _join("Due soon ", _dates(due.days["due_date"][rows]), ": ", message)
 
 
-def _suite(outcome: RuleOutcome, counts: dict[str, int], as_of: str, cases: list[str]) -> str:
+def _codes(values: pd.Series) -> tuple[np.ndarray, pd.Index]:
+    """Each value's code into the column's distinct values as text, and those values."""
+    codes, uniques = pd.factorize(values.astype(str))
+    return codes, pd.Index(np.asarray(uniques, dtype=object), dtype=object)
+
+
+def _unique(keys: np.ndarray) -> np.ndarray:
+    """The distinct values of sorted `keys`."""
+    return keys[np.r_[True, keys[1:] != keys[:-1]]] if len(keys) else keys
+
+
+@dataclass(frozen=True)
+class _Keys:
+    """Every test case as one integer, the rule's position * children + the child's position
+    among the sorted IDs, in order; and the rows of the exceptions and the items due soon that
+    belong to a case, sorted by its key (stably: in the order the run found them)."""
+
+    children: int
+    cases: np.ndarray
+    fail_rows: np.ndarray
+    fail_keys: np.ndarray
+    due_rows: np.ndarray
+    due_keys: np.ndarray
+
+    def of_rule(self, keys: np.ndarray, rule: int) -> slice:
+        """Where a rule's keys are in sorted `keys`."""
+        lo, hi = np.searchsorted(keys, [rule * self.children, (rule + 1) * self.children])
+        return slice(int(lo), int(hi))
+
+
+def _sorted_rows(rule: np.ndarray, child: np.ndarray, children: int) -> tuple[np.ndarray, ...]:
+    """The rows with a (rule, child) key (a rule that ran, a child with a test case), sorted
+    by it, and their keys."""
+    rows = np.flatnonzero((rule >= 0) & (child >= 0))
+    key = rule[rows].astype(np.int64) * children + child[rows]
+    order = np.argsort(key, kind="stable")
+    return rows[order], key[order]
+
+
+def _keys(result: RunResult, rules: dict[str, int]) -> tuple[np.ndarray, _Keys]:
+    """The children with a test case (in scope of a rule, or with an exception), sorted, and
+    the keys of every case, exception and item due soon."""
+    frames = (result.in_scope, result.findings, result.due_soon)
+    children = [_codes(f["PERSON_ID"]) for f in frames]
+    ids = np.sort(pd.unique(np.concatenate([children[0][1], children[1][1]]).astype(object)))
+    index, ran = pd.Index(ids), pd.Index(list(rules), dtype=object)
+    sorted_rows = []
+    for frame, (codes, distinct) in zip(frames, children, strict=True):
+        child = np.append(index.get_indexer(distinct), -1)[codes]
+        rule_codes, rule_ids = _codes(frame["rule_id"])
+        rule = np.append(ran.get_indexer(rule_ids), -1)[rule_codes]
+        sorted_rows.append(_sorted_rows(rule, child, len(ids)))
+    (_, scope_keys), (fail_rows, fail_keys), (due_rows, due_keys) = sorted_rows
+    cases = np.concatenate([scope_keys, fail_keys])
+    cases.sort()
+    keys = _Keys(max(len(ids), 1), _unique(cases), fail_rows, fail_keys, due_rows, due_keys)
+    return ids, keys
+
+
+def _grouped(text: pa.Array, keys: np.ndarray) -> tuple[np.ndarray, pa.Array]:
+    """The distinct keys of sorted `keys`, and the text of each one's rows joined by line
+    breaks."""
+    if not len(keys):
+        return keys, pa.array([], type=pa.large_string())
+    starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
+    offsets = pa.array(np.append(starts, len(keys)), type=pa.int64())
+    joined = pc.binary_join(pa.LargeListArray.from_arrays(offsets, text), _s("\n"))
+    return keys[starts], joined
+
+
+def _at(wanted: np.ndarray, found: np.ndarray, text: pa.Array) -> pa.Array:
+    """The text of each of `wanted` in `found` (both sorted), null where it is not there."""
+    if not len(found):
+        return pa.nulls(len(wanted), type=pa.large_string())
+    at = np.minimum(np.searchsorted(found, wanted), len(found) - 1)
+    return text.take(pa.array(at, mask=found[at] != wanted))
+
+
+def _utf8(lines: pa.Array) -> bytes:
+    """Every value of `lines` one after another, as UTF-8: the data Arrow holds them in."""
+    if not len(lines):
+        return b""
+    _, offsets, data = lines.buffers()
+    bounds = np.frombuffer(offsets, dtype=np.int64)[[lines.offset, lines.offset + len(lines)]]
+    return bytes(data.slice(int(bounds[0]), int(bounds[1] - bounds[0])))
+
+
+@dataclass(frozen=True)
+class _Document:
+    """What the test cases are made of: the keys, each child's name, and the columns shown."""
+
+    keys: _Keys
+    names: pa.Array  # each child's ID as an attribute value, in sorted order
+    findings: _Columns
+    due: _Columns
+
+
+def _cases(doc: _Document, rule: int, rule_id: str) -> bytes:
+    """A rule's <testcase> elements, by child, a line each (or more): only the cases with
+    something to say (a failure, a due-soon note) are written in the long form."""
+    keys = doc.keys
+    first = rule * keys.children
+    children = keys.cases[keys.of_rule(keys.cases, rule)] - first
+    at = keys.of_rule(keys.fail_keys, rule)
+    found, text = _grouped(_failures(doc.findings, keys.fail_rows[at]), keys.fail_keys[at])
+    fails = _at(children, found - first, text)
+    at = keys.of_rule(keys.due_keys, rule)
+    found, text = _grouped(_due_soon(doc.due, keys.due_rows[at]), keys.due_keys[at])
+    soon = _at(children, found - first, _join("      <system-out>", text, "</system-out>"))
+    failing, waiting = fails.is_valid(), soon.is_valid()
+    inner = _join(
+        pc.fill_null(fails, _s("")),
+        pc.if_else(pc.and_(failing, waiting), _s("\n"), _s("")),
+        pc.fill_null(soon, _s("")),
+    )
+    long = _join('">\n', inner, "\n    </testcase>")
+    tail = pc.if_else(pc.or_(failing, waiting), long, _s('" />'))
+    opening = f'    <testcase classname="{_one(rule_id)}" name="'
+    return _utf8(_join(opening, doc.names.take(pa.array(children)), tail, "\n"))
+
+
+def _suite(outcome: RuleOutcome, counts: dict[str, int], as_of: str) -> str:
+    """A <testsuite>'s opening lines, up to its first test case."""
     rule = outcome.rule
     counted = " ".join(f'{k}="{v}"' for k, v in counts.items())
-    return "\n".join(
-        [
-            f'  <testsuite name="{_one(rule.id)}" {counted} timestamp="{as_of}">',
-            "    <properties>",
-            f'      <property name="title" value="{_one(rule.title)}" />',
-            f'      <property name="severity" value="{_one(rule.severity.value)}" />',
-            "    </properties>",
-            *cases,
-            "  </testsuite>",
-        ]
+    return (
+        f'  <testsuite name="{_one(rule.id)}" {counted} timestamp="{as_of}">\n'
+        "    <properties>\n"
+        f'      <property name="title" value="{_one(rule.title)}" />\n'
+        f'      <property name="severity" value="{_one(rule.severity.value)}" />\n'
+        "    </properties>\n"
     )
 
 
-def _cases(result: RunResult, rules: dict[str, int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Every <testcase> of the rules that ran: one per child a rule applied to (and any child
-    with an exception), by rule and then child, sorted; with each one's rule position and
-    whether it fails."""
-    scope, findings, due = result.in_scope, result.findings, result.due_soon
-    ids = np.concatenate([scope["PERSON_ID"].astype(str), findings["PERSON_ID"].astype(str)])
-    ids = pd.Index(np.sort(pd.unique(ids.astype(object))))  # distinct first: far fewer to sort
-    scope_key, in_scope = _codes(scope, rules, ids)
-    fail_key, failed = _codes(findings, rules, ids)
-    due_key, waits = _codes(due, rules, ids)
-    keys = np.unique(np.concatenate([scope_key[in_scope], fail_key[failed]]))
-    fails = _lookup(keys, *_by_case(fail_key, failed, _failures(result)))
-    found, soon = _by_case(due_key, waits, _due_soon(result))
-    soon = _lookup(keys, found, "      <system-out>" + soon + "</system-out>")
-    failing, waiting = pd.notna(fails), pd.notna(soon)
-    names = _attr(pd.Series(ids, dtype=object)).to_numpy(dtype=object)
-    rule_of = keys // max(len(ids), 1)
-    classes = np.array([_one(r) for r in rules], dtype=object)
-    opening = (
-        '    <testcase classname="' + classes[rule_of] + '" name="' + names[keys % max(len(ids), 1)]
-    )
-    cases = opening + '" />'
-    # Only the cases with something to say (a failure, a due-soon note) are written long.
-    busy = np.flatnonzero(failing | waiting)
-    fail, wait = failing[busy], waiting[busy]
-    inner = np.where(fail, fails[busy], "") + np.where(fail & wait, "\n", "")
-    inner = inner + np.where(wait, soon[busy], "")
-    cases[busy] = opening[busy] + '">\n' + inner + "\n    </testcase>"
-    return cases, rule_of, failing
-
-
-def _not_run(outcome: RuleOutcome, as_of: str) -> tuple[str, dict[str, int]]:
+def _not_run(outcome: RuleOutcome) -> tuple[dict[str, int], str]:
     skipped = outcome.status == "not_run"
     counts = {"tests": 1, "failures": 0, "errors": int(not skipped), "skipped": int(skipped)}
-    rule_id = _one(outcome.rule.id)
-    case = [
-        f'    <testcase classname="{rule_id}" name="{NOT_RUN if skipped else ERRORED}">',
-        f'      <{"skipped" if skipped else "error"} message="{_one(outcome.reason)}" />',
-        "    </testcase>",
-    ]
-    return _suite(outcome, counts, as_of, case), counts
+    case = (
+        f'    <testcase classname="{_one(outcome.rule.id)}" '
+        f'name="{NOT_RUN if skipped else ERRORED}">\n'
+        f'      <{"skipped" if skipped else "error"} message="{_one(outcome.reason)}" />\n'
+        "    </testcase>\n"
+    )
+    return counts, case
 
 
-def render_junit(result: RunResult) -> str:
-    """One <testsuite> per rule, one <testcase> per child in scope, one <failure> per exception."""
+def junit_chunks(result: RunResult) -> Iterator[bytes]:
+    """The document as UTF-8, a <testsuite> at a time: one per rule, one <testcase> per child
+    in scope, one <failure> per exception. The counts, which the root element carries, come
+    first, from the cases' keys."""
     as_of = f"{result.as_of.isoformat()}T00:00:00"
     ran = [o for o in result.outcomes if o.status == "ran"]
     rules = {o.rule.id: i for i, o in enumerate(ran)}
-    cases, rule_of, failing = _cases(result, rules)
-    bounds = np.searchsorted(rule_of, np.arange(len(ran) + 1))
-    fails = np.bincount(rule_of[failing], minlength=len(ran))
-    suites: list[str] = []
+    ids, keys = _keys(result, rules)
+    tests = np.bincount(keys.cases // keys.children, minlength=len(ran))
+    fails = np.bincount(_unique(keys.fail_keys) // keys.children, minlength=len(ran))
+    suites: list[tuple[RuleOutcome, dict[str, int], str]] = []
     totals = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
     for outcome in result.outcomes:
-        if outcome.status != "ran":
-            suite, counts = _not_run(outcome, as_of)
-        else:
+        if outcome.status == "ran":
             i = rules[outcome.rule.id]
-            tests = int(bounds[i + 1] - bounds[i])
-            counts = {"tests": tests, "failures": int(fails[i]), "errors": 0, "skipped": 0}
-            suite = _suite(outcome, counts, as_of, cases[bounds[i] : bounds[i + 1]].tolist())
-        suites.append(suite)
+            counts = {"tests": int(tests[i]), "failures": int(fails[i]), "errors": 0, "skipped": 0}
+            case = ""
+        else:
+            counts, case = _not_run(outcome)
+        suites.append((outcome, counts, case))
         for key in totals:
             totals[key] += counts[key]
     counted = " ".join(f'{k}="{v}"' for k, v in totals.items())
     root = f'<testsuites name="casecheck" {counted}'
-    body = f"{root}>\n" + "\n".join(suites) + "\n</testsuites>" if suites else f"{root} />"
-    return '<?xml version="1.0" encoding="UTF-8"?>\n' + body + "\n"
+    if not suites:
+        yield f"{DECLARATION}{root} />\n".encode()
+        return
+    yield f"{DECLARATION}{root}>\n".encode()
+    doc = _Document(
+        keys,
+        _attr(_objects(np.asarray(ids, dtype=object))),
+        _Columns.of(result.findings, FAILURE_TEXT, ["due_date"], ["days_overdue"]),
+        _Columns.of(result.due_soon, ["message"], ["due_date"], []),
+    )
+    for outcome, counts, case in suites:
+        yield (_suite(outcome, counts, as_of) + case).encode()
+        if outcome.status == "ran":
+            yield _cases(doc, rules[outcome.rule.id], outcome.rule.id)
+        yield b"  </testsuite>\n"
+    yield b"</testsuites>\n"
+
+
+def render_junit(result: RunResult) -> str:
+    """The whole document as text (the CLI writes junit_chunks to its file one at a time)."""
+    return b"".join(junit_chunks(result)).decode("utf-8")
