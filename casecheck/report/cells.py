@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -61,20 +62,26 @@ def is_formula(text: str) -> bool:
 
 
 def defuse(values: pd.Series) -> pd.Series:
-    """Each value as one safe line, with a ' before any that a spreadsheet would run.
-
-    Distinct values are cleaned once (a column repeats a few teams, rules and checks), and
-    their text is read as one array of code points first: a column with nothing to remove or
-    break (the usual case) is not rewritten value by value.
-    """
+    """Each value as one safe line, with a ' before any that a spreadsheet would run (a
+    missing value blank). Distinct values are cleaned once (a column repeats a few teams,
+    rules and checks): see defused."""
     codes, uniques = pd.factorize(values)  # a missing value (None, NaN, NaT, NA): code -1
-    text = pd.Series(uniques, dtype=object).astype(str)
+    cells = np.append(defused(uniques).to_numpy(dtype=object), "")  # code -1 takes the last
+    return pd.Series(cells[codes], index=values.index, dtype=object)
+
+
+def defused(distinct: Any) -> pd.Series:
+    """Distinct values, none missing, each as one safe line with a ' before any that a
+    spreadsheet would run.
+
+    Their text is read as one array of code points first: values with nothing to remove or
+    break (the usual case) are not rewritten value by value.
+    """
+    text = pd.Series(distinct, dtype=object).astype(str)
     points = code_points("".join(text.tolist()))
     if not_xml_points(points).any():
         text = text.str.replace(NOT_XML, "", regex=True)
     if np.isin(points, BREAK_POINTS).any():
         text = text.str.replace(BREAKS, " ", regex=True)
     risky = text.str.lstrip(" ").str.startswith(FORMULA_START)
-    text = text.where(~risky, "'" + text)
-    cells = np.append(text.to_numpy(dtype=object), "")  # code -1 takes the last: blank
-    return pd.Series(cells[codes], index=values.index, dtype=object)
+    return text.where(~risky, "'" + text)

@@ -9,7 +9,6 @@ ElementTree's indented tree: two spaces a level, empty elements as `<name ... />
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -20,6 +19,7 @@ import pyarrow.compute as pc
 
 from casecheck.engine.context import fmt_dates
 from casecheck.engine.run import RuleOutcome, RunResult
+from casecheck.report.arrow_text import each, join, utf8
 from casecheck.report.cells import NOT_XML, NOT_XML_RE2
 
 NOT_RUN = "(rule not run)"
@@ -50,12 +50,6 @@ FAILURE_TEXT = [
 DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>\n'
 
 
-@functools.cache
-def _s(text: str) -> pa.Scalar:
-    """One text for every row."""
-    return pa.scalar(text, type=pa.large_string())
-
-
 @dataclass(frozen=True)
 class _Text:
     """A text column of the results, whose rows are taken as Arrow text (each value as str()
@@ -77,7 +71,7 @@ class _Text:
             text = self.values.take(pa.array(rows, type=pa.int64()))
             if isinstance(text, pa.ChunkedArray):
                 text = text.combine_chunks()
-        return pc.fill_null(text, _s(""))
+        return pc.fill_null(text, each(""))
 
 
 # A value as text with the characters XML 1.0 forbids removed, for an array of objects.
@@ -137,12 +131,6 @@ def _one(value: str) -> str:
     return out
 
 
-def _join(*parts: pa.Array | str) -> pa.Array:
-    """The parts (arrays, or one text for every row) joined row by row."""
-    pieces = [_s(p) if isinstance(p, str) else p for p in parts]
-    return pc.binary_join_element_wise(*pieces, _s(""))
-
-
 def _dates(days: np.ndarray) -> pa.Array:
     """Days as DD/MM/YYYY text (blank for none), each distinct day written once."""
     distinct, at = np.unique(days, return_inverse=True)
@@ -174,7 +162,7 @@ def _failures(findings: _Columns, rows: np.ndarray) -> pa.Array:
     text = {name: column.take(rows) for name, column in findings.text.items()}
     days = pa.array(findings.numbers["days_overdue"][rows], type=pa.int64())
     nearest, worker = text["nearest"], text["worker"]
-    return _join(
+    return join(
         '      <failure message="',
         _attr(text["message"]),
         '" type="',
@@ -187,13 +175,15 @@ def _failures(findings: _Columns, rows: np.ndarray) -> pa.Array:
         pc.cast(days, pa.large_string()),
         " days overdue)\nLooked for: ",
         _text(text["looked_for"]),
-        pc.if_else(pc.equal(nearest, _s("")), _s(""), _join("\nNearest found: ", _text(nearest))),
+        pc.if_else(
+            pc.equal(nearest, each("")), each(""), join("\nNearest found: ", _text(nearest))
+        ),
         "\nCheck: ",
         _text(text["check"]),
         "; team: ",
         _text(text["team"]),
         "; worker: ",
-        _text(pc.if_else(pc.equal(worker, _s("")), _s("-"), worker)),
+        _text(pc.if_else(pc.equal(worker, each("")), each("-"), worker)),
         "\nFingerprint: ",
         _text(text["fingerprint"]),
         "</failure>",
@@ -203,7 +193,7 @@ def _failures(findings: _Columns, rows: np.ndarray) -> pa.Array:
 def _due_soon(due: _Columns, rows: np.ndarray) -> pa.Array:
     """Each item due soon as a line of a <system-out>."""
     message = _text(due.text["message"].take(rows))
-    return _join("Due soon ", _dates(due.days["due_date"][rows]), ": ", message)
+    return join("Due soon ", _dates(due.days["due_date"][rows]), ": ", message)
 
 
 def _codes(values: pd.Series) -> tuple[np.ndarray, pd.Index]:
@@ -272,7 +262,7 @@ def _grouped(text: pa.Array, keys: np.ndarray) -> tuple[np.ndarray, pa.Array]:
         return keys, pa.array([], type=pa.large_string())
     starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
     offsets = pa.array(np.append(starts, len(keys)), type=pa.int64())
-    joined = pc.binary_join(pa.LargeListArray.from_arrays(offsets, text), _s("\n"))
+    joined = pc.binary_join(pa.LargeListArray.from_arrays(offsets, text), each("\n"))
     return keys[starts], joined
 
 
@@ -282,15 +272,6 @@ def _at(wanted: np.ndarray, found: np.ndarray, text: pa.Array) -> pa.Array:
         return pa.nulls(len(wanted), type=pa.large_string())
     at = np.minimum(np.searchsorted(found, wanted), len(found) - 1)
     return text.take(pa.array(at, mask=found[at] != wanted))
-
-
-def _utf8(lines: pa.Array) -> bytes:
-    """Every value of `lines` one after another, as UTF-8: the data Arrow holds them in."""
-    if not len(lines):
-        return b""
-    _, offsets, data = lines.buffers()
-    bounds = np.frombuffer(offsets, dtype=np.int64)[[lines.offset, lines.offset + len(lines)]]
-    return bytes(data.slice(int(bounds[0]), int(bounds[1] - bounds[0])))
 
 
 @dataclass(frozen=True)
@@ -314,17 +295,17 @@ def _cases(doc: _Document, rule: int, rule_id: str) -> bytes:
     fails = _at(children, found - first, text)
     at = keys.of_rule(keys.due_keys, rule)
     found, text = _grouped(_due_soon(doc.due, keys.due_rows[at]), keys.due_keys[at])
-    soon = _at(children, found - first, _join("      <system-out>", text, "</system-out>"))
+    soon = _at(children, found - first, join("      <system-out>", text, "</system-out>"))
     failing, waiting = fails.is_valid(), soon.is_valid()
-    inner = _join(
-        pc.fill_null(fails, _s("")),
-        pc.if_else(pc.and_(failing, waiting), _s("\n"), _s("")),
-        pc.fill_null(soon, _s("")),
+    inner = join(
+        pc.fill_null(fails, each("")),
+        pc.if_else(pc.and_(failing, waiting), each("\n"), each("")),
+        pc.fill_null(soon, each("")),
     )
-    long = _join('">\n', inner, "\n    </testcase>")
-    tail = pc.if_else(pc.or_(failing, waiting), long, _s('" />'))
+    long = join('">\n', inner, "\n    </testcase>")
+    tail = pc.if_else(pc.or_(failing, waiting), long, each('" />'))
     opening = f'    <testcase classname="{_one(rule_id)}" name="'
-    return _utf8(_join(opening, doc.names.take(pa.array(children)), tail, "\n"))
+    return utf8(join(opening, doc.names.take(pa.array(children)), tail, "\n"))
 
 
 def _suite(outcome: RuleOutcome, counts: dict[str, int], as_of: str) -> str:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import json
 from typing import Any
 
@@ -12,7 +11,7 @@ import pandas as pd
 
 from casecheck import __version__
 from casecheck.engine.run import RunResult
-from casecheck.report.cells import defuse
+from casecheck.report.csv_rows import csv_text
 from casecheck.report.validation import load_summary, problems_records
 
 # 2: fingerprints are blake2b of named fields (engine.run.fingerprint); comparison.resolved split
@@ -386,13 +385,7 @@ def results_csv(result: RunResult) -> str:
             )
         )
     frame = pd.concat([p for p in parts if len(p)] or [frame], ignore_index=True)
-    frame["days_overdue"] = frame["days_overdue"].astype("Int64")
-    for column in CSV_COLUMNS:
-        if column != "days_overdue":
-            frame[column] = defuse(frame[column])
-    buffer = io.StringIO()
-    frame.to_csv(buffer, index=False, lineterminator="\n")
-    return buffer.getvalue()
+    return csv_text(frame, numbers=["days_overdue"])
 
 
 def actions_csv(result: RunResult) -> str:
@@ -404,10 +397,4 @@ def actions_csv(result: RunResult) -> str:
     frame = frame.assign(due_date=_iso(frame["due_date"])).sort_values(
         ["team", "worker"], kind="stable"
     )
-    out = frame[["team", *ACTION_COLUMNS[:2], *ACTION_COLUMNS[3:]]].copy()
-    for column in out.columns:
-        if column != "days_overdue":
-            out[column] = defuse(out[column])
-    buffer = io.StringIO()
-    out.to_csv(buffer, index=False, lineterminator="\n")
-    return buffer.getvalue()
+    return csv_text(frame[["team", *ACTION_COLUMNS[:2], *ACTION_COLUMNS[3:]]], ["days_overdue"])
