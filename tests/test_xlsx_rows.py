@@ -336,3 +336,13 @@ def test_a_sheet_stops_at_excels_row_limit_and_the_summary_says_so(
     assert book["All exceptions"].auto_filter.ref == "A1:P6"
     notes = [c.value for c in book["Summary"]["A"]]
     assert "Only the first 5 exceptions fit on a sheet." in notes
+
+
+def test_column_widths_count_characters_as_len_does_whoever_holds_the_text() -> None:
+    """A width is len(str(value)) of the longest value (-1 for a missing one), counted by
+    Arrow for text Arrow holds: an emoji is one character, an accented letter one."""
+    values = ["", "abc", "😀é", None, "x" * 90]
+    arrow = xlsx_rows._lengths(pd.Series(values, dtype="str"))
+    objects = xlsx_rows._lengths(pd.Series(values, dtype=object))
+    assert arrow.tolist() == objects.tolist() == [0, 3, 2, -1, 90]
+    assert xlsx_rows._lengths(pd.Series([3, None, 12345], dtype="Int64")).tolist() == [1, -1, 5]

@@ -205,37 +205,36 @@ def _widths(ws: Any, widths: Sequence[int]) -> None:
 
 @dataclass(frozen=True)
 class _Widths:
-    """A frame's column widths for any of its rows: each row's length as text, measured once
-    per distinct value, so a sheet of some of the rows (a team's) takes the longest of those."""
+    """A frame's column widths for any of its rows, from each distinct value's length as
+    text (measured once, with its cells), so a sheet of some of the rows (a team's) takes the
+    longest of those."""
 
     caps: tuple[int, ...]  # 0 for a date column (always 12 wide)
     headers: tuple[int, ...]
-    lengths: tuple[np.ndarray, ...]  # per row, -1 for a missing value
+    cells: xlsx_rows.Cells
 
     def of(self, take: np.ndarray) -> list[int]:
         widths = []
-        for cap, header, lengths in zip(self.caps, self.headers, self.lengths, strict=True):
+        columns = zip(self.caps, self.headers, self.cells.codes, self.cells.lengths, strict=True)
+        for cap, header, codes, lengths in columns:
             if not cap:
                 widths.append(12)
                 continue
-            longest = int(lengths[take].max(initial=0))
+            longest = int(lengths[codes[take]].max(initial=0))
             widths.append(max(8, min(cap, max(longest, header) + 2)))
         return widths
 
 
-def _widths_of(frame: pd.DataFrame, columns: dict[str, str]) -> _Widths:
-    caps, lengths = [], []
-    for column in columns.values():
-        values = frame[column]
-        if pd.api.types.is_datetime64_any_dtype(values):
-            caps.append(0)
-            lengths.append(np.zeros(0, dtype=np.int64))
-            continue
-        caps.append(80 if column == "message" else 40)
-        codes, distinct = pd.factorize(values)  # as the column holds them: no object copy
-        measured = np.array([*map(len, map(str, distinct)), -1], dtype=np.int64)
-        lengths.append(measured[codes])  # code -1 (missing) takes the last: -1
-    return _Widths(tuple(caps), tuple(map(len, columns)), tuple(lengths))
+def _widths_of(frame: pd.DataFrame, columns: dict[str, str], cells: xlsx_rows.Cells) -> _Widths:
+    caps = [
+        0
+        if pd.api.types.is_datetime64_any_dtype(frame[column])
+        else 80
+        if column == "message"
+        else 40
+        for column in columns.values()
+    ]
+    return _Widths(tuple(caps), tuple(map(len, columns)), cells)
 
 
 def _write_sheet(wb: Any, title: str, rows: int, widths: list[int], headers: list[str]) -> Any:
@@ -435,14 +434,15 @@ def render_xlsx(result: RunResult) -> bytes:
         if table is not None:
             rows = table.iloc[: MAX_ROWS - 1]
             every = np.arange(len(rows))
-            widths = _widths_of(rows, columns).of(every)
+            cells = _cells(rows, columns, styles)
+            widths = _widths_of(rows, columns, cells).of(every)
             sheet = _write_sheet(wb, title, len(rows), widths, list(columns))
-            long_sheets.append(_LongSheet(sheet, _cells(rows, columns, styles), every))
+            long_sheets.append(_LongSheet(sheet, cells, every))
     if result.trend is not None and len(result.trend):
         _write_trend(wb, result.trend)
     actions = summary.actions(result)
     cells = _cells(actions, ACTION_COLUMNS, styles)
-    sizes = _widths_of(actions, ACTION_COLUMNS)
+    sizes = _widths_of(actions, ACTION_COLUMNS, cells)
     by_team = actions.groupby("team", sort=False).indices
     for team, name in sheet_names(summary.teams(result)).items():
         take = np.asarray(by_team.get(team, []), dtype=np.intp)[: MAX_ROWS - 1]

@@ -18,6 +18,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from casecheck.report.cells import (
     BREAK_POINTS,
@@ -51,11 +53,13 @@ class Styles:
 @dataclass(frozen=True)
 class Cells:
     """The cells of a frame's columns, each column as codes into its distinct cells: a cell's
-    XML from after its reference (`" t="n"><v>46</v></c>`), "" for no cell."""
+    XML from after its reference (`" t="n"><v>46</v></c>`), "" for no cell. With each distinct
+    value's length as text (-1 for a missing value), from which column widths are measured."""
 
     letters: tuple[str, ...]
     codes: tuple[np.ndarray, ...]  # per row
     distinct: tuple[np.ndarray, ...]
+    lengths: tuple[np.ndarray, ...]  # per distinct value; none for a date column
 
     @functools.cached_property
     def _widest(self) -> int:
@@ -86,7 +90,8 @@ def excel_text(text: str) -> str:
 def cells(frame: pd.DataFrame, letters: tuple[str, ...], styles: Styles) -> Cells:
     """Each column of `frame` (in order, under `letters`) as the XML of its cells."""
     built = [_column(frame.iloc[:, i], styles) for i in range(frame.shape[1])]
-    return Cells(letters, tuple(c for c, _ in built), tuple(d for _, d in built))
+    codes, distinct, lengths = zip(*built, strict=True) if built else ((), (), ())
+    return Cells(letters, tuple(codes), tuple(distinct), tuple(lengths))
 
 
 def rows(table: Cells, take: np.ndarray, first: int = 2) -> Iterator[bytes]:
@@ -114,20 +119,33 @@ def rows(table: Cells, take: np.ndarray, first: int = 2) -> Iterator[bytes]:
         yield "".join(pieces.ravel().tolist()).encode("utf-8")
 
 
-def _column(values: pd.Series, styles: Styles) -> tuple[np.ndarray, np.ndarray]:
-    """A column's codes into its distinct values' cells, and those cells."""
+def _column(values: pd.Series, styles: Styles) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A column's codes into its distinct values' cells, those cells, and each distinct
+    value's length as text (-1 for a missing one; none measured for dates)."""
     if isinstance(values.dtype, pd.DatetimeTZDtype):
         raise TypeError("Excel has no time zones: give dates without one")
     codes, uniques = pd.factorize(values, use_na_sentinel=False)
     distinct = pd.Series(uniques)
     if pd.api.types.is_datetime64_dtype(distinct.dtype):
-        return codes, _dates(distinct, styles)
+        return codes, _dates(distinct, styles), np.zeros(0, dtype=np.int64)
+    lengths = _lengths(distinct)
     if pd.api.types.is_bool_dtype(distinct.dtype):
         blank = distinct.isna().to_numpy(bool)
-        return codes, np.where(blank, "", _booleans(distinct.fillna(False)))
+        return codes, np.where(blank, "", _booleans(distinct.fillna(False))), lengths
     if pd.api.types.is_numeric_dtype(distinct.dtype):
-        return codes, _numbers(distinct)
-    return codes, _mixed(distinct.astype(object), styles)
+        return codes, _numbers(distinct), lengths
+    return codes, _mixed(distinct.astype(object), styles), lengths
+
+
+def _lengths(distinct: pd.Series) -> np.ndarray:
+    """Each distinct value's length as text, as len(str(value)) counts it (-1 for a missing
+    value): counted by Arrow for text Arrow holds, without a Python string each."""
+    if isinstance(distinct.dtype, pd.StringDtype) and distinct.dtype.storage == "pyarrow":
+        counted = pc.utf8_length(pa.array(distinct))
+        return np.asarray(pc.fill_null(counted, -1).to_numpy(zero_copy_only=False), np.int64)
+    lengths = np.array([*map(len, map(str, distinct))], dtype=np.int64)
+    lengths[distinct.isna().to_numpy(bool)] = -1
+    return lengths
 
 
 def _mixed(distinct: pd.Series, styles: Styles) -> np.ndarray:
