@@ -525,7 +525,14 @@ class Context:
 
     @cached_property
     def _in_documents(self) -> npt.NDArray[np.bool_]:
-        return np.asarray(self.evidence["table"].to_numpy() == "documents", dtype=bool)
+        table = self.evidence["table"]
+        if table.dtype != "category":  # no evidence at all: an empty column of text
+            return np.asarray(table.to_numpy() == "documents", dtype=bool)
+        categories = list(table.cat.categories)
+        if "documents" not in categories:
+            return np.zeros(len(table), dtype=bool)
+        found: npt.NDArray[np.bool_] = table.cat.codes.to_numpy() == categories.index("documents")
+        return found
 
     def evidence_in_documents(self, kind: str) -> npt.NDArray[np.bool_]:
         """Which pieces of `evidence_of(kind)` were found in Documents."""
