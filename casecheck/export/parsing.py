@@ -317,12 +317,13 @@ def parse_dates(raw: pd.Series, fmt: str | None = None) -> Parsed:
     """Parse dates in either accepted style (or the council's `fmt`); blank is NaT."""
     codes, distinct = _distinct(raw)
     dates, why = _parse_date_values(distinct, fmt)
-    why_all = _spread(why, codes)
-    bad = pd.Series(why_all != None, index=raw.index)  # noqa: E711 - elementwise
+    # Bad or not per distinct value, spread as flags; the reasons only for the bad rows.
+    bad = _spread(why != None, codes)  # noqa: E711 - elementwise
+    at = np.flatnonzero(bad)
     return Parsed(
         values=pd.Series(_spread(dates, codes), index=raw.index, dtype="datetime64[ns]"),
-        bad=bad,
-        why=pd.Series(why_all[bad.to_numpy()], index=raw.index[bad.to_numpy()], dtype=str),
+        bad=pd.Series(bad, index=raw.index),
+        why=pd.Series(why[at if codes is None else codes[at]], index=raw.index[at], dtype=str),
     )
 
 
