@@ -99,10 +99,13 @@ def test_same_codes_give_equal_values_equal_codes_across_columns() -> None:
 @given(st.lists(st.lists(st.text(max_size=3), max_size=5), min_size=1, max_size=4))
 def test_ascending_means_no_value_is_there_twice(columns: list[list[str]]) -> None:
     """The duplicate check's shortcut: ascending exactly when the values, end to end, are
-    sorted (by code point, as Arrow compares UTF-8) and distinct."""
+    sorted and distinct as text (by code point, as Arrow compares UTF-8), or by length and
+    then as text (numbers written without leading zeros)."""
     held = [_sliced_column(["header", *c]) for c in columns]
     values = [v for c in columns for v in c]
-    expected = all(a.encode() < b.encode() for a, b in pairwise(values))
+    expected = all(a.encode() < b.encode() for a, b in pairwise(values)) or all(
+        (len(a.encode()), a.encode()) < (len(b.encode()), b.encode()) for a, b in pairwise(values)
+    )
     assert ascending(held) == expected
     if expected:
         assert len(set(same_codes(held))) == len(values)
@@ -112,6 +115,8 @@ def test_ascending_is_false_where_it_cannot_tell() -> None:
     assert not ascending([pd.Series(["a", "b"], dtype=object)])  # not held by Arrow
     assert not ascending([_sliced_column(["header", "a", None, "b"])])
     assert ascending([_sliced_column(["header"]), _sliced_column(["header", "x"])])
+    assert ascending([_sliced_column(["header", "98", "99", "100", "101"])])  # as numbers
+    assert not ascending([_sliced_column(["header", "98", "99", "100", "100"])])
 
 
 def test_a_file_read_by_arrow_is_trimmed_as_pandas_trims(tmp_path: Path) -> None:
