@@ -40,10 +40,7 @@ YEAR_IN_DATE = r"^(\d{4})-.*$|^\d{1,2}/\d{1,2}/(\d{4}).*$"
 # calendar can count from (calendar.YEARS) are accepted: a rule must never error on an
 # accepted date.
 MIN_YEAR, MAX_YEAR = YEARS.start, YEARS.stop - 1
-FIRST_DAY, AFTER_LAST_DAY = (
-    np.datetime64(f"{MIN_YEAR:04d}-01-01"),
-    np.datetime64(f"{YEARS.stop:04d}-01-01"),
-)
+FIRST_DAY, AFTER_LAST_DAY = f"{MIN_YEAR:04d}-01-01", f"{YEARS.stop:04d}-01-01"  # ISO days
 OUT_OF_RANGE = f"is outside the dates casecheck can work with (years {MIN_YEAR} to {MAX_YEAR})"
 
 FLAG_VALUES = {
@@ -255,7 +252,8 @@ def _parse_date_values(
 
     def settle(at: npt.NDArray[np.intp], stamps: npt.NDArray[np.datetime64]) -> None:
         ok = ~np.isnat(stamps)
-        fits = ok & (stamps >= FIRST_DAY) & (stamps < AFTER_LAST_DAY)  # any unit: s, us, ns
+        first, after_last = np.datetime64(FIRST_DAY), np.datetime64(AFTER_LAST_DAY)
+        fits = ok & (stamps >= first) & (stamps < after_last)  # any unit: s, us, ns
         far[at[ok & ~fits]] = True
         out[at[fits]] = stamps[fits].astype("datetime64[ns]")
         todo[at[fits]] = False
