@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import io
 import shutil
 from pathlib import Path
 from typing import Any
@@ -99,7 +100,7 @@ def test_rules_that_could_not_run_are_rows_of_the_csv(tmp_path: Path) -> None:
     for name in ("persons.csv", "allocations.csv", "case_notes.csv"):
         shutil.copy(SAMPLE / name, tmp_path / name)
     result = _run(tmp_path)
-    rows = pd.read_csv(pd.io.common.StringIO(results_csv(result)), dtype=str, keep_default_na=False)
+    rows = pd.read_csv(io.BytesIO(results_csv(result)), dtype=str, keep_default_na=False)
     skipped = rows[rows["check"] == "(rule not run)"]
     assert set(skipped["rule_id"]) == {o.rule.id for o in result.outcomes if o.status == "not_run"}
     placements = skipped[skipped["rule_id"] == "placement-plan-per-move"].iloc[0]

@@ -139,7 +139,7 @@ def test_a_line_break_in_a_value_cannot_split_the_csv_record_or_start_a_formula(
 
 
 def test_every_csv_cell_is_one_safe_line_whatever_the_text(nasty: RunResult) -> None:
-    data = results_csv(nasty)
+    data = results_csv(nasty).decode("utf-8")
     records = csv_records(data)
     assert_no_live_formula(records)
     assert len(data.splitlines()) == len(records)

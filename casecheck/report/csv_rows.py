@@ -42,16 +42,16 @@ def _whole_numbers(values: pd.Series) -> pa.Array:
     return pc.fill_null(pc.cast(numbers, pa.large_string()), each(""))
 
 
-def csv_text(frame: pd.DataFrame, numbers: Collection[str] = ()) -> str:
-    """The frame as CSV (a header, then a line per row, each ending in LF): every column made
-    safe (cells.defused) but `numbers`, columns of whole numbers."""
+def csv_utf8(frame: pd.DataFrame, numbers: Collection[str] = ()) -> bytes:
+    """The frame as CSV in UTF-8 (a header, then a line per row, each ending in LF): every
+    column made safe (cells.defused) but `numbers`, columns of whole numbers."""
     names = pa.array(list(map(str, frame.columns)), type=pa.large_string())
     header = ",".join(quoted(names).to_pylist()) + "\n"
     if not len(frame):
-        return header
+        return header.encode()
     parts: list[pa.Array | str] = []
     for column in frame.columns:
         values = frame[column]
         parts += [_whole_numbers(values) if column in numbers else _safe(values), ","]
     parts[-1] = "\n"
-    return header + utf8(join(*parts)).decode("utf-8")
+    return header.encode() + utf8(join(*parts))

@@ -33,13 +33,13 @@ def _json(result: RunResult) -> str | bytes:
     return results_json(result)
 
 
-def _csv(result: RunResult) -> str:
+def _csv(result: RunResult) -> bytes:
     from casecheck.report.results import results_csv
 
     return results_csv(result)
 
 
-def _actions(result: RunResult) -> str:
+def _actions(result: RunResult) -> bytes:
     from casecheck.report.results import actions_csv
 
     return actions_csv(result)

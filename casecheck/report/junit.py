@@ -1,7 +1,7 @@
 """The results as JUnit XML, so CI dashboards show each rule as a suite and each child as a test.
 
 Written a rule (a <testsuite>) at a time: only one rule's test cases and failures are held at
-once, never the whole document (2.5 million test cases at 100,000 children). A rule's cases are
+once, never the whole document (680,000 test cases at 100,000 children). A rule's cases are
 one pyarrow text array, a line each, built by string kernels; its data, the lines one after
 another in UTF-8, is the suite's text as written, with no Python string per case. The layout is
 ElementTree's indented tree: two spaces a level, empty elements as `<name ... />`.

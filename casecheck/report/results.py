@@ -11,7 +11,7 @@ import pandas as pd
 
 from casecheck import __version__
 from casecheck.engine.run import RunResult
-from casecheck.report.csv_rows import csv_text
+from casecheck.report.csv_rows import csv_utf8
 from casecheck.report.validation import load_summary, problems_records
 
 # 2: fingerprints are blake2b of named fields (engine.run.fingerprint); comparison.resolved split
@@ -327,12 +327,12 @@ def _iso(values: pd.Series) -> pd.Series:
     return pd.Series(iso_text(values, np.nan), index=values.index, dtype=object)
 
 
-def results_csv(result: RunResult) -> str:
+def results_csv(result: RunResult) -> bytes:
     """One row per exception (`status` exception), then one per waived exception, per one of
     last run's exceptions now fixed or dropped out, and per rule that did not run (no
     PERSON_ID, its reason as the message), so nothing is mistaken for a pass. Every text cell
     is one line (line breaks and TABs inside a value become spaces) and formula-like cells are
-    defused."""
+    defused. As UTF-8."""
     titles = {o.rule.id: o.rule.title for o in result.outcomes}
     findings = result.findings
     frame = findings.assign(
@@ -385,16 +385,16 @@ def results_csv(result: RunResult) -> str:
             )
         )
     frame = pd.concat([p for p in parts if len(p)] or [frame], ignore_index=True)
-    return csv_text(frame, numbers=["days_overdue"])
+    return csv_utf8(frame, numbers=["days_overdue"])
 
 
-def actions_csv(result: RunResult) -> str:
+def actions_csv(result: RunResult) -> bytes:
     """The team managers' action list as CSV: per team and worker, high-severity exceptions
-    first, then the rest by days overdue, then what falls due soon. Cells defused."""
+    first, then the rest by days overdue, then what falls due soon. Cells defused; UTF-8."""
     from casecheck.report.summary import ACTION_COLUMNS, actions
 
     frame = actions(result)
     frame = frame.assign(due_date=_iso(frame["due_date"])).sort_values(
         ["team", "worker"], kind="stable"
     )
-    return csv_text(frame[["team", *ACTION_COLUMNS[:2], *ACTION_COLUMNS[3:]]], ["days_overdue"])
+    return csv_utf8(frame[["team", *ACTION_COLUMNS[:2], *ACTION_COLUMNS[3:]]], ["days_overdue"])
