@@ -225,16 +225,16 @@ class _Widths:
         return widths
 
 
+def _cap(values: pd.Series, column: str) -> int:
+    """The most characters a column's width allows: 0 for dates (always 12 wide)."""
+    if pd.api.types.is_datetime64_any_dtype(values):
+        return 0
+    return 80 if column == "message" else 40
+
+
 def _widths_of(frame: pd.DataFrame, columns: dict[str, str], cells: xlsx_rows.Cells) -> _Widths:
-    caps = [
-        0
-        if pd.api.types.is_datetime64_any_dtype(frame[column])
-        else 80
-        if column == "message"
-        else 40
-        for column in columns.values()
-    ]
-    return _Widths(tuple(caps), tuple(map(len, columns)), cells)
+    caps = tuple(_cap(frame[column], column) for column in columns.values())
+    return _Widths(caps, tuple(map(len, columns)), cells)
 
 
 def _write_sheet(wb: Any, title: str, rows: int, widths: list[int], headers: list[str]) -> Any:
