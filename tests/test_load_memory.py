@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from itertools import pairwise
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -18,7 +19,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from casecheck.export import parsing, reading
-from casecheck.export.load import same_codes
+from casecheck.export.load import ascending, same_codes
 from casecheck.export.parsing import (
     FORMAT_OF_SHAPE,
     OUT_OF_RANGE,
@@ -92,6 +93,30 @@ def test_same_codes_give_equal_values_equal_codes_across_columns() -> None:
             assert (codes[i] == codes[j]) == (v == w), (v, w)
     objects = same_codes([pd.Series(values, dtype=object)])
     assert list(pd.factorize(objects)[0]) == list(pd.factorize(codes)[0])
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.lists(st.text(max_size=3), max_size=5), min_size=1, max_size=4))
+def test_ascending_means_no_value_is_there_twice(columns: list[list[str]]) -> None:
+    """The duplicate check's shortcut: ascending exactly when the values, end to end, are
+    sorted and distinct as text (by code point, as Arrow compares UTF-8), or by length and
+    then as text (numbers written without leading zeros)."""
+    held = [_sliced_column(["header", *c]) for c in columns]
+    values = [v for c in columns for v in c]
+    expected = all(a.encode() < b.encode() for a, b in pairwise(values)) or all(
+        (len(a.encode()), a.encode()) < (len(b.encode()), b.encode()) for a, b in pairwise(values)
+    )
+    assert ascending(held) == expected
+    if expected:
+        assert len(set(same_codes(held))) == len(values)
+
+
+def test_ascending_is_false_where_it_cannot_tell() -> None:
+    assert not ascending([pd.Series(["a", "b"], dtype=object)])  # not held by Arrow
+    assert not ascending([_sliced_column(["header", "a", None, "b"])])
+    assert ascending([_sliced_column(["header"]), _sliced_column(["header", "x"])])
+    assert ascending([_sliced_column(["header", "98", "99", "100", "101"])])  # as numbers
+    assert not ascending([_sliced_column(["header", "98", "99", "100", "100"])])
 
 
 def test_a_file_read_by_arrow_is_trimmed_as_pandas_trims(tmp_path: Path) -> None:

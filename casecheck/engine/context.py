@@ -85,7 +85,10 @@ def sort_order(
     """
     if not len(keys[0]):
         return np.zeros(0, dtype=np.intp)
-    order: npt.NDArray[np.intp] = np.lexsort(keys[::-1])
+    packed = _packed(keys)
+    order: npt.NDArray[np.intp] = (
+        np.lexsort(keys[::-1]) if packed is None else np.argsort(packed, kind="stable")
+    )
     same = np.zeros(len(order), dtype=bool)
     same[1:] = True
     for key in keys:
@@ -100,6 +103,34 @@ def sort_order(
         ref = np.where(ref < 0, ref.max(initial=0) + 1, ref)
         order[tied] = at[np.lexsort((ref, run))]
     return order
+
+
+def _packed(keys: list[npt.NDArray[np.int64]]) -> npt.NDArray[np.int64] | None:
+    """The keys packed into one integer that sorts as they do together (most significant
+    first), or None when they need more than 62 bits.
+
+    Each key is counted from its least value in steps of its values' greatest common divisor
+    (a date in nanoseconds that is a whole second, minute or day needs far fewer bits): one
+    stable sort of one key is several times faster than lexsort's sort per key.
+    """
+    packed = np.zeros(len(keys[0]), dtype=np.int64)
+    bits = 0
+    for key in reversed(keys):  # least significant first
+        low, high = int(key.min()), int(key.max())
+        if high - low >= 1 << 62:
+            return None
+        span = np.subtract(key, low, dtype=np.int64)
+        step = int(np.gcd.reduce(span)) or 1
+        if step > 1:
+            span //= step
+        width = ((high - low) // step).bit_length()
+        if bits + width > 62:
+            return None
+        if bits:
+            span <<= bits
+        packed |= span
+        bits += width
+    return packed
 
 
 @dataclass(frozen=True)
@@ -525,7 +556,14 @@ class Context:
 
     @cached_property
     def _in_documents(self) -> npt.NDArray[np.bool_]:
-        return np.asarray(self.evidence["table"].to_numpy() == "documents", dtype=bool)
+        table = self.evidence["table"]
+        if table.dtype != "category":  # no evidence at all: an empty column of text
+            return np.asarray(table.to_numpy() == "documents", dtype=bool)
+        categories = list(table.cat.categories)
+        if "documents" not in categories:
+            return np.zeros(len(table), dtype=bool)
+        found: npt.NDArray[np.bool_] = table.cat.codes.to_numpy() == categories.index("documents")
+        return found
 
     def evidence_in_documents(self, kind: str) -> npt.NDArray[np.bool_]:
         """Which pieces of `evidence_of(kind)` were found in Documents."""

@@ -329,15 +329,22 @@ def _finish(
 ) -> pd.DataFrame:
     """The rules' rows in one frame: PERSON_ID back to text, with the team and worker holding
     each child's case (looked up by the child's code)."""
-    frame = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame({c: [] for c in columns})
-    # Each part's children as codes (a rule with no rows may hold them as empty text).
+    # Each part's children as codes (a rule with no rows may hold them as empty text); the
+    # parts are joined without them (no text made of codes, nor codes of text, to join).
     codes = np.concatenate(
         [np.zeros(0, dtype=np.int64), *(ctx.child_codes(p["PERSON_ID"]) for p in parts)]
     )
-    frame["PERSON_ID"] = ctx.id_text(codes, frame.index)
+    order = list(parts[0].columns) if parts else columns
+    if parts:
+        frame = pd.concat([p.drop(columns="PERSON_ID") for p in parts], ignore_index=True)
+    else:
+        frame = pd.DataFrame({c: [] for c in columns if c != "PERSON_ID"})
+    frame.insert(order.index("PERSON_ID"), "PERSON_ID", ctx.id_text(codes, frame.index))
     categories = ctx.id_dtype.categories
+    slot = np.where(codes < 0, len(categories), codes)  # code -1: a child not among them
     for column, none in (("team", "(not allocated)"), ("worker", "")):
-        # One slot per child, and a last one (code -1) for a child not among them.
+        # One slot per child, and a last one for a child not among them: taken as text.
         by_child = holder[column].reindex(categories).to_numpy(dtype=object, na_value=none)
-        frame[column] = pd.Series(np.append(by_child, none)[codes], index=frame.index)
+        text = pd.array(np.append(by_child, none), dtype=str)
+        frame[column] = pd.Series(text.take(slot), index=frame.index)
     return frame

@@ -40,6 +40,10 @@ YEAR_IN_DATE = r"^(\d{4})-.*$|^\d{1,2}/\d{1,2}/(\d{4}).*$"
 # calendar can count from (calendar.YEARS) are accepted: a rule must never error on an
 # accepted date.
 MIN_YEAR, MAX_YEAR = YEARS.start, YEARS.stop - 1
+FIRST_DAY, AFTER_LAST_DAY = (
+    np.datetime64(f"{MIN_YEAR:04d}-01-01"),
+    np.datetime64(f"{YEARS.stop:04d}-01-01"),
+)
 OUT_OF_RANGE = f"is outside the dates casecheck can work with (years {MIN_YEAR} to {MAX_YEAR})"
 
 FLAG_VALUES = {
@@ -251,8 +255,7 @@ def _parse_date_values(
 
     def settle(at: npt.NDArray[np.intp], stamps: npt.NDArray[np.datetime64]) -> None:
         ok = ~np.isnat(stamps)
-        years = stamps.astype("datetime64[Y]").astype("int64") + 1970  # any unit: s, us, ns
-        fits = ok & (years >= MIN_YEAR) & (years <= MAX_YEAR)
+        fits = ok & (stamps >= FIRST_DAY) & (stamps < AFTER_LAST_DAY)  # any unit: s, us, ns
         far[at[ok & ~fits]] = True
         out[at[fits]] = stamps[fits].astype("datetime64[ns]")
         todo[at[fits]] = False
@@ -314,12 +317,13 @@ def parse_dates(raw: pd.Series, fmt: str | None = None) -> Parsed:
     """Parse dates in either accepted style (or the council's `fmt`); blank is NaT."""
     codes, distinct = _distinct(raw)
     dates, why = _parse_date_values(distinct, fmt)
-    why_all = _spread(why, codes)
-    bad = pd.Series(why_all != None, index=raw.index)  # noqa: E711 - elementwise
+    # Bad or not per distinct value, spread as flags; the reasons only for the bad rows.
+    bad = _spread(why != None, codes)  # noqa: E711 - elementwise
+    at = np.flatnonzero(bad)
     return Parsed(
         values=pd.Series(_spread(dates, codes), index=raw.index, dtype="datetime64[ns]"),
-        bad=bad,
-        why=pd.Series(why_all[bad.to_numpy()], index=raw.index[bad.to_numpy()], dtype=str),
+        bad=pd.Series(bad, index=raw.index),
+        why=pd.Series(why[at if codes is None else codes[at]], index=raw.index[at], dtype=str),
     )
 
 

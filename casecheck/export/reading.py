@@ -244,11 +244,18 @@ def scan_sizes(data: bytes | mmap.mmap, skip: int, file: str) -> Scan | ExportEr
     quotes = [np.zeros(0, dtype=np.intp)]
     line_start = skip
     longest_line = 0
+    # A line ends at LF or at CR (old Mac files end lines with CR alone). memchr finds at
+    # once that a file (or block) has no CR (or quote) at all, the usual case: the byte
+    # comparison is then skipped.
+    has_cr = data.find(b"\r") >= 0
     for at in range(0, len(octets), step):
         block = octets[at : at + step]
-        quotes.append(np.flatnonzero(block == QUOTE) + at)
-        # A line ends at LF or at CR (old Mac files end lines with CR alone).
-        ends = np.flatnonzero((block == NEWLINE) | (block == CARRIAGE_RETURN)) + at
+        if data.find(b'"', at, at + step) >= 0:
+            quotes.append(np.flatnonzero(block == QUOTE) + at)
+        ends = block == NEWLINE
+        if has_cr:
+            ends |= block == CARRIAGE_RETURN
+        ends = np.flatnonzero(ends) + at
         starts = np.concatenate(([line_start], ends[:-1] + 1))
         if len(ends):
             longest = int(np.argmax(ends - starts))
