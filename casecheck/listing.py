@@ -223,7 +223,7 @@ def _read(slot: Path, config_file: Path | None) -> list[AreaRules] | None:
         config = "" if config_file is None else _digest(config_file)
         if entry["config"] != config or entry["files"] != _folder_digests(Path(entry["folder"])):
             return None
-        return [_area(a) for a in entry["areas"]]
+        return [_area(a) for a in entry["areas"]] or None  # a listing has a rule at least
     except (OSError, ValueError, LookupError, TypeError, AttributeError, RecursionError):
         return None  # missing, unreadable, damaged or of another shape: read the rules instead
 
@@ -243,6 +243,7 @@ def _area(data: Any) -> AreaRules:
 
 
 def _text(value: Any) -> str:
+    """The value, when it is text; else a TypeError."""
     if not isinstance(value, str):
         raise TypeError(type(value).__name__)
     return value

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -250,6 +251,7 @@ def test_a_damaged_or_unreadable_entry_is_read_past(tmp_path: Path, cache: Path)
         kept.replace(b'"areas": [["', b'"areas": [[1, "'),
         kept.replace(b", true, [[", b', "yes", [['),
         b"[" * 100_000,
+        json.dumps(json.loads(kept) | {"areas": []}).encode(),
     ]
     for damaged in damage:
         assert damaged != kept
