@@ -40,6 +40,7 @@ YEAR_IN_DATE = r"^(\d{4})-.*$|^\d{1,2}/\d{1,2}/(\d{4}).*$"
 # calendar can count from (calendar.YEARS) are accepted: a rule must never error on an
 # accepted date.
 MIN_YEAR, MAX_YEAR = YEARS.start, YEARS.stop - 1
+FIRST_DAY, AFTER_LAST_DAY = f"{MIN_YEAR:04d}-01-01", f"{YEARS.stop:04d}-01-01"  # ISO days
 OUT_OF_RANGE = f"is outside the dates casecheck can work with (years {MIN_YEAR} to {MAX_YEAR})"
 
 FLAG_VALUES = {
@@ -248,13 +249,11 @@ def _parse_date_values(
     out = np.full(len(values), np.datetime64("NaT"), dtype="datetime64[ns]")
     todo = (values != "").to_numpy(dtype=bool, copy=True)
     far = np.zeros(len(values), dtype=bool)
-    # Here rather than as module constants: reading a config or rule file must not import numpy.
-    first_day = np.datetime64(f"{MIN_YEAR:04d}-01-01")
-    after_last_day = np.datetime64(f"{YEARS.stop:04d}-01-01")
 
     def settle(at: npt.NDArray[np.intp], stamps: npt.NDArray[np.datetime64]) -> None:
         ok = ~np.isnat(stamps)
-        fits = ok & (stamps >= first_day) & (stamps < after_last_day)  # any unit: s, us, ns
+        first, after_last = np.datetime64(FIRST_DAY), np.datetime64(AFTER_LAST_DAY)
+        fits = ok & (stamps >= first) & (stamps < after_last)  # any unit: s, us, ns
         far[at[ok & ~fits]] = True
         out[at[fits]] = stamps[fits].astype("datetime64[ns]")
         todo[at[fits]] = False
