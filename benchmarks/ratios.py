@@ -8,11 +8,13 @@ fresh process and in the same run, so that a busy machine slows them alike:
 - `check --format json` and `check` with every file format, as a user runs them;
 - peak memory (RSS) of each, also as a multiple of the export's CSV bytes;
 - the CLI's own start-up, as a user sees it: `casecheck --help`, `casecheck rules list` and
-  `casecheck rules explain cla-visits`, run by the `casecheck` command beside this Python, wall
-  and CPU time. With bytecode, as an installed casecheck runs (pip compiles it when it
-  installs): the bytecode goes to a temporary PYTHONPYCACHEPREFIX, made by one run first, so
-  nothing is written into the checkout. Also without it, as a checkout runs when
-  PYTHONDONTWRITEBYTECODE is set (it recompiles casecheck's modules every time);
+  `casecheck rules explain cla-visits` (from their cache, and with it off), run by the
+  `casecheck` command beside this Python, wall and CPU time. With bytecode, as an installed
+  casecheck runs (pip compiles it when it installs): the bytecode goes to a temporary
+  PYTHONPYCACHEPREFIX, made by one run first, so nothing is written into the checkout (and
+  the rules commands' cache to a temporary folder, not the user's). Also without it, as a
+  checkout runs when PYTHONDONTWRITEBYTECODE is set (it recompiles casecheck's modules every
+  time);
 - per-phase times of one in-process run: load, rules, and each report format.
 The best of --repeat runs is kept for times. A benchmark, not a test: it asserts nothing.
 """
@@ -129,10 +131,18 @@ def bench(children: int, keep: Path | None, repeat: int) -> dict[str, Any]:
     return {"children": children, "csv_mb": csv_mb, "runs": results, "phases": phases(folder)}
 
 
-STARTUP = {
-    "casecheck --help": ["--help"],
-    "casecheck rules list": ["rules", "list"],
-    "casecheck rules explain cla-visits": ["rules", "explain", "cla-visits"],
+# The rules commands answer from their cache (casecheck/listing.py) after the first run; the
+# rows "cache off" read and validate every rule file each time, as a first run or a run after a
+# rule file changed does.
+STARTUP: dict[str, tuple[list[str], dict[str, str]]] = {
+    "casecheck --help": (["--help"], {}),
+    "casecheck rules list": (["rules", "list"], {}),
+    "casecheck rules explain cla-visits": (["rules", "explain", "cla-visits"], {}),
+    "casecheck rules list, cache off": (["rules", "list"], {"CASECHECK_NO_CACHE": "1"}),
+    "casecheck rules explain cla-visits, cache off": (
+        ["rules", "explain", "cla-visits"],
+        {"CASECHECK_NO_CACHE": "1"},
+    ),
 }
 
 
@@ -141,15 +151,18 @@ def startup(repeat: int) -> dict[str, dict[str, float]]:
     script = Path(sys.executable).with_name("casecheck")
     casecheck = [str(script)] if script.exists() else [sys.executable, "-m", "casecheck"]
     out: dict[str, dict[str, float]] = {}
-    with tempfile.TemporaryDirectory() as cache:
-        compiled = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    with tempfile.TemporaryDirectory() as cache, tempfile.TemporaryDirectory() as listings:
+        mine = {k: v for k, v in os.environ.items() if k != "CASECHECK_NO_CACHE"}
+        mine["CASECHECK_CACHE_DIR"] = listings  # not the user's cache folder
+        compiled = {k: v for k, v in mine.items() if k != "PYTHONDONTWRITEBYTECODE"}
         compiled["PYTHONPYCACHEPREFIX"] = cache
-        recompiled = {k: v for k, v in os.environ.items() if k != "PYTHONPYCACHEPREFIX"}
+        recompiled = {k: v for k, v in mine.items() if k != "PYTHONPYCACHEPREFIX"}
         recompiled["PYTHONDONTWRITEBYTECODE"] = "1"
-        for name, args in STARTUP.items():
-            measure([*casecheck, *args], 1, compiled)  # writes the bytecode
-            best = measure([*casecheck, *args], repeat, compiled)
-            fresh = measure([*casecheck, *args], repeat, recompiled)
+        for name, (args, env) in STARTUP.items():
+            # The first run writes the bytecode (and the rules commands' cache entry).
+            measure([*casecheck, *args], 1, compiled | env)
+            best = measure([*casecheck, *args], repeat, compiled | env)
+            fresh = measure([*casecheck, *args], repeat, recompiled | env)
             out[name] = {
                 "wall": best["wall"],
                 "cpu": best["cpu"],

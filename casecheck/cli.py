@@ -99,15 +99,6 @@ def _load(
     return config, load_export(export_dir, config)
 
 
-def _config_only(config_file: Path | None, preset_name: str | None) -> CouncilConfig:
-    """The config for the rules commands: --config and/or --preset, else the defaults."""
-    from casecheck.export.config import CouncilConfig, load_config, preset_config
-
-    if config_file is not None:
-        return load_config(Path("."), config_file, preset_name)
-    return CouncilConfig() if preset_name is None else preset_config(preset_name)
-
-
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="casecheck")
 @click.option("--debug", is_flag=True, help="Show a traceback on internal errors.")
@@ -183,12 +174,9 @@ def _prepare(
 
 
 def _rules(config: CouncilConfig, rules_dir: Path | None) -> list[Rule]:
-    from casecheck.engine.rulefiles import DEFAULT_RULES, load_rules
-    from casecheck.export.preset import PRESETS
+    from casecheck.engine.rulefiles import load_rules, rules_folder
 
-    if rules_dir is None:
-        rules_dir = PRESETS[config.preset].rules if config.preset else DEFAULT_RULES
-    return load_rules(rules_dir, config)
+    return load_rules(rules_folder(config, rules_dir), config)
 
 
 def default_name(result: RunResult, extension: str) -> str:
@@ -486,19 +474,17 @@ def rules() -> None:
 def rules_list(config_file: Path | None, preset_name: str | None, rules_dir: Path | None) -> int:
     """The rules grouped by area (looked after, child protection, children in need, care
     leavers, all open cases): one line per rule, id, severity and title."""
-    from casecheck.engine.language import Area
+    from casecheck.listing import listing
 
-    config = _config_only(config_file, preset_name)
-    loaded = _rules(config, rules_dir)
-    width = max(len(r.id) for r in loaded)
-    groups = [(area, [r for r in loaded if r.area is area]) for area in Area]
-    for n, (area, members) in enumerate([g for g in groups if g[1]]):
+    areas = listing(config_file, preset_name, rules_dir)
+    width = max(len(r.id) for area in areas for r in area.rules)
+    for n, area in enumerate(areas):
         if n:
             click.echo("")
-        click.echo(area.words)
-        for rule in members:
+        click.echo(area.heading)
+        for rule in area.rules:
             off = "" if rule.enabled else "  (turned off)"
-            click.echo(f"  {rule.id:<{width}}  {rule.severity.value:<6}  {rule.title}{off}")
+            click.echo(f"  {rule.id:<{width}}  {rule.severity:<6}  {rule.title}{off}")
     return ExitCode.CLEAN
 
 
@@ -513,15 +499,14 @@ def rules_explain(
     rule_id: str, config_file: Path | None, preset_name: str | None, rules_dir: Path | None
 ) -> int:
     """The rule's why, source, logic and parameters, in words."""
-    from casecheck.engine.explain import explain
+    from casecheck.listing import listing
 
-    config = _config_only(config_file, preset_name)
-    loaded = {r.id: r for r in _rules(config, rules_dir)}
+    loaded = {r.id: r for area in listing(config_file, preset_name, rules_dir) for r in area.rules}
     if rule_id not in loaded:
         raise click.BadParameter(
             f'no rule "{rule_id}" (run `casecheck rules list` to see them)', param_hint="RULE_ID"
         )
-    for heading, text in explain(loaded[rule_id]):
+    for heading, text in loaded[rule_id].explained:
         click.echo(f"{heading}:")
         click.echo(
             textwrap.fill(

@@ -42,6 +42,11 @@ def _kind(mode: int) -> str | None:
     return "not a regular file"
 
 
+def rule_files(folder: Path) -> list[Path]:
+    """The rule files of a folder (*.yaml and *.yml), sorted: what `load_rules` reads."""
+    return sorted([*folder.glob("*.yaml"), *folder.glob("*.yml")])
+
+
 def exists(path: Path) -> bool:
     """True when anything is at `path`, even a dangling or looping link (Path.exists says no)."""
     return os.path.lexists(path)

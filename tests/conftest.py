@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 import textwrap
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 from typing import NamedTuple
@@ -177,3 +177,13 @@ def run(*args: str | Path) -> Run:
     code = caught.value.code
     assert isinstance(code, int), f"exit code {code!r} is not an int"
     return Run(code, out.getvalue(), err.getvalue())
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _cache_in_a_temporary_folder(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """The rules commands keep their listing in a cache folder: the tests' own, never one in
+    the home folder; on, so that the suite runs the commands both from it and without it."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("CASECHECK_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
+        patch.delenv("CASECHECK_NO_CACHE", raising=False)
+        yield

@@ -17,12 +17,21 @@ from casecheck.engine.kinds.common import Problem, WhereUse, date_problems
 from casecheck.engine.model import Rule, Scope
 from casecheck.errors import CasecheckError, ConfigError, RuleFileError
 from casecheck.export.config import CONFIG_FILE, CouncilConfig, evidence_vocabulary
+from casecheck.export.preset import PRESETS
 from casecheck.export.schema import TABLES, Kind
+from casecheck.files import rule_files
 from casecheck.yamlfile import YamlDocument, read_yaml, validate
 
 SOURCE_RULES = Path(__file__).resolve().parents[2] / "rules"  # a checkout or editable install
 INSTALLED_RULES = Path(sys.prefix) / "share" / "casecheck" / "rules"  # pip install .
 DEFAULT_RULES = SOURCE_RULES if SOURCE_RULES.is_dir() else INSTALLED_RULES
+
+
+def rules_folder(config: CouncilConfig, rules_dir: Path | None) -> Path:
+    """--rules, else the preset's rule pack, else the shipped rules."""
+    if rules_dir is not None:
+        return rules_dir
+    return PRESETS[config.preset].rules if config.preset else DEFAULT_RULES
 
 
 def _merge(base: Any, override: Any) -> Any:
@@ -163,7 +172,7 @@ def load_rules(folder: Path, config: CouncilConfig) -> list[Rule]:
         raise RuleFileError(
             str(folder), "is not a folder of rule files", "Give --rules a folder of YAML rules."
         )
-    files = sorted([*folder.glob("*.yaml"), *folder.glob("*.yml")])
+    files = rule_files(folder)
     if not files:
         raise RuleFileError(
             str(folder), "holds no rule files (*.yaml)", "Give --rules the folder of rules."
