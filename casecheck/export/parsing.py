@@ -223,7 +223,8 @@ def _read_fixed(
         for i in range(at, at + FIXED_DIGITS[field]):
             digit = block[:, i] - np.uint8(ord("0"))  # wraps round below "0": > 9 too
             ok &= digit <= 9
-            value = value * 10 + digit
+            value *= 10  # in place: no new column of 8 bytes a row per digit
+            value += digit
         number[field] = value
     year, month, day = number["Y"], number["m"], number["d"]
     ok &= (year >= MIN_YEAR) & (year <= MAX_YEAR) & (month >= 1) & (month <= 12) & (day >= 1)
