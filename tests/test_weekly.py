@@ -291,6 +291,22 @@ def test_history_refuses_an_earlier_as_of(
     )
 
 
+def test_a_run_whose_every_waiver_is_used_lists_no_stale_waiver(tmp_path: Path) -> None:
+    """Every waiver matching an exception leaves none unused: an empty list, not an error."""
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    (rules / "method-recorded.yaml").write_text(RULE)
+    export = _export(tmp_path / "export", 0)
+    used = WAIVERS[: WAIVERS.index("  - rule: method-recorded\n    child: C5")]
+    (export / "waivers.yaml").write_text(used)
+    out = tmp_path / "out.json"
+    base = ["check", str(export), "--rules", str(rules), "--as-of", WEEKS[0], "--format", "json"]
+    assert _check([*base, "--output", str(out)]) == 1
+    doc = json.loads(out.read_text())
+    assert doc["stale_waivers"] == []
+    assert {w["person_id"] for w in doc["waived"]} == {"C4"}
+
+
 def test_waive_adds_to_the_file_and_keeps_what_is_there(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -141,8 +141,11 @@ def apply_waivers(result: RunResult, waivers: list[Waiver]) -> RunResult:
     findings = findings.assign(waiver=note)
     keep = ~findings.index.isin(waived_rows)
     waived = findings[~keep].join(chosen[WAIVER_COLUMNS]).drop(columns="waiver")
-    stale = table[~table["line"].isin(pairs["line"])].assign(
-        status=in_force.map({True: "in force", False: "expired"})
+    # Each unused waiver's status from its own row (a Series assigned to a frame with no
+    # rows would give it the Series' rows: every waiver used made rows of blanks).
+    unused = ~table["line"].isin(pairs["line"])
+    stale = table[unused].assign(
+        status=in_force[unused].map({True: "in force", False: "expired"}).to_numpy()
     )
     stale = stale.assign(line=stale["line"] + 1)[STALE_COLUMNS].reset_index(drop=True)
     kept = findings[keep].reset_index(drop=True)
