@@ -75,14 +75,17 @@ def listing(
             return kept
     from casecheck.engine.rulefiles import load_rules, rules_folder
 
-    # Each input is hashed before it is read: a file changed meanwhile leaves a stale entry,
-    # never a wrong one.
+    # Each input is hashed before it is read, and again after: an entry is kept only when
+    # nothing changed meanwhile, so a file edited during the run leaves no entry at all.
     config_digest = "" if config_file is None else _digest(config_file)
     config = _rules_config(config_file, preset_name)
     rules_at = rules_folder(config, rules_dir)
-    files = _folder_digests(rules_at)
+    files = None if slot is None else _folder_digests(rules_at)
     areas = _areas(load_rules(rules_at, config))
-    if slot is not None and config_digest is not None and files is not None:
+    if slot is None or config_digest is None or files is None:
+        return areas
+    after = "" if config_file is None else _digest(config_file)
+    if after == config_digest and _folder_digests(rules_at) == files:
         _write(
             slot,
             {"config": config_digest, "folder": os.path.abspath(rules_at), "files": files},
@@ -151,14 +154,16 @@ def _contents(path: Path) -> bytes | None:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     except (OSError, ValueError):
         return None
-    with open(fd, "rb") as handle:
-        try:
-            info = os.fstat(fd)
-            if not stat.S_ISREG(info.st_mode) or info.st_size > LIMIT:
-                return None
-            return handle.read(LIMIT + 1)
-        except OSError:
+    try:  # a folder opens too: it is told by fstat before it is read
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode) or info.st_size > LIMIT:
             return None
+        with open(fd, "rb", closefd=False) as handle:
+            return handle.read(LIMIT + 1)
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
 
 
 def _digest(path: Path) -> str | None:
@@ -188,7 +193,9 @@ def fingerprint(package: Path = PACKAGE) -> str:
     distributions installed beside the libraries that read and check the rules."""
     from importlib.util import find_spec
 
-    parts = [__version__, sys.version, sys.prefix]
+    # Where this copy of casecheck is: two copies with the same files (cp -a, one archive
+    # unpacked twice) read different rule folders by default, so they share no entry.
+    parts = [__version__, sys.version, sys.prefix, os.path.realpath(package)]
     for root, dirs, files in os.walk(package):
         dirs[:] = sorted(d for d in dirs if d != "__pycache__")
         for name in sorted(files):

@@ -312,6 +312,34 @@ def test_the_fingerprint_follows_casecheck_and_the_libraries(
     assert listing.fingerprint(package) != changed
 
 
+def test_two_copies_of_casecheck_with_the_same_files_share_no_entry(tmp_path: Path) -> None:
+    """cp -a, or one archive unpacked twice: the same files, sizes and times, but each copy
+    reads its own rules folder by default."""
+    first = tmp_path / "one" / "casecheck"
+    first.mkdir(parents=True)
+    (first / "cli.py").write_text("1")
+    os.utime(first / "cli.py", ns=(1, 1))
+    second = tmp_path / "two" / "casecheck"
+    shutil.copytree(first, second)  # copies the modification time too
+    assert listing.fingerprint(first) != listing.fingerprint(second)
+
+
+def test_a_folder_named_like_a_rule_file_is_refused_as_before(
+    tmp_path: Path, cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The cache's hashing reads past what is not a file: load_rules gives the message."""
+    folder = _rules(tmp_path, "cla-visits")
+    (folder / "notes.yaml").mkdir()
+    for off in ("1", "0"):
+        monkeypatch.setenv("CASECHECK_NO_CACHE", off)
+        got = run("rules", "list", "--rules", folder)
+        assert (got.code, got.out) == (2, "")
+        assert got.err == (
+            f"error: {folder / 'notes.yaml'}: is a folder, not a file. Give the path of the file.\n"
+        )
+    assert not cache.exists()
+
+
 def test_an_entry_made_by_another_casecheck_is_not_used(
     tmp_path: Path, cache: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
