@@ -334,10 +334,11 @@ def _finish(
     codes = np.concatenate(
         [np.zeros(0, dtype=np.int64), *(ctx.child_codes(p["PERSON_ID"]) for p in parts)]
     )
-    order = list(parts[0].columns) if parts else columns
     if parts:
+        order = list(parts[0].columns)
         frame = pd.concat([p.drop(columns="PERSON_ID") for p in parts], ignore_index=True)
     else:
+        order = columns
         frame = pd.DataFrame({c: [] for c in columns if c != "PERSON_ID"})
     frame.insert(order.index("PERSON_ID"), "PERSON_ID", ctx.id_text(codes, frame.index))
     categories = ctx.id_dtype.categories
